@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class SchedulingConfig(AppConfig):
+    name = "scheduling"
+    verbose_name = "Scheduling"
+
+    def ready(self) -> None:
+        from .staff_groups import sync_staff_groups_after_migrate
+
+        # Groups reference permissions, which Django itself creates in post_migrate.
+        post_migrate.connect(sync_staff_groups_after_migrate, dispatch_uid="scheduling.staff_groups")

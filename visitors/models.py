@@ -1,0 +1,174 @@
+"""Organisations, people and their attendance at events."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from . import precedence
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("Government bureau or department")
+        TENANT = "tenant", _("Tenant company")
+        PARTNER = "partner", _("Partner")
+        MEDIA = "media", _("Media")
+        ACADEMIC = "academic", _("Academic")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(max_length=300, unique=True)
+    name_zh = models.CharField("Chinese name", max_length=300, blank=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    website = models.URLField(blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(models.Model):
+    """Someone who attends or takes part: an official, an executive, a journalist, staff."""
+
+    honorific = models.CharField(max_length=40, blank=True, help_text="Mr, Ms, Dr, Prof, The Hon…")
+    name = models.CharField(
+        "name (English)", max_length=200, blank=True, help_text="As printed, e.g. Alfred Sit."
+    )
+    name_zh = models.CharField("name (Chinese)", max_length=100, blank=True)
+    post = models.CharField(
+        "post / title", max_length=300, blank=True,
+        help_text="e.g. Secretary for Innovation and Technology",
+    )
+    post_nominals = models.CharField(
+        max_length=60, blank=True, help_text="Honours and letters after the name, e.g. BBS, JP."
+    )
+    organisation = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    precedence_rank = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="Order of precedence: 1 is the most senior. Blank ranks after everyone ranked.",
+    )
+    dietary = models.CharField(max_length=200, blank=True)
+    accessibility = models.CharField(max_length=200, blank=True)
+    languages = models.CharField(max_length=100, blank=True, help_text="e.g. Cantonese, English")
+    interpreter_needed = models.BooleanField(default=False)
+    notes = models.TextField(blank=True, help_text="Staff only.")
+
+    class Meta:
+        ordering = [models.F("precedence_rank").asc(nulls_last=True), "name", "name_zh"]
+        verbose_name_plural = "people"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(name="", name_zh=""),
+                name="person_has_a_name",
+                violation_error_message="Give an English or a Chinese name.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"), condition=~Q(email=""), name="person_unique_email",
+                violation_error_message="Another person already has this e-mail address.",
+            ),
+        ]
+        indexes = [models.Index(fields=["precedence_rank"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def clean(self) -> None:
+        self.name = self.name.strip()
+        self.name_zh = self.name_zh.strip()
+        if not self.name and not self.name_zh:
+            raise ValidationError({"name": _("Give an English or a Chinese name.")}, code="no_name")
+
+    @property
+    def display_name(self) -> str:
+        """'Dr Sunny Chai, BBS, JP (陳細潤)', as a protocol list prints it."""
+        english = " ".join(part for part in (self.honorific, self.name) if part)
+        if english and self.post_nominals:
+            english = f"{english}, {self.post_nominals}"
+        if english and self.name_zh:
+            return f"{english} ({self.name_zh})"
+        return english or self.name_zh
+
+
+class AttendanceQuerySet(models.QuerySet):
+    def in_precedence_order(self) -> "AttendanceQuerySet":
+        return precedence.order_attendances(self)
+
+    def expected(self) -> "AttendanceQuerySet":
+        """Everyone not known to be staying away."""
+        return self.exclude(rsvp=Attendance.RSVP.DECLINED)
+
+
+class Attendance(models.Model):
+    class Role(models.TextChoices):
+        HOST = "host", _("Host")
+        GUEST_OF_HONOUR = "guest_of_honour", _("Guest of honour")
+        OFFICIATING_GUEST = "officiating_guest", _("Officiating guest")
+        SPEAKER = "speaker", _("Speaker")
+        PANELLIST = "panellist", _("Panellist")
+        MODERATOR = "moderator", _("Moderator")
+        GUEST = "guest", _("Guest")
+        MEDIA = "media", _("Media")
+        STAFF = "staff", _("Staff")
+        ESCORT = "escort", _("Escort")
+
+    class RSVP(models.TextChoices):
+        NEEDS_ACTION = "needs_action", _("Needs action")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        TENTATIVE = "tentative", _("Tentative")
+        DELEGATED = "delegated", _("Delegated")
+
+    event = models.ForeignKey("scheduling.Event", on_delete=models.CASCADE, related_name="attendances")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances")
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.GUEST)
+    rsvp = models.CharField(max_length=12, choices=RSVP.choices, default=RSVP.NEEDS_ACTION)
+    rsvp_at = models.DateTimeField(null=True, blank=True)
+    guests = models.PositiveSmallIntegerField(
+        "accompanying guests", default=0, validators=[MaxValueValidator(50)]
+    )
+    call_time = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When this person must arrive, if earlier than the event (staff, escorts).",
+    )
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    notes = models.TextField(blank=True, help_text="Staff only.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = AttendanceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["event", "id"]
+        verbose_name_plural = "attendance"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "person"], name="attendance_once_per_event"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} at {self.event}"
+
+    def clean(self) -> None:
+        from scheduling.timezones import require_aware
+
+        require_aware("call_time", self.call_time)
+        require_aware("checked_in_at", self.checked_in_at)
+        if self.call_time and self.event_id and self.call_time > self.event.end:
+            raise ValidationError(
+                {"call_time": _("The call time must be before the event ends.")}, code="call_time"
+            )
+
+    @property
+    def headcount(self) -> int:
+        return 1 + self.guests
