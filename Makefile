@@ -1,0 +1,50 @@
+# Protocol Desk. `make run` serves everything embedded; `make test` runs the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# Two xdist workers match the two cores CI has; override with PYTEST_ARGS="-n 0" to debug.
+PYTEST_ARGS ?= -n 2
+
+.PHONY: install run web worker test lint format bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Local use runs with DEBUG on (a fixed development SECRET_KEY, readable errors).
+run: export DEBUG ?= true
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py ensure_admin
+	@echo "Protocol Desk on http://$(HOST):$(PORT)/admin/ with a django-q2 worker. Ctrl-C stops both."
+	@trap 'kill 0' INT TERM; \
+	  $(BIN)/python manage.py qcluster & \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT) & \
+	  wait
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis

@@ -1,0 +1,25 @@
+"""Business writes for scheduling. Import services from here: ``from scheduling import services``."""
+
+from .bookings import bookings_shift_for_event
+from .events import (
+    event_cancel,
+    event_confirm,
+    event_create,
+    event_reschedule,
+    event_transition,
+    event_update,
+)
+from .programme import programme_item_create, programme_item_delete, programme_item_update
+
+__all__ = [
+    "bookings_shift_for_event",
+    "event_cancel",
+    "event_confirm",
+    "event_create",
+    "event_reschedule",
+    "event_transition",
+    "event_update",
+    "programme_item_create",
+    "programme_item_delete",
+    "programme_item_update",
+]

@@ -1,0 +1,200 @@
+"""Event writes: create, update, reschedule and move through the status lifecycle.
+
+Every function owns its transaction, takes keyword arguments and returns the event. The user
+who acts is recorded in the audit trail (django-simple-history) with an optional reason.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone as django_tz
+
+from ..models import Booking, Event, Site
+from ..timezones import require_aware
+from .audit import stamp
+from .bookings import bookings_shift_for_event
+
+# Fields that change what a calendar invite says: editing one raises the SEQUENCE so calendar
+# clients replace the earlier copy (RFC 5546 §2.1.4).
+INVITE_FIELDS = frozenset({"title", "title_zh", "description", "site", "timezone", "start", "end"})
+EDITABLE_FIELDS = frozenset(
+    {
+        "title", "title_zh", "kind", "visibility", "site", "timezone", "host_organisation",
+        "organiser", "description", "internal_notes", "reference",
+    }
+)
+
+
+def _locked(event_id: int) -> Event:
+    # Lock the row: two officers editing one event must apply their changes one after the
+    # other, and the SEQUENCE must rise once per change.
+    try:
+        return Event.objects.select_for_update().get(pk=event_id)
+    except Event.DoesNotExist:
+        raise ValidationError({"event": "No such event."}, code="not_found") from None
+
+
+@transaction.atomic
+def event_create(
+    *,
+    title: str,
+    site: Site,
+    start: dt.datetime,
+    end: dt.datetime,
+    kind: str = Event.Kind.OTHER,
+    status: str = Event.Status.DRAFT,
+    visibility: str = Event.Visibility.INTERNAL,
+    timezone: str | None = None,
+    by: AbstractBaseUser | None = None,
+    **fields: Any,
+) -> Event:
+    """Create a validated event; its time zone defaults to the site's."""
+    unknown = set(fields) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"event_create() got unexpected fields: {', '.join(sorted(unknown))}")
+    if status not in (Event.Status.DRAFT, Event.Status.TENTATIVE, Event.Status.CONFIRMED):
+        raise ValidationError({"status": "A new event starts as draft, tentative or confirmed."})
+    event = Event(
+        title=title, site=site, start=start, end=end, kind=kind, status=status,
+        visibility=visibility, timezone=timezone or site.timezone, **fields,
+    )
+    event.full_clean()
+    stamp(event, by=by, reason="Created")
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_update(
+    *, event_id: int, by: AbstractBaseUser | None = None, reason: str = "", **changes: Any
+) -> Event:
+    """Change an event's details; a change that shows in invites raises its SEQUENCE.
+
+    Times change through event_reschedule (bookings and programme move with them) and status
+    through event_transition, so neither is accepted here.
+    """
+    if {"start", "end", "status"} & set(changes):
+        raise ValidationError(
+            {"start": "Use reschedule to change times and the status actions to change status."}
+        )
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"event_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    event = _locked(event_id)
+    _refuse_if_final(event)
+    changed = [name for name, value in changes.items() if _differs(event, name, value)]
+    if not changed:
+        return event
+    for name in changed:
+        setattr(event, name, changes[name])
+    event.full_clean()
+    if INVITE_FIELDS & set(changed):
+        event.sequence += 1
+    stamp(event, by=by, reason=reason or "Updated " + ", ".join(changed))
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_reschedule(
+    *,
+    event_id: int,
+    start: dt.datetime,
+    end: dt.datetime,
+    by: AbstractBaseUser | None = None,
+    reason: str = "",
+) -> Event:
+    """Move an event; its programme and every booking move by the same offset, or nothing moves.
+
+    Programme items keep their offsets from the event start; if the new window is shorter and an
+    item would fall outside it, the whole reschedule is refused.
+    """
+    require_aware("start", start)
+    require_aware("end", end)
+    if end <= start:
+        raise ValidationError({"end": "The end must be after the start."}, code="end_before_start")
+    event = _locked(event_id)
+    _refuse_if_final(event)
+    if (event.start, event.end) == (start, end):
+        return event
+    delta = start - event.start
+    event.start, event.end = start, end
+    event.full_clean()
+    for item in event.programme.all():
+        item.start += delta
+        item.end += delta
+        if item.start < start or item.end > end:
+            raise ValidationError(
+                {"end": f"Programme item “{item.title}” would fall outside the new time."},
+                code="programme_outside_event",
+            )
+        stamp(item, by=by, reason=reason or "Event rescheduled")
+        item.save(update_fields=["start", "end"])
+    if delta:
+        bookings_shift_for_event(event=event, delta=delta, by=by, reason=reason)
+    event.sequence += 1
+    stamp(event, by=by, reason=reason or "Rescheduled")
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_transition(
+    *, event_id: int, to: str, by: AbstractBaseUser | None = None, reason: str = ""
+) -> Event:
+    """Move an event to another status if the lifecycle allows it (see Event.TRANSITIONS)."""
+    if to not in Event.Status.values:
+        raise ValidationError({"status": f"Unknown status {to!r}."}, code="invalid_status")
+    event = _locked(event_id)
+    if event.status == to:
+        return event
+    if not event.can_become(to):
+        raise ValidationError(
+            {
+                "status": (
+                    f"A {event.get_status_display().lower()} event cannot become "
+                    f"{Event.Status(to).label.lower()}."
+                )
+            },
+            code="invalid_transition",
+        )
+    event.status = to
+    if to == Event.Status.CANCELLED:
+        for booking in event.bookings.active():
+            booking.status = Booking.Status.RELEASED
+            booking.released_at = django_tz.now()
+            stamp(booking, by=by, reason=reason or "Event cancelled")
+            booking.save(update_fields=["status", "released_at", "updated_at"])
+    event.sequence += 1
+    stamp(event, by=by, reason=reason or f"Status set to {to}")
+    event.save()
+    return event
+
+
+def event_confirm(*, event_id: int, by: AbstractBaseUser | None = None, reason: str = "") -> Event:
+    """Confirm an event (draft, tentative or postponed only)."""
+    return event_transition(event_id=event_id, to=Event.Status.CONFIRMED, by=by, reason=reason)
+
+
+def event_cancel(*, event_id: int, by: AbstractBaseUser | None = None, reason: str = "") -> Event:
+    """Cancel an event and release its bookings; cancelled is final."""
+    return event_transition(event_id=event_id, to=Event.Status.CANCELLED, by=by, reason=reason)
+
+
+def _refuse_if_final(event: Event) -> None:
+    if not Event.TRANSITIONS[event.status]:
+        raise ValidationError(
+            {"status": f"A {event.get_status_display().lower()} event can no longer be changed."},
+            code="final",
+        )
+
+
+def _differs(event: Event, name: str, value: Any) -> bool:
+    field = Event._meta.get_field(name)
+    if field.is_relation:
+        current = getattr(event, field.attname)
+        return current != (value.pk if hasattr(value, "pk") else value)
+    return getattr(event, name) != value

@@ -1,0 +1,83 @@
+"""Run-of-show writes: programme items and the people who take part in them."""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from ..models import Event, ProgrammeItem, ProgrammeRole
+from .audit import stamp
+
+ITEM_FIELDS = frozenset(
+    {"title", "title_zh", "kind", "facility", "host_organisation", "description", "cue_notes",
+     "visibility", "position", "start", "end"}
+)
+
+
+@transaction.atomic
+def programme_item_create(
+    *,
+    event_id: int,
+    title: str,
+    start: dt.datetime,
+    end: dt.datetime,
+    roles: Iterable[tuple[Any, str]] = (),
+    by: AbstractBaseUser | None = None,
+    **fields: Any,
+) -> ProgrammeItem:
+    """Add an item inside the event's window, with (person, part) roles in speaking order."""
+    unknown = set(fields) - ITEM_FIELDS
+    if unknown:
+        raise TypeError(f"programme_item_create() got unexpected fields: {sorted(unknown)}")
+    event = Event.objects.select_for_update().get(pk=event_id)  # serialise run-of-show edits
+    item = ProgrammeItem(event=event, title=title, start=start, end=end, **fields)
+    item.full_clean()
+    stamp(item, by=by, reason="Added to programme")
+    item.save()
+    _set_roles(item, roles, by=by)
+    return item
+
+
+@transaction.atomic
+def programme_item_update(
+    *, item_id: int, by: AbstractBaseUser | None = None, roles=None, **changes: Any
+) -> ProgrammeItem:
+    """Edit an item; it must stay inside its event's window. roles=None leaves roles alone."""
+    unknown = set(changes) - ITEM_FIELDS
+    if unknown:
+        raise TypeError(f"programme_item_update() got unexpected fields: {sorted(unknown)}")
+    item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
+    for name, value in changes.items():
+        setattr(item, name, value)
+    item.full_clean()
+    stamp(item, by=by, reason="Updated " + ", ".join(sorted(changes)) if changes else "")
+    item.save()
+    if roles is not None:
+        _set_roles(item, roles, by=by)
+    return item
+
+
+@transaction.atomic
+def programme_item_delete(*, item_id: int, by: AbstractBaseUser | None = None) -> None:
+    """Remove an item from the run-of-show (its history stays in the audit trail)."""
+    item = ProgrammeItem.objects.select_for_update().get(pk=item_id)
+    stamp(item, by=by, reason="Removed from programme")
+    item.delete()
+
+
+def _set_roles(item: ProgrammeItem, roles: Iterable[tuple[Any, str]], *, by) -> None:
+    wanted = list(roles)
+    people = [person for person, _part in wanted]
+    if len({getattr(p, "pk", p) for p in people}) != len(people):
+        raise ValidationError({"roles": "A person appears twice in one programme item."})
+    for role in item.roles.all():
+        stamp(role, by=by)
+        role.delete()
+    for position, (person, part) in enumerate(wanted):
+        role = ProgrammeRole(item=item, person=person, part=part, position=position)
+        role.full_clean(exclude=["item"])
+        stamp(role, by=by)
+        role.save()

@@ -1,0 +1,161 @@
+"""Attendance writes: who comes to an event, in what role, and what they answered."""
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from scheduling.models import Event
+from scheduling.services.audit import stamp
+
+from .models import Attendance, Organisation, Person
+
+ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes"})
+PERSON_FIELDS = frozenset(
+    {"honorific", "name", "name_zh", "post", "post_nominals", "organisation", "email", "phone",
+     "precedence_rank", "dietary", "accessibility", "languages", "interpreter_needed", "notes"}
+)
+
+
+@transaction.atomic
+def person_create(**fields: Any) -> Person:
+    """Create a validated person (an English or a Chinese name at least)."""
+    unknown = set(fields) - PERSON_FIELDS
+    if unknown:
+        raise TypeError(f"person_create() got unexpected fields: {sorted(unknown)}")
+    person = Person(**fields)
+    person.full_clean()
+    person.save()
+    return person
+
+
+@transaction.atomic
+def organisation_create(*, name: str, slug: str, kind: str, **fields: Any) -> Organisation:
+    organisation = Organisation(name=name, slug=slug, kind=kind, **fields)
+    organisation.full_clean()
+    organisation.save()
+    return organisation
+
+
+def _open_event(event_id: int) -> Event:
+    # Lock the event so that the attendee list and the invites that follow from it are
+    # changed by one request at a time.
+    try:
+        event = Event.objects.select_for_update().get(pk=event_id)
+    except Event.DoesNotExist:
+        raise ValidationError({"event": "No such event."}, code="not_found") from None
+    if event.status in (Event.Status.CANCELLED, Event.Status.COMPLETED):
+        raise ValidationError(
+            {"event": f"The event is {event.get_status_display().lower()}; its list is closed."},
+            code="event_closed",
+        )
+    return event
+
+
+@transaction.atomic
+def attendance_add(
+    *,
+    event_id: int,
+    person_id: int,
+    role: str = Attendance.Role.GUEST,
+    by: AbstractBaseUser | None = None,
+    **fields: Any,
+) -> Attendance:
+    """Add a person to an event once; adding them again is refused with a clear message."""
+    unknown = set(fields) - ATTENDANCE_FIELDS
+    if unknown:
+        raise TypeError(f"attendance_add() got unexpected fields: {sorted(unknown)}")
+    event = _open_event(event_id)
+    if Attendance.objects.filter(event=event, person_id=person_id).exists():
+        raise ValidationError(
+            {"person": "This person is already on the attendee list."}, code="duplicate"
+        )
+    attendance = Attendance(event=event, person_id=person_id, role=role, **fields)
+    attendance.full_clean(validate_unique=False)
+    stamp(attendance, by=by, reason="Added to attendee list")
+    try:
+        with transaction.atomic():
+            attendance.save()
+    except IntegrityError:
+        raise ValidationError(
+            {"person": "This person is already on the attendee list."}, code="duplicate"
+        ) from None
+    return attendance
+
+
+@transaction.atomic
+def attendance_update(
+    *, attendance_id: int, by: AbstractBaseUser | None = None, **changes: Any
+) -> Attendance:
+    """Change role, guests, call time or notes of one attendance."""
+    unknown = set(changes) - ATTENDANCE_FIELDS
+    if unknown:
+        raise TypeError(f"attendance_update() got unexpected fields: {sorted(unknown)}")
+    attendance = _locked_attendance(attendance_id)
+    for name, value in changes.items():
+        setattr(attendance, name, value)
+    attendance.full_clean()
+    stamp(attendance, by=by, reason="Updated " + ", ".join(sorted(changes)))
+    attendance.save()
+    return attendance
+
+
+@transaction.atomic
+def attendance_remove(
+    *, attendance_id: int, by: AbstractBaseUser | None = None, reason: str = ""
+) -> None:
+    """Take a person off an event's list (the audit trail keeps who did it)."""
+    attendance = _locked_attendance(attendance_id)
+    _open_event(attendance.event_id)
+    stamp(attendance, by=by, reason=reason or "Removed from attendee list")
+    attendance.delete()
+
+
+@transaction.atomic
+def rsvp_record(
+    *,
+    attendance_id: int,
+    answer: str,
+    guests: int | None = None,
+    by: AbstractBaseUser | None = None,
+    at: dt.datetime | None = None,
+) -> Attendance:
+    """Record an attendee's answer; the latest answer wins."""
+    if answer not in Attendance.RSVP.values:
+        raise ValidationError({"rsvp": f"Unknown answer {answer!r}."}, code="invalid_rsvp")
+    attendance = _locked_attendance(attendance_id)
+    attendance.rsvp = answer
+    attendance.rsvp_at = at or timezone.now()
+    if guests is not None:
+        attendance.guests = guests
+    attendance.full_clean()
+    stamp(attendance, by=by, reason=f"RSVP {answer}")
+    attendance.save()
+    return attendance
+
+
+@transaction.atomic
+def attendance_check_in(
+    *, attendance_id: int, by: AbstractBaseUser | None = None, at: dt.datetime | None = None
+) -> Attendance:
+    """Mark someone as arrived (idempotent: the first arrival time stays)."""
+    attendance = _locked_attendance(attendance_id)
+    if attendance.checked_in_at is None:
+        attendance.checked_in_at = at or timezone.now()
+        stamp(attendance, by=by, reason="Checked in")
+        attendance.save(update_fields=["checked_in_at", "updated_at"])
+    return attendance
+
+
+def _locked_attendance(attendance_id: int) -> Attendance:
+    try:
+        return (
+            Attendance.objects.select_for_update(of=("self",))
+            .select_related("event", "person")
+            .get(pk=attendance_id)
+        )
+    except Attendance.DoesNotExist:
+        raise ValidationError({"attendance": "No such attendance."}, code="not_found") from None
