@@ -6,7 +6,7 @@ os.environ.setdefault("DEBUG", "false")
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
 
 from config.settings import *  # noqa: E402,F403
-from config.settings import DATABASES, Q_CLUSTER, REDIS_URL  # noqa: E402
+from config.settings import DATABASES, Q_CLUSTER, REDIS_URL, VAR_DIR  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -27,3 +27,7 @@ if REDIS_URL:
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not SQLite's shared in-memory database: concurrency tests need real separate
+    # connections that queue on the write lock as production ones do. xdist adds a suffix.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_protocol_desk.sqlite3")}
