@@ -537,10 +537,6 @@ class Booking(models.Model):
 
     def clean(self) -> None:
         check_window(self)
-        if self.setup_minutes is None and self.facility_id:
-            self.setup_minutes = self.facility.setup_minutes
-        if self.teardown_minutes is None and self.facility_id:
-            self.teardown_minutes = self.facility.teardown_minutes
         self.refresh_occupancy()
         if self.status == self.Status.HELD and self.hold_expires_at is None:
             self.hold_expires_at = timezone.now() + dt.timedelta(hours=settings.BOOKING_HOLD_HOURS)

@@ -1,0 +1,273 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from scheduling import services
+from scheduling.models import Booking, Event
+from tests.factories import (
+    BookingFactory,
+    EventFactory,
+    FacilityFactory,
+    OrganisationFactory,
+    ProgrammeItemFactory,
+    SiteFactory,
+    hk,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_event_create_defaults_zone_from_site_and_records_creator(officer):
+    site = SiteFactory(timezone="Europe/London")
+
+    event = services.event_create(
+        title="Delegation visit", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 12),
+        kind=Event.Kind.SITE_INSPECTION, by=officer,
+    )
+
+    assert event.timezone == "Europe/London"
+    assert event.uid.endswith("@protocol-desk") and len(event.uid) > 36
+    assert event.sequence == 0
+    record = event.history.get()
+    assert record.history_type == "+" and record.history_user == officer
+
+
+def test_event_create_gives_every_event_its_own_uid():
+    site = SiteFactory()
+
+    first = services.event_create(title="A", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11))
+    second = services.event_create(title="A", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11))
+
+    assert first.uid != second.uid
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (hk(2030, 1, 8, 12), hk(2030, 1, 8, 10), "end"),
+        (hk(2030, 1, 8, 12), hk(2030, 1, 8, 12), "end"),
+        (dt.datetime(2030, 1, 8, 10), hk(2030, 1, 8, 12), "start"),
+    ],
+)
+def test_event_create_refuses_bad_times_naming_the_field(start, end, field):
+    site = SiteFactory()
+
+    with pytest.raises(ValidationError) as error:
+        services.event_create(title="Bad", site=site, start=start, end=end)
+
+    assert field in error.value.message_dict
+    assert Event.objects.count() == 0
+
+
+def test_event_create_refuses_unknown_time_zone():
+    site = SiteFactory()
+
+    with pytest.raises(ValidationError) as error:
+        services.event_create(
+            title="Bad zone", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11),
+            timezone="HKT",
+        )
+
+    assert "timezone" in error.value.message_dict
+    assert Event.objects.count() == 0
+
+
+def test_event_create_refuses_a_cancelled_start():
+    with pytest.raises(ValidationError) as error:
+        services.event_create(
+            title="x", site=SiteFactory(), start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11),
+            status=Event.Status.CANCELLED,
+        )
+
+    assert "status" in error.value.message_dict
+
+
+def test_event_update_raises_sequence_only_for_invite_fields(officer):
+    event = EventFactory()
+
+    services.event_update(event_id=event.pk, internal_notes="Bring the flags", by=officer)
+    after_notes = Event.objects.get(pk=event.pk).sequence
+    services.event_update(event_id=event.pk, title="INNOPARK Activation Ceremony", by=officer)
+    after_title = Event.objects.get(pk=event.pk).sequence
+
+    assert after_notes == 0
+    assert after_title == 1
+
+
+def test_event_update_without_changes_writes_nothing():
+    event = EventFactory()
+    before = event.history.count()
+
+    services.event_update(event_id=event.pk, title=event.title)
+
+    assert event.history.count() == before
+
+
+def test_event_update_refuses_times_and_status():
+    event = EventFactory()
+
+    with pytest.raises(ValidationError):
+        services.event_update(event_id=event.pk, start=hk(2030, 1, 1, 9))
+    with pytest.raises(ValidationError):
+        services.event_update(event_id=event.pk, status=Event.Status.CONFIRMED)
+
+
+def test_event_update_sets_host_organisation():
+    event = EventFactory()
+    host = OrganisationFactory()
+
+    services.event_update(event_id=event.pk, host_organisation=host)
+
+    assert Event.objects.get(pk=event.pk).host_organisation == host
+
+
+def test_event_reschedule_moves_programme_and_bookings_and_records_who(officer):
+    event = EventFactory(start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 17))
+    item = ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 15, 30), end=hk(2030, 5, 5, 16))
+    booking = BookingFactory(event=event, start=event.start, end=event.end)
+
+    services.event_reschedule(
+        event_id=event.pk, start=hk(2030, 5, 6, 10), end=hk(2030, 5, 6, 12), by=officer,
+        reason="Minister's diary changed",
+    )
+
+    event.refresh_from_db()
+    item.refresh_from_db()
+    booking.refresh_from_db()
+    assert (event.start, event.end) == (hk(2030, 5, 6, 10), hk(2030, 5, 6, 12))
+    assert (item.start, item.end) == (hk(2030, 5, 6, 10, 30), hk(2030, 5, 6, 11))
+    assert (booking.start, booking.end) == (hk(2030, 5, 6, 10), hk(2030, 5, 6, 12))
+    assert booking.occupied_start == hk(2030, 5, 6, 9, 30)
+    assert event.sequence == 1
+    moved = event.history.latest()
+    assert moved.history_user == officer
+    assert moved.history_change_reason == "Minister's diary changed"
+    assert moved.prev_record.start == hk(2030, 5, 5, 15)
+
+
+def test_event_reschedule_that_cuts_off_programme_changes_nothing():
+    event = EventFactory(start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 17))
+    ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 16), end=hk(2030, 5, 5, 17))
+
+    with pytest.raises(ValidationError) as error:
+        services.event_reschedule(event_id=event.pk, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 16))
+
+    assert "end" in error.value.message_dict
+    event.refresh_from_db()
+    assert event.end == hk(2030, 5, 5, 17)
+    assert event.programme.get().start == hk(2030, 5, 5, 16)
+
+
+@pytest.mark.parametrize(
+    ("start", "to", "allowed"),
+    [
+        (Event.Status.DRAFT, Event.Status.CONFIRMED, True),
+        (Event.Status.TENTATIVE, Event.Status.POSTPONED, True),
+        (Event.Status.POSTPONED, Event.Status.CONFIRMED, True),
+        (Event.Status.CONFIRMED, Event.Status.COMPLETED, True),
+        (Event.Status.DRAFT, Event.Status.COMPLETED, False),
+        (Event.Status.DRAFT, Event.Status.POSTPONED, False),
+        (Event.Status.CANCELLED, Event.Status.CONFIRMED, False),
+        (Event.Status.COMPLETED, Event.Status.CANCELLED, False),
+    ],
+)
+def test_event_transition_follows_the_lifecycle(start, to, allowed):
+    event = EventFactory(status=start)
+
+    if allowed:
+        services.event_transition(event_id=event.pk, to=to)
+    else:
+        with pytest.raises(ValidationError) as error:
+            services.event_transition(event_id=event.pk, to=to)
+        assert "status" in error.value.message_dict
+
+    event.refresh_from_db()
+    assert event.status == (to if allowed else start)
+
+
+def test_event_cancel_releases_bookings_and_raises_sequence(officer):
+    event = EventFactory(status=Event.Status.CONFIRMED)
+    booking = BookingFactory(event=event)
+
+    services.event_cancel(event_id=event.pk, by=officer, reason="Typhoon signal 8")
+
+    event.refresh_from_db()
+    booking.refresh_from_db()
+    assert event.status == Event.Status.CANCELLED
+    assert event.sequence == 1
+    assert booking.status == Booking.Status.RELEASED and booking.released_at is not None
+    assert booking.history.latest().history_change_reason == "Typhoon signal 8"
+
+
+def test_cancelled_event_cannot_be_edited_or_moved():
+    event = EventFactory(status=Event.Status.CANCELLED)
+
+    with pytest.raises(ValidationError):
+        services.event_update(event_id=event.pk, title="Back on")
+    with pytest.raises(ValidationError):
+        services.event_reschedule(event_id=event.pk, start=hk(2030, 1, 1, 9), end=hk(2030, 1, 1, 10))
+
+
+def test_event_confirm_twice_is_harmless():
+    event = EventFactory(status=Event.Status.TENTATIVE)
+
+    services.event_confirm(event_id=event.pk)
+    services.event_confirm(event_id=event.pk)
+
+    event.refresh_from_db()
+    assert event.status == Event.Status.CONFIRMED and event.sequence == 1
+
+
+def test_programme_item_must_fall_inside_event():
+    event = EventFactory(start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 17))
+
+    with pytest.raises(ValidationError) as error:
+        services.programme_item_create(
+            event_id=event.pk, title="Late photo call", start=hk(2030, 5, 5, 16, 45),
+            end=hk(2030, 5, 5, 17, 15),
+        )
+
+    assert "start" in error.value.message_dict
+    assert event.programme.count() == 0
+
+
+def test_programme_item_create_keeps_roles_in_order():
+    from tests.factories import PersonFactory
+
+    event = EventFactory()
+    chair, ceo = PersonFactory(name="Sunny Chai"), PersonFactory(name="Albert Wong")
+
+    item = services.programme_item_create(
+        event_id=event.pk, title="Fireside chat", start=event.start,
+        end=event.start + dt.timedelta(minutes=30), kind="fireside_chat",
+        facility=FacilityFactory(site=event.site), roles=[(ceo, "moderator"), (chair, "speaker")],
+    )
+
+    assert [(r.person.name, r.part) for r in item.roles.all()] == [
+        ("Albert Wong", "moderator"), ("Sunny Chai", "speaker")
+    ]
+
+
+def test_programme_item_refuses_a_person_twice():
+    from tests.factories import PersonFactory
+
+    event = EventFactory()
+    person = PersonFactory()
+
+    with pytest.raises(ValidationError):
+        services.programme_item_create(
+            event_id=event.pk, title="Panel", start=event.start,
+            end=event.start + dt.timedelta(minutes=30), roles=[(person, "panellist"), (person, "moderator")],
+        )
+
+    assert event.programme.count() == 0
+
+
+def test_programme_items_are_ordered_by_start_then_position():
+    event = EventFactory(start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 17))
+    later = ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 16), end=hk(2030, 5, 5, 16, 30))
+    second = ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 15, 5), position=2)
+    first = ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 15, 5), position=1)
+
+    assert list(event.programme.all()) == [first, second, later]

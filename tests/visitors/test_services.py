@@ -1,0 +1,129 @@
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+
+from scheduling.models import Event
+from visitors import services
+from visitors.models import Attendance, Person
+from tests.factories import AttendanceFactory, EventFactory, PersonFactory, hk
+
+pytestmark = pytest.mark.django_db
+
+
+def test_person_create_accepts_chinese_only_and_english_only_names():
+    chinese = services.person_create(name_zh="薛永恒", post="創新及科技局局長")
+    english = services.person_create(name="Alfred Sit", honorific="Mr", post_nominals="JP")
+
+    assert Person.objects.get(pk=chinese.pk).display_name == "薛永恒"
+    assert english.display_name == "Mr Alfred Sit, JP"
+
+
+def test_person_display_name_combines_both_scripts():
+    person = PersonFactory(honorific="Dr", name="Sunny Chai", name_zh="查毅超", post_nominals="BBS, JP")
+
+    assert person.display_name == "Dr Sunny Chai, BBS, JP (查毅超)"
+
+
+def test_person_create_refuses_a_nameless_person():
+    with pytest.raises(ValidationError) as error:
+        services.person_create(name="  ", email="nobody@example.org")
+
+    assert "name" in error.value.message_dict
+    assert not Person.objects.exists()
+
+
+def test_person_email_is_unique_ignoring_case():
+    PersonFactory(email="rebecca.pun@example.gov.hk")
+
+    with pytest.raises(ValidationError):
+        services.person_create(name="Someone", email="Rebecca.Pun@example.gov.hk")
+    with pytest.raises(IntegrityError):
+        Person.objects.create(name="Someone", email="REBECCA.PUN@example.gov.hk")
+
+
+def test_people_without_email_do_not_collide():
+    services.person_create(name="A")
+    services.person_create(name="B")
+
+    assert Person.objects.filter(email="").count() == 2
+
+
+def test_attendance_add_records_role_and_who_added(officer):
+    event, person = EventFactory(), PersonFactory()
+
+    attendance = services.attendance_add(
+        event_id=event.pk, person_id=person.pk, role=Attendance.Role.GUEST_OF_HONOUR, guests=1,
+        by=officer,
+    )
+
+    assert attendance.rsvp == Attendance.RSVP.NEEDS_ACTION
+    assert attendance.headcount == 2
+    assert attendance.history.get().history_user == officer
+
+
+def test_attendance_add_twice_is_a_clear_error():
+    attendance = AttendanceFactory()
+
+    with pytest.raises(ValidationError) as error:
+        services.attendance_add(event_id=attendance.event_id, person_id=attendance.person_id)
+
+    assert "person" in error.value.message_dict
+    assert Attendance.objects.count() == 1
+
+
+def test_attendance_add_to_a_cancelled_event_is_refused():
+    event = EventFactory(status=Event.Status.CANCELLED)
+
+    with pytest.raises(ValidationError) as error:
+        services.attendance_add(event_id=event.pk, person_id=PersonFactory().pk)
+
+    assert "event" in error.value.message_dict
+
+
+def test_attendance_call_time_must_be_before_the_end():
+    event = EventFactory(start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 17))
+
+    with pytest.raises(ValidationError) as error:
+        services.attendance_add(
+            event_id=event.pk, person_id=PersonFactory().pk, role=Attendance.Role.STAFF,
+            call_time=hk(2030, 5, 5, 18),
+        )
+
+    assert "call_time" in error.value.message_dict
+
+
+def test_attendance_remove_keeps_the_audit_trail(officer):
+    attendance = AttendanceFactory()
+
+    services.attendance_remove(attendance_id=attendance.pk, by=officer, reason="Delegated")
+
+    assert not Attendance.objects.exists()
+    deleted = Attendance.history.filter(id=attendance.pk).latest()
+    assert deleted.history_type == "-" and deleted.history_user == officer
+
+
+def test_rsvp_record_latest_answer_wins():
+    attendance = AttendanceFactory()
+
+    services.rsvp_record(attendance_id=attendance.pk, answer="accepted", guests=2)
+    services.rsvp_record(attendance_id=attendance.pk, answer="declined")
+
+    attendance.refresh_from_db()
+    assert attendance.rsvp == "declined" and attendance.guests == 2 and attendance.rsvp_at
+
+
+def test_rsvp_record_refuses_unknown_answers():
+    attendance = AttendanceFactory()
+
+    with pytest.raises(ValidationError):
+        services.rsvp_record(attendance_id=attendance.pk, answer="maybe")
+
+
+def test_check_in_keeps_the_first_arrival():
+    attendance = AttendanceFactory()
+
+    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 9, 50))
+    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 10, 5))
+
+    attendance.refresh_from_db()
+    assert attendance.checked_in_at == hk(2030, 3, 4, 9, 50)
