@@ -1,6 +1,16 @@
-"""Business writes for scheduling. Import services from here: ``from scheduling import services``."""
+"""Business writes for scheduling. Import them from here: ``from scheduling import services``."""
 
-from .bookings import bookings_shift_for_event
+from .bookings import (
+    BookingClash,
+    booking_confirm,
+    booking_create,
+    booking_expire,
+    booking_hold,
+    booking_move,
+    booking_release,
+    bookings_release_expired,
+    bookings_shift_for_event,
+)
 from .events import (
     event_cancel,
     event_confirm,
@@ -12,6 +22,14 @@ from .events import (
 from .programme import programme_item_create, programme_item_delete, programme_item_update
 
 __all__ = [
+    "BookingClash",
+    "booking_confirm",
+    "booking_create",
+    "booking_expire",
+    "booking_hold",
+    "booking_move",
+    "booking_release",
+    "bookings_release_expired",
     "bookings_shift_for_event",
     "event_cancel",
     "event_confirm",

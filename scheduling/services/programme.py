@@ -33,6 +33,7 @@ def programme_item_create(
     if unknown:
         raise TypeError(f"programme_item_create() got unexpected fields: {sorted(unknown)}")
     event = Event.objects.select_for_update().get(pk=event_id)  # serialise run-of-show edits
+    _refuse_if_final(event)
     item = ProgrammeItem(event=event, title=title, start=start, end=end, **fields)
     item.full_clean()
     stamp(item, by=by, reason="Added to programme")
@@ -50,6 +51,7 @@ def programme_item_update(
     if unknown:
         raise TypeError(f"programme_item_update() got unexpected fields: {sorted(unknown)}")
     item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
+    _refuse_if_final(item.event)
     for name, value in changes.items():
         setattr(item, name, value)
     item.full_clean()
@@ -63,9 +65,19 @@ def programme_item_update(
 @transaction.atomic
 def programme_item_delete(*, item_id: int, by: AbstractBaseUser | None = None) -> None:
     """Remove an item from the run-of-show (its history stays in the audit trail)."""
-    item = ProgrammeItem.objects.select_for_update().get(pk=item_id)
+    item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
+    _refuse_if_final(item.event)
     stamp(item, by=by, reason="Removed from programme")
     item.delete()
+
+
+def _refuse_if_final(event: Event) -> None:
+    # A cancelled or completed event's run-of-show is a record of what was planned or happened.
+    if not Event.TRANSITIONS[event.status]:
+        raise ValidationError(
+            {"event": f"The event is {event.get_status_display().lower()}; its programme is closed."},
+            code="final",
+        )
 
 
 def _set_roles(item: ProgrammeItem, roles: Iterable[tuple[Any, str]], *, by) -> None:
