@@ -28,6 +28,10 @@ def staff_groups_sync() -> tuple[Group, Group]:
 
 
 def sync_staff_groups_after_migrate(sender, using="default", plan=None, **kwargs) -> None:
-    if sender.name != "scheduling" or not global_apps.is_installed("django.contrib.auth"):
+    # Each app's permissions are created by its own post_migrate: sync after each of them, so
+    # the last run (whichever app migrates last) sees every permission.
+    if sender.name not in STAFF_APPS + READ_ONLY_APPS:
+        return
+    if not global_apps.is_installed("django.contrib.auth"):
         return
     staff_groups_sync()

@@ -1,0 +1,174 @@
+"""Back-office forms. They check what a form can see; the services decide the rest."""
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+
+from visitors.models import Attendance
+
+from .models import Booking, Event, ProgrammeItem
+
+# A new event starts here; the other statuses are reached through the lifecycle.
+NEW_EVENT_STATUSES = (Event.Status.DRAFT, Event.Status.TENTATIVE, Event.Status.CONFIRMED)
+# What a booking's status may become from the back office (held → confirmed → released).
+BOOKING_NEXT_STATUSES = {
+    Booking.Status.HELD: (Booking.Status.HELD, Booking.Status.CONFIRMED, Booking.Status.RELEASED),
+    Booking.Status.CONFIRMED: (Booking.Status.CONFIRMED, Booking.Status.RELEASED),
+    Booking.Status.RELEASED: (Booking.Status.RELEASED,),
+}
+TIMES_HELP = f"In the office's time zone ({settings.TIME_ZONE})."
+
+
+class LifecycleChoiceField(forms.ChoiceField):
+    """Offers only the allowed statuses, but lets clean_status() explain why another is refused."""
+
+    def __init__(self, *, known: list[str], **kwargs) -> None:
+        self.known = frozenset(known)
+        super().__init__(**kwargs)
+
+    def valid_value(self, value) -> bool:
+        return str(value) in self.known
+
+
+class EventAdminForm(forms.ModelForm):
+    status = LifecycleChoiceField(known=Event.Status.values, choices=Event.Status.choices)
+
+    class Meta:
+        model = Event
+        fields = [
+            "title", "title_zh", "reference", "kind", "status", "visibility", "site", "timezone",
+            "start", "end", "host_organisation", "organiser", "description", "internal_notes",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "timezone" in self.fields:
+            self.fields["timezone"].required = False
+            self.fields["timezone"].help_text = "IANA zone name; leave blank for the site's zone."
+        for name in ("start", "end"):
+            if name in self.fields:
+                self.fields[name].help_text = TIMES_HELP
+        if "organiser" in self.fields:
+            self.fields["organiser"].queryset = get_user_model().objects.filter(is_staff=True)
+        if "status" in self.fields:
+            self.fields["status"].choices = [
+                (value, label) for value, label in Event.Status.choices if value in self.offered()
+            ]
+
+    def offered(self) -> tuple[str, ...]:
+        """The statuses this event may take now, in lifecycle order."""
+        if self.instance.pk is None:
+            return NEW_EVENT_STATUSES
+        current = self.instance.status
+        return tuple(
+            s for s in Event.Status.values if s == current or s in Event.TRANSITIONS[current]
+        )
+
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        if status in self.offered():
+            return status
+        if self.instance.pk is None:
+            raise ValidationError(
+                "A new event starts as draft, tentative or confirmed.", code="invalid_status"
+            )
+        raise ValidationError(
+            "A %(current)s event cannot become %(wanted)s.",
+            code="invalid_transition",
+            params={
+                "current": self.instance.get_status_display().lower(),
+                "wanted": Event.Status(status).label.lower(),
+            },
+        )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        # Blank zone: the event is planned in its site's zone, as event_create does.
+        if "timezone" in self.fields and not cleaned.get("timezone") and cleaned.get("site"):
+            cleaned["timezone"] = cleaned["site"].timezone
+        return cleaned
+
+
+class BookingAdminForm(forms.ModelForm):
+    status = LifecycleChoiceField(known=Booking.Status.values, choices=Booking.Status.choices)
+
+    class Meta:
+        model = Booking
+        fields = [
+            "event", "programme_item", "facility", "start", "end", "setup_minutes",
+            "teardown_minutes", "status", "hold_expires_at", "backup_of", "backup_deadline",
+            "capacity_override_reason",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("setup_minutes", "teardown_minutes"):
+            if name in self.fields:
+                self.fields[name].required = False
+                self.fields[name].help_text = "Leave blank for the facility's default."
+        if "hold_expires_at" in self.fields:
+            hours = settings.BOOKING_HOLD_HOURS
+            self.fields["hold_expires_at"].help_text = f"Leave blank for {hours} hours from now."
+        for name in ("start", "end"):
+            if name in self.fields:
+                self.fields[name].help_text = TIMES_HELP
+        if "status" in self.fields:
+            self.fields["status"].choices = [
+                (value, label) for value, label in Booking.Status.choices if value in self.offered()
+            ]
+
+    def offered(self) -> tuple[str, ...]:
+        if self.instance.pk is None:
+            return (Booking.Status.HELD, Booking.Status.CONFIRMED)
+        return BOOKING_NEXT_STATUSES[self.instance.status]
+
+    def clean_status(self) -> str:
+        status = self.cleaned_data["status"]
+        if status not in self.offered():
+            raise ValidationError(
+                "A %(current)s booking cannot become %(wanted)s.",
+                code="invalid_transition",
+                params={
+                    "current": self.instance.get_status_display().lower()
+                    if self.instance.pk
+                    else "new",
+                    "wanted": Booking.Status(status).label.lower(),
+                },
+            )
+        return status
+
+
+class InlineRowForm(forms.ModelForm):
+    """A row of an event's inline: rows left untouched are not validated against the event.
+
+    The event above may be moving in the same save, and its services move untouched rows with
+    it; checking those rows against the new times here would refuse a valid reschedule.
+    """
+
+    def _post_clean(self) -> None:
+        if self.instance.pk is not None and not self.has_changed():
+            return
+        super()._post_clean()
+
+
+class ProgrammeItemInlineForm(InlineRowForm):
+    class Meta:
+        model = ProgrammeItem
+        fields = ["start", "end", "title", "title_zh", "kind", "facility", "visibility", "position"]
+
+
+class AttendanceAdminForm(InlineRowForm):
+    class Meta:
+        model = Attendance
+        fields = ["event", "person", "role", "rsvp", "guests", "call_time", "notes"]
+
+    def clean_person(self):
+        person = self.cleaned_data["person"]
+        if self.instance.pk and person and person.pk != self.instance.person_id:
+            # The attendance's history and invite belong to the person first listed.
+            raise ValidationError(
+                "To replace someone, remove this attendance and add the other person.",
+                code="person_fixed",
+            )
+        return person

@@ -1,0 +1,124 @@
+"""Back office for organisations, people and attendance (see scheduling/admin.py for the rules)."""
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F
+
+from scheduling.admin import (
+    ChangeLogAdmin,
+    ServiceAdmin,
+    attendance_save,
+    event_is_open,
+    local_time,
+    related_or_gone,
+)
+from scheduling.forms import AttendanceAdminForm
+
+from . import services
+from .models import Attendance, Organisation, Person
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "name_zh", "kind", "website")
+    list_filter = ("kind",)
+    search_fields = ("name", "name_zh", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    list_display = (
+        "display_name", "post", "organisation", "precedence_rank", "email", "interpreter_needed",
+    )  # fmt: skip
+    list_filter = ("organisation__kind", "interpreter_needed")
+    search_fields = ("name", "name_zh", "email", "post", "organisation__name")
+    list_select_related = ("organisation",)
+    autocomplete_fields = ("organisation",)
+    # Order of precedence: 1 is the most senior; unranked people come last.
+    ordering = (F("precedence_rank").asc(nulls_last=True), "name", "name_zh")
+    fieldsets = (
+        (None, {"fields": ("honorific", "name", "name_zh", "post_nominals", "precedence_rank")}),
+        ("Post and contact", {"fields": ("post", "organisation", "email", "phone")}),
+        (
+            "Needs",
+            {"fields": ("languages", "interpreter_needed", "dietary", "accessibility", "notes")},
+        ),
+    )
+
+    @admin.display(description="Name", ordering="name")
+    def display_name(self, person: Person) -> str:
+        return person.display_name
+
+
+@admin.register(Attendance)
+class AttendanceAdmin(ServiceAdmin):
+    form = AttendanceAdminForm
+    list_display = ("person", "event", "event_start", "role", "rsvp", "guests", "checked_in_at")
+    list_filter = ("role", "rsvp", "event__site", "event__status")
+    search_fields = ("person__name", "person__name_zh", "event__title", "event__title_zh")
+    list_select_related = ("person", "event")
+    autocomplete_fields = ("event", "person")
+    actions = ["check_in"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("event", "person", "rsvp_at", "checked_in_at")
+
+    def get_fields(self, request, obj=None):
+        fields = ["event", "person", "role", "rsvp", "guests", "call_time", "notes"]
+        return fields if obj is None else fields + ["rsvp_at", "checked_in_at"]
+
+    def has_change_permission(self, request, obj=None):
+        open_list = obj is None or event_is_open(obj.event)
+        return open_list and super().has_change_permission(request, obj)
+
+    @admin.display(description="Event starts", ordering="event__start")
+    def event_start(self, attendance: Attendance) -> str:
+        return local_time(attendance.event.start, attendance.event.zone)
+
+    def save_model(self, request, obj, form, change):
+        attendance = attendance_save(form, event_id=obj.event_id, by=request.user)
+        obj.pk = attendance.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def delete_model(self, request, obj):
+        services.attendance_remove(attendance_id=obj.pk, by=request.user)
+
+    @admin.action(description="Check in (mark as arrived)", permissions=["change"])
+    def check_in(self, request, queryset):
+        arrived = 0
+        for attendance in queryset:
+            try:
+                services.attendance_check_in(attendance_id=attendance.pk, by=request.user)
+            except ValidationError as error:
+                reason = " ".join(error.messages)
+                self.message_user(request, f"{attendance} not checked in: {reason}", messages.ERROR)
+            else:
+                arrived += 1
+        if arrived:
+            self.message_user(request, f"{arrived} checked in.", messages.SUCCESS)
+
+
+class AttendanceChangeLogAdmin(ChangeLogAdmin):
+    list_display = (
+        "when", "by", "action", "person_name", "event_name", "role", "rsvp", "changes", "reason",
+    )  # fmt: skip
+    list_display_links = ("when",)
+    search_fields = ("person__name", "person__name_zh", "event__title", "history_change_reason")
+    list_select_related = ("history_user", "person", "event")
+
+    @admin.display(description="Person")
+    def person_name(self, record) -> str:
+        return related_or_gone(record, "person")
+
+    @admin.display(description="Event")
+    def event_name(self, record) -> str:
+        return related_or_gone(record, "event")
+
+
+admin.site.register(Attendance.history.model, AttendanceChangeLogAdmin)
