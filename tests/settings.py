@@ -31,3 +31,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not SQLite's shared in-memory database: concurrency tests need real separate
     # connections that queue on the write lock as production ones do. xdist adds a suffix.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_protocol_desk.sqlite3")}
+
+# WhiteNoise scans STATIC_ROOT at start-up unless it autorefreshes; tests never collectstatic.
+WHITENOISE_AUTOREFRESH = True

@@ -271,3 +271,22 @@ def test_programme_items_are_ordered_by_start_then_position():
     first = ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 15, 5), position=1)
 
     assert list(event.programme.all()) == [first, second, later]
+
+
+@pytest.mark.parametrize("status", [Event.Status.CANCELLED, Event.Status.COMPLETED])
+def test_programme_of_a_final_event_is_closed(status):
+    event = EventFactory(status=status)
+    item = ProgrammeItemFactory(event=event)
+
+    with pytest.raises(ValidationError):
+        services.programme_item_create(
+            event_id=event.pk, title="Extra", start=event.start,
+            end=event.start + dt.timedelta(minutes=5),
+        )
+    with pytest.raises(ValidationError):
+        services.programme_item_update(item_id=item.pk, title="Renamed")
+    with pytest.raises(ValidationError):
+        services.programme_item_delete(item_id=item.pk)
+
+    item.refresh_from_db()
+    assert item.title != "Renamed" and event.programme.count() == 1

@@ -1,0 +1,81 @@
+"""What every bench process shares: Django start-up, two databases side by side, timing, and
+the result line it prints.
+
+A bench compares a figure on a small database (the baseline) with the same figure on a large
+one. Both databases are open at once and the timed calls alternate between them, so a burst of
+load on the machine (a test run next door) hits baseline and measurement alike instead of
+skewing their ratio.
+
+Kept free of Django imports at module level so that ``bench/__main__.py`` can use the constants
+without configuring Django in the parent process.
+"""
+
+import contextlib
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+# The parent finds the result among whatever else the child printed (logging goes to stdout).
+RESULT_PREFIX = "BENCH-RESULT "
+# The baseline database's NAME (a SQLite path or a PostgreSQL database on the same server as
+# DATABASE_URL); the measured database is the one the settings name.
+BASELINE_ENV = "BENCH_BASELINE_DATABASE"
+
+
+def setup_django() -> None:
+    """Configure Django from the environment the parent prepared (config.settings, as deployed)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+
+
+def database_pair() -> tuple[Any, Any]:
+    """(baseline, measured) connections; switch between them with `using`."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    measured = connections[DEFAULT_DB_ALIAS]
+    settings = {**measured.settings_dict, "NAME": os.environ[BASELINE_ENV]}
+    return type(measured)(settings, DEFAULT_DB_ALIAS), measured
+
+
+@contextlib.contextmanager
+def using(connection: Any) -> Iterator[None]:
+    """Make `connection` the default one: services, querysets and transactions all use it."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    previous = connections[DEFAULT_DB_ALIAS]
+    connections[DEFAULT_DB_ALIAS] = connection
+    try:
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS] = previous
+
+
+def interleaved_ms(
+    pairs: Sequence[tuple[Callable[[], Any], Callable[[], Any]]], baseline: Any, measured: Any
+) -> tuple[float, float]:
+    """Median milliseconds of the baseline and the measured action of each pair, run in turn
+    (order swapped every round so neither side always goes first)."""
+    timings: dict[int, list[float]] = {0: [], 1: []}
+    for round_, actions in enumerate(pairs):
+        sides = [(0, baseline, actions[0]), (1, measured, actions[1])]
+        for side, connection, action in sides if round_ % 2 == 0 else reversed(sides):
+            with using(connection):
+                started = time.perf_counter()
+                action()
+                timings[side].append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings[0]), statistics.median(timings[1])
+
+
+def progress(message: str) -> None:
+    """Progress goes to stderr, which the parent passes through; stdout carries the result."""
+    print(f"  {message}", file=sys.stderr, flush=True)
+
+
+def emit(result: dict) -> None:
+    print(RESULT_PREFIX + json.dumps(result), flush=True)
