@@ -6,8 +6,8 @@ all. Intervals are half-open, [start, end), so back-to-back bookings do not over
 
 Every call costs two queries whatever the number of bookings: one for the facilities with their
 site and the closures in range, one for the bookings in range. The booking query filters on
-facility and occupied_start/occupied_end over active statuses, which is exactly the partial
-index ``booking_active_occupancy``.
+facility and a bounded occupied_start range (``Booking.objects.occupying``), a short range scan
+of the index ``booking_occupancy``.
 
 ``can_see`` (a callable Event -> bool) decides whether a busy interval may name its event. With
 ``can_see=None`` every title is shown: that is the staff view. Callers serving partners must pass
@@ -261,10 +261,8 @@ def _assemble(
     by_facility: dict[int, list[Occupant]] = {pk: [] for pk in facilities}
     if facilities:
         bookings = (
-            Booking.objects.active()
-            .filter(
-                facility_id__in=list(facilities), occupied_start__lt=end, occupied_end__gt=start
-            )
+            Booking.objects.occupying(start, end)
+            .filter(facility_id__in=list(facilities))
             .exclude(pk__in=list(exclude_booking_ids))
             .select_related("event")
         )

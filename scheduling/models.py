@@ -21,6 +21,9 @@ from .constraints import PostgresExclusionConstraint, TsTzRange
 from .timezones import require_aware, validate_iana_zone
 
 MAX_BUFFER_MINUTES = 24 * 60
+# The longest a single booking may occupy a facility, buffers included. The bound makes every
+# overlap query a short index range scan: a booking that ends after T started after T − cap.
+MAX_OCCUPANCY = dt.timedelta(days=14)
 
 
 def new_event_uid() -> str:
@@ -425,7 +428,12 @@ class BookingQuerySet(models.QuerySet):
 
     def occupying(self, start: dt.datetime, end: dt.datetime) -> "BookingQuerySet":
         """Active bookings whose occupied interval (buffers included) overlaps [start, end)."""
-        return self.active().filter(occupied_start__lt=end, occupied_end__gt=start)
+        return self.active().filter(
+            occupied_start__lt=end,
+            # Exact, not a heuristic: no booking occupies longer than MAX_OCCUPANCY.
+            occupied_start__gt=start - MAX_OCCUPANCY,
+            occupied_end__gt=start,
+        )
 
 
 class Booking(models.Model):
@@ -479,10 +487,10 @@ class Booking(models.Model):
     class Meta:
         ordering = ["start", "id"]
         indexes = [
+            # Not partial: SQLite only uses a partial index when the query repeats its
+            # condition with literals, and Django binds the status values as parameters.
             models.Index(
-                fields=["facility", "occupied_start", "occupied_end"],
-                condition=Q(status__in=["held", "confirmed"]),
-                name="booking_active_occupancy",
+                fields=["facility", "occupied_start", "occupied_end"], name="booking_occupancy"
             ),
             models.Index(fields=["event"]),
             models.Index(
@@ -538,6 +546,15 @@ class Booking(models.Model):
     def clean(self) -> None:
         check_window(self)
         self.refresh_occupancy()
+        if (
+            self.occupied_start
+            and self.occupied_end
+            and self.occupied_end - self.occupied_start > MAX_OCCUPANCY
+        ):
+            raise ValidationError(
+                {"end": _("A booking may occupy a facility for 14 days at most, buffers included.")},
+                code="too_long",
+            )
         if self.status == self.Status.HELD and self.hold_expires_at is None:
             self.hold_expires_at = timezone.now() + dt.timedelta(hours=settings.BOOKING_HOLD_HOURS)
         if self.backup_of_id and self.backup_of_id == self.pk:

@@ -123,3 +123,28 @@ def test_event_local_times_are_in_its_zone():
 
     assert event.local_start.hour == 11  # BST is UTC+1, Hong Kong UTC+8
     assert str(event.local_start.tzinfo) == "Europe/London"
+
+
+def test_booking_may_occupy_a_facility_for_two_weeks_at_most():
+    facility = FacilityFactory(setup_minutes=60, teardown_minutes=0)
+    booking = Booking(
+        facility=facility, event=EventFactory(site=facility.site), start=hk(2030, 5, 1, 9),
+        end=hk(2030, 5, 15, 9), setup_minutes=60, teardown_minutes=0,
+        status=Booking.Status.CONFIRMED,
+    )
+
+    with pytest.raises(ValidationError) as error:
+        booking.full_clean()
+
+    assert "end" in error.value.message_dict
+
+
+def test_occupying_finds_a_long_booking_that_began_long_before():
+    booking = BookingFactory(
+        start=hk(2030, 5, 1, 9), end=hk(2030, 5, 13, 9), setup_minutes=0, teardown_minutes=0,
+        event=EventFactory(start=hk(2030, 5, 1, 9), end=hk(2030, 5, 13, 9)),
+    )
+
+    found = Booking.objects.occupying(hk(2030, 5, 12, 10), hk(2030, 5, 12, 11))
+
+    assert list(found) == [booking]
