@@ -143,14 +143,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;"
-                "PRAGMA busy_timeout=%d;" % (env_int("SQLITE_BUSY_TIMEOUT", 30) * 1000)
+                f"PRAGMA busy_timeout={env_int('SQLITE_BUSY_TIMEOUT', 30) * 1000};"
             ),
         }
     )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A runaway query must not hold connections and locks forever.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", "-c statement_timeout=%d" % env_int("PG_STATEMENT_TIMEOUT_MS", 30000)
+        "options", f"-c statement_timeout={env_int('PG_STATEMENT_TIMEOUT_MS', 30000)}"
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -11,6 +11,8 @@ class SchedulingConfig(AppConfig):
         from .tasks import schedules_ensure_after_migrate
 
         # Groups reference permissions, which Django itself creates in post_migrate.
-        post_migrate.connect(sync_staff_groups_after_migrate, dispatch_uid="scheduling.staff_groups")
+        post_migrate.connect(
+            sync_staff_groups_after_migrate, dispatch_uid="scheduling.staff_groups"
+        )
         # Periodic tasks (django-q2 Schedule rows) exist wherever the database is migrated.
         post_migrate.connect(schedules_ensure_after_migrate, dispatch_uid="scheduling.schedules")

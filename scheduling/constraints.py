@@ -22,16 +22,23 @@ class PostgresExclusionConstraint(ExclusionConstraint):
         return schema_editor.connection.vendor == "postgresql"
 
     def constraint_sql(self, model, schema_editor):
-        return super().constraint_sql(model, schema_editor) if self._on_postgres(schema_editor) else None
+        return (
+            super().constraint_sql(model, schema_editor)
+            if self._on_postgres(schema_editor)
+            else None
+        )
 
     def create_sql(self, model, schema_editor):
-        return super().create_sql(model, schema_editor) if self._on_postgres(schema_editor) else None
+        return (
+            super().create_sql(model, schema_editor) if self._on_postgres(schema_editor) else None
+        )
 
     def remove_sql(self, model, schema_editor):
-        return super().remove_sql(model, schema_editor) if self._on_postgres(schema_editor) else None
+        return (
+            super().remove_sql(model, schema_editor) if self._on_postgres(schema_editor) else None
+        )
 
     def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
         # The booking services check clashes themselves and report them with suggestions;
         # the database constraint is the backstop, not a form validator.
         return None
-

@@ -53,7 +53,11 @@ class YearlyRule:
 
     @property
     def rrule(self) -> dict:
-        return {"FREQ": "YEARLY", "BYMONTH": self.month, "BYDAY": f"{self.ordinal}{WEEKDAYS[self.weekday]}"}
+        return {
+            "FREQ": "YEARLY",
+            "BYMONTH": self.month,
+            "BYDAY": f"{self.ordinal}{WEEKDAYS[self.weekday]}",
+        }
 
 
 def transitions(zone: zoneinfo.ZoneInfo, year: int) -> list[Transition]:
@@ -91,8 +95,12 @@ def _rules_for(transition: Transition) -> list[YearlyRule]:
         candidates.append(-1)
     return [
         YearlyRule(
-            month=onset.month, ordinal=n, weekday=onset.weekday(), time=onset.time(),
-            offset_from=transition.offset_from, offset_to=transition.offset_to,
+            month=onset.month,
+            ordinal=n,
+            weekday=onset.weekday(),
+            time=onset.time(),
+            offset_from=transition.offset_from,
+            offset_to=transition.offset_to,
         )
         for n in candidates
     ]
@@ -160,7 +168,8 @@ def vtimezone(zone_name: str, years: range) -> Timezone | None:
         component.add("RRULE", rule.rrule)
         instant = dt.datetime.combine(rule.onset(last), rule.time) - rule.offset_from
         component.add(
-            "TZNAME", _abbreviation(zone_name, (instant + dt.timedelta(hours=1)).replace(tzinfo=UTC))
+            "TZNAME",
+            _abbreviation(zone_name, (instant + dt.timedelta(hours=1)).replace(tzinfo=UTC)),
         )
         tz.add_component(component)
     return tz

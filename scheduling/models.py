@@ -37,7 +37,9 @@ def check_window(instance: models.Model, start_field: str = "start", end_field: 
     require_aware(start_field, start)
     require_aware(end_field, end)
     if start and end and end <= start:
-        raise ValidationError({end_field: _("The end must be after the start.")}, code="end_before_start")
+        raise ValidationError(
+            {end_field: _("The end must be after the start.")}, code="end_before_start"
+        )
 
 
 class Site(models.Model):
@@ -48,11 +50,14 @@ class Site(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     address = models.TextField()
     timezone = models.CharField(
-        max_length=64, default="Asia/Hong_Kong", validators=[validate_iana_zone],
+        max_length=64,
+        default="Asia/Hong_Kong",
+        validators=[validate_iana_zone],
         help_text="IANA time zone name, e.g. Asia/Hong_Kong.",
     )
     internal_travel_minutes = models.PositiveSmallIntegerField(
-        default=5, validators=[MaxValueValidator(240)],
+        default=5,
+        validators=[MaxValueValidator(240)],
         help_text="Default time to move between two facilities of this site.",
     )
 
@@ -72,7 +77,9 @@ class TravelTime(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["from_site", "to_site"], name="travel_time_unique_pair"),
+            models.UniqueConstraint(
+                fields=["from_site", "to_site"], name="travel_time_unique_pair"
+            ),
             models.CheckConstraint(
                 condition=~Q(from_site=F("to_site")), name="travel_time_distinct_sites"
             ),
@@ -98,11 +105,13 @@ class Facility(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MEETING_ROOM)
     capacity = models.PositiveIntegerField(help_text="Seated or standing people it holds safely.")
     setup_minutes = models.PositiveSmallIntegerField(
-        default=30, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
+        default=30,
+        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
         help_text="Default set-up time before a booking.",
     )
     teardown_minutes = models.PositiveSmallIntegerField(
-        default=15, validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
+        default=15,
+        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
         help_text="Default teardown time after a booking.",
     )
     is_bookable = models.BooleanField(default=True)
@@ -169,7 +178,10 @@ class Closure(models.Model):
 
     class Meta:
         ordering = ["start"]
-        indexes = [models.Index(fields=["facility", "start"]), models.Index(fields=["site", "start"])]
+        indexes = [
+            models.Index(fields=["facility", "start"]),
+            models.Index(fields=["site", "start"]),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="closure_end_after_start"),
             models.CheckConstraint(
@@ -253,7 +265,10 @@ class Event(models.Model):
         default=0, editable=False, help_text="iCalendar SEQUENCE: rises on every material change."
     )
     reference = models.CharField(
-        max_length=40, unique=True, null=True, blank=True,
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
         help_text="Optional office reference, e.g. PD-2026-014.",
     )
     title = models.CharField(max_length=300)
@@ -261,23 +276,34 @@ class Event(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     visibility = models.CharField(
-        max_length=12, choices=Visibility.choices, default=Visibility.INTERNAL,
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.INTERNAL,
         help_text="Restricted: staff and the host organisation only (e.g. an unannounced visit).",
     )
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="events")
     timezone = models.CharField(
-        max_length=64, validators=[validate_iana_zone], default="Asia/Hong_Kong",
+        max_length=64,
+        validators=[validate_iana_zone],
+        default="Asia/Hong_Kong",
         help_text="IANA zone the event is planned and shown in; defaults to the site's.",
     )
     start = models.DateTimeField()
     end = models.DateTimeField()
     host_organisation = models.ForeignKey(
-        "visitors.Organisation", null=True, blank=True, on_delete=models.PROTECT,
+        "visitors.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="hosted_events",
     )
     organiser = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="organised_events", help_text="The protocol officer in charge.",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organised_events",
+        help_text="The protocol officer in charge.",
     )
     description = models.TextField(blank=True, help_text="Public description.")
     internal_notes = models.TextField(blank=True, help_text="Staff only; never sent or published.")
@@ -354,8 +380,12 @@ class ProgrammeItem(models.Model):
         Facility, null=True, blank=True, on_delete=models.PROTECT, related_name="programme_items"
     )
     host_organisation = models.ForeignKey(
-        "visitors.Organisation", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="hosted_programme_items", help_text="The tenant hosting a tour stop.",
+        "visitors.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_programme_items",
+        help_text="The tenant hosting a tour stop.",
     )
     description = models.TextField(blank=True)
     cue_notes = models.TextField(blank=True, help_text="Staff cues: never shown to attendees.")
@@ -370,7 +400,10 @@ class ProgrammeItem(models.Model):
 
     class Meta:
         ordering = ["event", "start", "position", "id"]
-        indexes = [models.Index(fields=["event", "start"]), models.Index(fields=["facility", "start"])]
+        indexes = [
+            models.Index(fields=["event", "start"]),
+            models.Index(fields=["facility", "start"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")), name="programme_item_end_after_start"
@@ -383,12 +416,12 @@ class ProgrammeItem(models.Model):
     def clean(self) -> None:
         check_window(self)
         event = self.event if self.event_id else None
-        if event and self.start and self.end and event.start and event.end:
-            if self.start < event.start or self.end > event.end:
-                raise ValidationError(
-                    {"start": _("A programme item must fall inside its event's time.")},
-                    code="outside_event",
-                )
+        comparable = event and self.start and self.end and event.start and event.end
+        if comparable and (self.start < event.start or self.end > event.end):
+            raise ValidationError(
+                {"start": _("A programme item must fall inside its event's time.")},
+                code="outside_event",
+            )
 
 
 class ProgrammeRole(models.Model):
@@ -466,7 +499,11 @@ class Booking(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
     hold_expires_at = models.DateTimeField(null=True, blank=True)
     backup_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="backups",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="backups",
         help_text="This booking is the fallback (rain plan) for another.",
     )
     backup_deadline = models.DateTimeField(
@@ -475,7 +512,10 @@ class Booking(models.Model):
     capacity_override_reason = models.CharField(max_length=300, blank=True)
     released_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -552,7 +592,11 @@ class Booking(models.Model):
             and self.occupied_end - self.occupied_start > MAX_OCCUPANCY
         ):
             raise ValidationError(
-                {"end": _("A booking may occupy a facility for 14 days at most, buffers included.")},
+                {
+                    "end": _(
+                        "A booking may occupy a facility for 14 days at most, buffers included."
+                    )
+                },
                 code="too_long",
             )
         if self.status == self.Status.HELD and self.hold_expires_at is None:
@@ -563,4 +607,3 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
-

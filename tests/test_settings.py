@@ -11,9 +11,21 @@ from django.db import connection
 
 SETTINGS = str(Path(__file__).resolve().parent.parent / "config" / "settings.py")
 VARIABLES = (
-    "DEBUG", "SECRET_KEY", "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "EMAIL_HOST", "EMAIL_PORT",
-    "EMAIL_USE_TLS", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "ORGANISER_NAME", "ORGANISER_EMAIL",
-    "PUBLIC_BASE_URL", "Q_TIMEOUT", "Q_RETRY",
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "EMAIL_URL",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "EMAIL_USE_TLS",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "ORGANISER_NAME",
+    "ORGANISER_EMAIL",
+    "PUBLIC_BASE_URL",
+    "Q_TIMEOUT",
+    "Q_RETRY",
 )
 
 
@@ -57,7 +69,8 @@ def test_bad_boolean_is_a_clear_error(load):
 
 def test_database_and_redis_urls_switch_backends(load):
     s = load(
-        SECRET_KEY="x", DATABASE_URL="postgres://pd:secret@db.internal:5433/protocol",
+        SECRET_KEY="x",
+        DATABASE_URL="postgres://pd:secret@db.internal:5433/protocol",
         REDIS_URL="redis://cache.internal:6379/2",
     )
 
@@ -74,7 +87,13 @@ def test_database_and_redis_urls_switch_backends(load):
 @pytest.mark.parametrize(
     ("url", "host", "port", "tls", "ssl"),
     [
-        ("smtp+tls://user%40park:p%40ss@mail.example.org:587", "mail.example.org", 587, True, False),
+        (
+            "smtp+tls://user%40park:p%40ss@mail.example.org:587",
+            "mail.example.org",
+            587,
+            True,
+            False,
+        ),
         ("smtps://mail.example.org", "mail.example.org", 465, False, True),
         ("smtp://localhost:1025", "localhost", 1025, False, False),
     ],
@@ -98,9 +117,12 @@ def test_email_host_variables_switch_to_smtp(load):
 
 def test_hosts_origins_organiser_and_base_url_come_from_the_environment(load):
     s = load(
-        SECRET_KEY="x", ALLOWED_HOSTS="desk.park.hk, api.park.hk",
-        CSRF_TRUSTED_ORIGINS="https://desk.park.hk", ORGANISER_NAME="HKSTP Protocol",
-        ORGANISER_EMAIL="protocol@park.hk", PUBLIC_BASE_URL="https://desk.park.hk/",
+        SECRET_KEY="x",
+        ALLOWED_HOSTS="desk.park.hk, api.park.hk",
+        CSRF_TRUSTED_ORIGINS="https://desk.park.hk",
+        ORGANISER_NAME="HKSTP Protocol",
+        ORGANISER_EMAIL="protocol@park.hk",
+        PUBLIC_BASE_URL="https://desk.park.hk/",
     )
 
     assert s["ALLOWED_HOSTS"] == ["desk.park.hk", "api.park.hk"]

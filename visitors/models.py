@@ -43,7 +43,9 @@ class Person(models.Model):
     )
     name_zh = models.CharField("name (Chinese)", max_length=100, blank=True)
     post = models.CharField(
-        "post / title", max_length=300, blank=True,
+        "post / title",
+        max_length=300,
+        blank=True,
         help_text="e.g. Secretary for Innovation and Technology",
     )
     post_nominals = models.CharField(
@@ -55,7 +57,8 @@ class Person(models.Model):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
     precedence_rank = models.PositiveIntegerField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="Order of precedence: 1 is the most senior. Blank ranks after everyone ranked.",
     )
     dietary = models.CharField(max_length=200, blank=True)
@@ -74,7 +77,9 @@ class Person(models.Model):
                 violation_error_message="Give an English or a Chinese name.",
             ),
             models.UniqueConstraint(
-                Lower("email"), condition=~Q(email=""), name="person_unique_email",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="person_unique_email",
                 violation_error_message="Another person already has this e-mail address.",
             ),
         ]
@@ -129,7 +134,9 @@ class Attendance(models.Model):
         TENTATIVE = "tentative", _("Tentative")
         DELEGATED = "delegated", _("Delegated")
 
-    event = models.ForeignKey("scheduling.Event", on_delete=models.CASCADE, related_name="attendances")
+    event = models.ForeignKey(
+        "scheduling.Event", on_delete=models.CASCADE, related_name="attendances"
+    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances")
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.GUEST)
     rsvp = models.CharField(max_length=12, choices=RSVP.choices, default=RSVP.NEEDS_ACTION)
@@ -138,7 +145,8 @@ class Attendance(models.Model):
         "accompanying guests", default=0, validators=[MaxValueValidator(50)]
     )
     call_time = models.DateTimeField(
-        null=True, blank=True,
+        null=True,
+        blank=True,
         help_text="When this person must arrive, if earlier than the event (staff, escorts).",
     )
     checked_in_at = models.DateTimeField(null=True, blank=True)

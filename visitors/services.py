@@ -15,8 +15,22 @@ from .models import Attendance, Organisation, Person
 
 ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes"})
 PERSON_FIELDS = frozenset(
-    {"honorific", "name", "name_zh", "post", "post_nominals", "organisation", "email", "phone",
-     "precedence_rank", "dietary", "accessibility", "languages", "interpreter_needed", "notes"}
+    {
+        "honorific",
+        "name",
+        "name_zh",
+        "post",
+        "post_nominals",
+        "organisation",
+        "email",
+        "phone",
+        "precedence_rank",
+        "dietary",
+        "accessibility",
+        "languages",
+        "interpreter_needed",
+        "notes",
+    }
 )
 
 

@@ -22,8 +22,17 @@ from .bookings import bookings_shift_for_event
 INVITE_FIELDS = frozenset({"title", "title_zh", "description", "site", "timezone", "start", "end"})
 EDITABLE_FIELDS = frozenset(
     {
-        "title", "title_zh", "kind", "visibility", "site", "timezone", "host_organisation",
-        "organiser", "description", "internal_notes", "reference",
+        "title",
+        "title_zh",
+        "kind",
+        "visibility",
+        "site",
+        "timezone",
+        "host_organisation",
+        "organiser",
+        "description",
+        "internal_notes",
+        "reference",
     }
 )
 
@@ -58,8 +67,15 @@ def event_create(
     if status not in (Event.Status.DRAFT, Event.Status.TENTATIVE, Event.Status.CONFIRMED):
         raise ValidationError({"status": "A new event starts as draft, tentative or confirmed."})
     event = Event(
-        title=title, site=site, start=start, end=end, kind=kind, status=status,
-        visibility=visibility, timezone=timezone or site.timezone, **fields,
+        title=title,
+        site=site,
+        start=start,
+        end=end,
+        kind=kind,
+        status=status,
+        visibility=visibility,
+        timezone=timezone or site.timezone,
+        **fields,
     )
     event.full_clean()
     stamp(event, by=by, reason="Created")

@@ -12,8 +12,19 @@ from ..models import Event, ProgrammeItem, ProgrammeRole
 from .audit import stamp
 
 ITEM_FIELDS = frozenset(
-    {"title", "title_zh", "kind", "facility", "host_organisation", "description", "cue_notes",
-     "visibility", "position", "start", "end"}
+    {
+        "title",
+        "title_zh",
+        "kind",
+        "facility",
+        "host_organisation",
+        "description",
+        "cue_notes",
+        "visibility",
+        "position",
+        "start",
+        "end",
+    }
 )
 
 
@@ -75,7 +86,7 @@ def _refuse_if_final(event: Event) -> None:
     # A cancelled or completed event's run-of-show is a record of what was planned or happened.
     if not Event.TRANSITIONS[event.status]:
         raise ValidationError(
-            {"event": f"The event is {event.get_status_display().lower()}; its programme is closed."},
+            {"event": f"The event is {event.get_status_display()}; its programme is closed."},
             code="final",
         )
 

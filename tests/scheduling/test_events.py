@@ -22,8 +22,12 @@ def test_event_create_defaults_zone_from_site_and_records_creator(officer):
     site = SiteFactory(timezone="Europe/London")
 
     event = services.event_create(
-        title="Delegation visit", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 12),
-        kind=Event.Kind.SITE_INSPECTION, by=officer,
+        title="Delegation visit",
+        site=site,
+        start=hk(2030, 1, 8, 10),
+        end=hk(2030, 1, 8, 12),
+        kind=Event.Kind.SITE_INSPECTION,
+        by=officer,
     )
 
     assert event.timezone == "Europe/London"
@@ -36,8 +40,12 @@ def test_event_create_defaults_zone_from_site_and_records_creator(officer):
 def test_event_create_gives_every_event_its_own_uid():
     site = SiteFactory()
 
-    first = services.event_create(title="A", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11))
-    second = services.event_create(title="A", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11))
+    first = services.event_create(
+        title="A", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11)
+    )
+    second = services.event_create(
+        title="A", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11)
+    )
 
     assert first.uid != second.uid
 
@@ -65,7 +73,10 @@ def test_event_create_refuses_unknown_time_zone():
 
     with pytest.raises(ValidationError) as error:
         services.event_create(
-            title="Bad zone", site=site, start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11),
+            title="Bad zone",
+            site=site,
+            start=hk(2030, 1, 8, 10),
+            end=hk(2030, 1, 8, 11),
             timezone="HKT",
         )
 
@@ -76,7 +87,10 @@ def test_event_create_refuses_unknown_time_zone():
 def test_event_create_refuses_a_cancelled_start():
     with pytest.raises(ValidationError) as error:
         services.event_create(
-            title="x", site=SiteFactory(), start=hk(2030, 1, 8, 10), end=hk(2030, 1, 8, 11),
+            title="x",
+            site=SiteFactory(),
+            start=hk(2030, 1, 8, 10),
+            end=hk(2030, 1, 8, 11),
             status=Event.Status.CANCELLED,
         )
 
@@ -128,7 +142,10 @@ def test_event_reschedule_moves_programme_and_bookings_and_records_who(officer):
     booking = BookingFactory(event=event, start=event.start, end=event.end)
 
     services.event_reschedule(
-        event_id=event.pk, start=hk(2030, 5, 6, 10), end=hk(2030, 5, 6, 12), by=officer,
+        event_id=event.pk,
+        start=hk(2030, 5, 6, 10),
+        end=hk(2030, 5, 6, 12),
+        by=officer,
         reason="Minister's diary changed",
     )
 
@@ -151,7 +168,9 @@ def test_event_reschedule_that_cuts_off_programme_changes_nothing():
     ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 16), end=hk(2030, 5, 5, 17))
 
     with pytest.raises(ValidationError) as error:
-        services.event_reschedule(event_id=event.pk, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 16))
+        services.event_reschedule(
+            event_id=event.pk, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 16)
+        )
 
     assert "end" in error.value.message_dict
     event.refresh_from_db()
@@ -206,7 +225,9 @@ def test_cancelled_event_cannot_be_edited_or_moved():
     with pytest.raises(ValidationError):
         services.event_update(event_id=event.pk, title="Back on")
     with pytest.raises(ValidationError):
-        services.event_reschedule(event_id=event.pk, start=hk(2030, 1, 1, 9), end=hk(2030, 1, 1, 10))
+        services.event_reschedule(
+            event_id=event.pk, start=hk(2030, 1, 1, 9), end=hk(2030, 1, 1, 10)
+        )
 
 
 def test_event_confirm_twice_is_harmless():
@@ -224,7 +245,9 @@ def test_programme_item_must_fall_inside_event():
 
     with pytest.raises(ValidationError) as error:
         services.programme_item_create(
-            event_id=event.pk, title="Late photo call", start=hk(2030, 5, 5, 16, 45),
+            event_id=event.pk,
+            title="Late photo call",
+            start=hk(2030, 5, 5, 16, 45),
             end=hk(2030, 5, 5, 17, 15),
         )
 
@@ -239,13 +262,18 @@ def test_programme_item_create_keeps_roles_in_order():
     chair, ceo = PersonFactory(name="Sunny Chai"), PersonFactory(name="Albert Wong")
 
     item = services.programme_item_create(
-        event_id=event.pk, title="Fireside chat", start=event.start,
-        end=event.start + dt.timedelta(minutes=30), kind="fireside_chat",
-        facility=FacilityFactory(site=event.site), roles=[(ceo, "moderator"), (chair, "speaker")],
+        event_id=event.pk,
+        title="Fireside chat",
+        start=event.start,
+        end=event.start + dt.timedelta(minutes=30),
+        kind="fireside_chat",
+        facility=FacilityFactory(site=event.site),
+        roles=[(ceo, "moderator"), (chair, "speaker")],
     )
 
     assert [(r.person.name, r.part) for r in item.roles.all()] == [
-        ("Albert Wong", "moderator"), ("Sunny Chai", "speaker")
+        ("Albert Wong", "moderator"),
+        ("Sunny Chai", "speaker"),
     ]
 
 
@@ -257,8 +285,11 @@ def test_programme_item_refuses_a_person_twice():
 
     with pytest.raises(ValidationError):
         services.programme_item_create(
-            event_id=event.pk, title="Panel", start=event.start,
-            end=event.start + dt.timedelta(minutes=30), roles=[(person, "panellist"), (person, "moderator")],
+            event_id=event.pk,
+            title="Panel",
+            start=event.start,
+            end=event.start + dt.timedelta(minutes=30),
+            roles=[(person, "panellist"), (person, "moderator")],
         )
 
     assert event.programme.count() == 0
@@ -267,8 +298,12 @@ def test_programme_item_refuses_a_person_twice():
 def test_programme_items_are_ordered_by_start_then_position():
     event = EventFactory(start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 17))
     later = ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 16), end=hk(2030, 5, 5, 16, 30))
-    second = ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 15, 5), position=2)
-    first = ProgrammeItemFactory(event=event, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 15, 5), position=1)
+    second = ProgrammeItemFactory(
+        event=event, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 15, 5), position=2
+    )
+    first = ProgrammeItemFactory(
+        event=event, start=hk(2030, 5, 5, 15), end=hk(2030, 5, 5, 15, 5), position=1
+    )
 
     assert list(event.programme.all()) == [first, second, later]
 
@@ -280,7 +315,9 @@ def test_programme_of_a_final_event_is_closed(status):
 
     with pytest.raises(ValidationError):
         services.programme_item_create(
-            event_id=event.pk, title="Extra", start=event.start,
+            event_id=event.pk,
+            title="Extra",
+            start=event.start,
             end=event.start + dt.timedelta(minutes=5),
         )
     with pytest.raises(ValidationError):

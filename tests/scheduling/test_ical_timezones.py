@@ -32,7 +32,9 @@ def test_vtimezone_agrees_with_zoneinfo_in_every_year_it_covers(zone_name):
     our_zone = zoneinfo.ZoneInfo(zone_name)
 
     for instant in _instants_around_transitions(zone_name, years):
-        assert instant.astimezone(their_zone).utcoffset() == instant.astimezone(our_zone).utcoffset(), instant
+        assert (
+            instant.astimezone(their_zone).utcoffset() == instant.astimezone(our_zone).utcoffset()
+        ), instant
 
 
 @pytest.mark.parametrize("zone_name", ZONES_WITH_DST)

@@ -72,7 +72,9 @@ def test_booking_stores_its_occupied_interval_with_buffers():
     facility = FacilityFactory(setup_minutes=45, teardown_minutes=20)
 
     booking = BookingFactory(
-        facility=facility, event=EventFactory(site=facility.site), start=hk(2030, 5, 5, 15),
+        facility=facility,
+        event=EventFactory(site=facility.site),
+        start=hk(2030, 5, 5, 15),
         end=hk(2030, 5, 5, 17),
     )
 
@@ -100,8 +102,13 @@ def test_held_booking_needs_an_expiry_in_the_database():
 def test_booking_clean_derives_occupancy_and_a_hold_expiry():
     facility = FacilityFactory()
     booking = Booking(
-        facility=facility, event=EventFactory(site=facility.site), start=hk(2030, 5, 5, 15),
-        end=hk(2030, 5, 5, 16), setup_minutes=10, teardown_minutes=5, status=Booking.Status.HELD,
+        facility=facility,
+        event=EventFactory(site=facility.site),
+        start=hk(2030, 5, 5, 15),
+        end=hk(2030, 5, 5, 16),
+        setup_minutes=10,
+        teardown_minutes=5,
+        status=Booking.Status.HELD,
     )
 
     booking.full_clean()
@@ -128,8 +135,12 @@ def test_event_local_times_are_in_its_zone():
 def test_booking_may_occupy_a_facility_for_two_weeks_at_most():
     facility = FacilityFactory(setup_minutes=60, teardown_minutes=0)
     booking = Booking(
-        facility=facility, event=EventFactory(site=facility.site), start=hk(2030, 5, 1, 9),
-        end=hk(2030, 5, 15, 9), setup_minutes=60, teardown_minutes=0,
+        facility=facility,
+        event=EventFactory(site=facility.site),
+        start=hk(2030, 5, 1, 9),
+        end=hk(2030, 5, 15, 9),
+        setup_minutes=60,
+        teardown_minutes=0,
         status=Booking.Status.CONFIRMED,
     )
 
@@ -141,7 +152,10 @@ def test_booking_may_occupy_a_facility_for_two_weeks_at_most():
 
 def test_occupying_finds_a_long_booking_that_began_long_before():
     booking = BookingFactory(
-        start=hk(2030, 5, 1, 9), end=hk(2030, 5, 13, 9), setup_minutes=0, teardown_minutes=0,
+        start=hk(2030, 5, 1, 9),
+        end=hk(2030, 5, 13, 9),
+        setup_minutes=0,
+        teardown_minutes=0,
         event=EventFactory(start=hk(2030, 5, 1, 9), end=hk(2030, 5, 13, 9)),
     )
 

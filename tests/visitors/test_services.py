@@ -3,9 +3,9 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
 from scheduling.models import Event
+from tests.factories import AttendanceFactory, EventFactory, PersonFactory, hk
 from visitors import services
 from visitors.models import Attendance, Person
-from tests.factories import AttendanceFactory, EventFactory, PersonFactory, hk
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,9 @@ def test_person_create_accepts_chinese_only_and_english_only_names():
 
 
 def test_person_display_name_combines_both_scripts():
-    person = PersonFactory(honorific="Dr", name="Sunny Chai", name_zh="查毅超", post_nominals="BBS, JP")
+    person = PersonFactory(
+        honorific="Dr", name="Sunny Chai", name_zh="查毅超", post_nominals="BBS, JP"
+    )
 
     assert person.display_name == "Dr Sunny Chai, BBS, JP (查毅超)"
 
@@ -52,7 +54,10 @@ def test_attendance_add_records_role_and_who_added(officer):
     event, person = EventFactory(), PersonFactory()
 
     attendance = services.attendance_add(
-        event_id=event.pk, person_id=person.pk, role=Attendance.Role.GUEST_OF_HONOUR, guests=1,
+        event_id=event.pk,
+        person_id=person.pk,
+        role=Attendance.Role.GUEST_OF_HONOUR,
+        guests=1,
         by=officer,
     )
 
@@ -85,7 +90,9 @@ def test_attendance_call_time_must_be_before_the_end():
 
     with pytest.raises(ValidationError) as error:
         services.attendance_add(
-            event_id=event.pk, person_id=PersonFactory().pk, role=Attendance.Role.STAFF,
+            event_id=event.pk,
+            person_id=PersonFactory().pk,
+            role=Attendance.Role.STAFF,
             call_time=hk(2030, 5, 5, 18),
         )
 
