@@ -22,6 +22,7 @@ install: $(VENV)/.installed
 
 # Local use runs with DEBUG on (a fixed development SECRET_KEY, readable errors).
 run: export DEBUG ?= true
+run: export PUBLIC_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
