@@ -33,7 +33,13 @@ run: install
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT) & \
 	  wait
 
-test: install
+# Test-only Node tools (Mozilla's ical.js parses our invites and feeds), pinned by package-lock.
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --silent --no-audit --no-fund && touch $@; \
+	else echo "npm not found: the ical.js interoperability tests will be skipped"; fi
+
+test: install node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -48,4 +54,4 @@ bench: install
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis
+	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis node_modules

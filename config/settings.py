@@ -298,3 +298,13 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 # --- Protocol Desk --------------------------------------------------------------------------
 # A held booking that nobody confirms is released after this many hours.
 BOOKING_HOLD_HOURS = env_int("BOOKING_HOLD_HOURS", 72)
+
+# Invites (iTIP over e-mail). Edits to a confirmed event within this many seconds are sent as
+# one update; reminders go to accepted attendees this many hours before the start.
+INVITE_COALESCE_SECONDS = env_int("INVITE_COALESCE_SECONDS", 120)
+INVITE_MAX_ATTEMPTS = env_int("INVITE_MAX_ATTEMPTS", 6)
+INVITE_RETRY_BASE_SECONDS = env_int("INVITE_RETRY_BASE_SECONDS", 60)
+INVITE_SEND_BATCH = env_int("INVITE_SEND_BATCH", 100)
+INVITE_STUCK_SECONDS = env_int("INVITE_STUCK_SECONDS", 600)
+REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
+RSVP_LINK_MAX_AGE_DAYS = env_int("RSVP_LINK_MAX_AGE_DAYS", 120)

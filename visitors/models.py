@@ -150,6 +150,15 @@ class Attendance(models.Model):
         help_text="When this person must arrive, if earlier than the event (staff, escorts).",
     )
     checked_in_at = models.DateTimeField(null=True, blank=True)
+    rsvp_token_version = models.PositiveIntegerField(
+        default=1,
+        editable=False,
+        help_text="Part of every signed RSVP link; raising it revokes all earlier links.",
+    )
+    dietary = models.CharField(max_length=200, blank=True, help_text="As given when answering.")
+    accessibility = models.CharField(
+        max_length=200, blank=True, help_text="As given when answering."
+    )
     notes = models.TextField(blank=True, help_text="Staff only.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -180,3 +189,69 @@ class Attendance(models.Model):
     @property
     def headcount(self) -> int:
         return 1 + self.guests
+
+
+class DeliveryQuerySet(models.QuerySet):
+    def due(self, now) -> "DeliveryQuerySet":
+        """Rows waiting to be sent whose time has come."""
+        return self.filter(
+            state__in=[Delivery.State.QUEUED, Delivery.State.RETRYING], next_attempt_at__lte=now
+        )
+
+
+class Delivery(models.Model):
+    """The outbox: one row per message to one attendee about one version of one event.
+
+    The unique key (event, person, sequence, method) stands for "this attendance at this SEQUENCE"
+    and survives the attendance itself, so that a CANCEL can still go to someone just removed
+    from the list. A retry never creates a second row for the same change.
+    """
+
+    class Method(models.TextChoices):
+        REQUEST = "REQUEST", "REQUEST (invite or update)"
+        CANCEL = "CANCEL", "CANCEL"
+        REMINDER = "REMINDER", "Reminder"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+        SUPERSEDED = "superseded", _("Superseded")
+
+    event = models.ForeignKey(
+        "scheduling.Event", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="deliveries")
+    attendance = models.ForeignKey(
+        Attendance, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    method = models.CharField(max_length=10, choices=Method.choices)
+    sequence = models.PositiveIntegerField()
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event", "person", "sequence", "method"], name="delivery_once_per_change"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="delivery_due"),
+            models.Index(fields=["event", "person"], name="delivery_by_attendee"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} #{self.sequence} to {self.person} for {self.event}"
