@@ -216,6 +216,12 @@ class EventQuerySet(models.QuerySet):
     def at_site(self, site_id: int) -> "EventQuerySet":
         return self.filter(site_id=site_id)
 
+    def visible_to(self, audience) -> "EventQuerySet":
+        """Events this audience may see (scheduling.visibility has the rule)."""
+        from .visibility import event_filter
+
+        return self.filter(event_filter(audience))
+
 
 class Event(models.Model):
     class Kind(models.TextChoices):

@@ -1,0 +1,70 @@
+"""Who may see which events: the one rule the API, feeds, webhooks and calendars share.
+
+- public: anyone with a key (and public feeds);
+- partners: any partner organisation's key;
+- internal: staff only;
+- restricted: staff, and keys of the event's host organisation (an unannounced visit).
+
+A caller that may not see an event must not learn that it exists: lists leave it out, detail
+lookups answer "not found", and availability shows its time as busy without a title.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whoever is looking: staff, a partner organisation, or the public."""
+
+    is_staff: bool = False
+    organisation_id: int | None = None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.organisation_id is not None and not self.is_staff
+
+
+STAFF = Audience(is_staff=True)
+PUBLIC = Audience()
+
+
+def partner(organisation_id: int) -> Audience:
+    return Audience(organisation_id=organisation_id)
+
+
+def event_filter(audience: Audience, prefix: str = "") -> Q:
+    """A Q over Event (or over a relation to it, with prefix "event__") for what audience sees."""
+    if audience.is_staff:
+        return Q()
+    visible = Q(**{f"{prefix}visibility": "public"})
+    if audience.is_partner:
+        visible |= Q(**{f"{prefix}visibility": "partners"})
+        visible |= Q(
+            **{
+                f"{prefix}visibility": "restricted",
+                f"{prefix}host_organisation_id": audience.organisation_id,
+            }
+        )
+    return visible
+
+
+def can_see_event(audience: Audience, event) -> bool:
+    """The same rule for one event already in memory (availability titles, webhooks)."""
+    if audience.is_staff or event.visibility == "public":
+        return True
+    if not audience.is_partner:
+        return False
+    if event.visibility == "partners":
+        return True
+    return (
+        event.visibility == "restricted" and event.host_organisation_id == audience.organisation_id
+    )
+
+
+def sees_internal_programme(audience: Audience, event) -> bool:
+    """Internal programme items (cues, transfers) go to staff and the host organisation only."""
+    return audience.is_staff or (
+        audience.is_partner and event.host_organisation_id == audience.organisation_id
+    )
