@@ -1,10 +1,14 @@
 from django.contrib import admin
 from django.urls import path
 
+from config import health
+
 admin.site.site_header = "Protocol Desk"
 admin.site.site_title = "Protocol Desk"
 admin.site.index_title = "Back office"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]

@@ -1,0 +1,99 @@
+"""The production profile: health endpoints, request ids in logs, and a clean deploy check."""
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config.observability import JsonFormatter, RequestIdFilter, request_id_var
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_healthz_answers_without_touching_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_checks_database_and_broker(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_is_unavailable_when_the_broker_is_down(client, monkeypatch):
+    class DownBroker:
+        def ping(self):
+            raise ConnectionError("broker down")
+
+    monkeypatch.setattr("config.health.get_broker", lambda: DownBroker())
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["broker"] == "error: ConnectionError"
+
+
+def test_request_id_is_made_or_kept_and_echoed(client):
+    made = client.get("/healthz")
+    kept = client.get("/healthz", headers={"X-Request-ID": "edge-1234abcd"})
+    refused = client.get("/healthz", headers={"X-Request-ID": "bad id\r\nInjected: 1"})
+
+    assert len(made["X-Request-ID"]) == 32
+    assert kept["X-Request-ID"] == "edge-1234abcd"
+    assert refused["X-Request-ID"] != "bad id\r\nInjected: 1" and len(refused["X-Request-ID"]) == 32
+
+
+def test_log_lines_are_json_with_the_request_id():
+    record = logging.LogRecord(
+        "protocol", logging.INFO, __file__, 1, "Booked %s", ("大會堂",), None
+    )
+    token = request_id_var.set("req-42abcdef")
+    try:
+        RequestIdFilter().filter(record)
+    finally:
+        request_id_var.reset(token)
+
+    line = json.loads(JsonFormatter().format(record))
+
+    assert line["request_id"] == "req-42abcdef"
+    assert line["message"] == "Booked 大會堂" and line["level"] == "INFO"
+
+
+def test_deploy_check_is_clean_with_production_settings(tmp_path):
+    production = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}},
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "q8v#W2m!L0r$T5y^U7i&O9p*A1s(D3f)G4h_J6k+Z8x=C0v~B2n",
+        "ALLOWED_HOSTS": "desk.example.org",
+        "SECURE_SSL_REDIRECT": "true",
+        "SESSION_COOKIE_SECURE": "true",
+        "CSRF_COOKIE_SECURE": "true",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
+        "SECURE_HSTS_PRELOAD": "true",
+        "SECURE_PROXY_SSL_HEADER": "true",
+    }
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=production,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
