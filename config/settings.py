@@ -191,7 +191,8 @@ if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-    Q_CLUSTER["poll"] = 1
+    # How often idle workers look for new tasks in the database: a light indexed query.
+    Q_CLUSTER["poll"] = float(env("Q_POLL_SECONDS", "0.2"))
 
 # --- E-mail ---------------------------------------------------------------------------------
 ORGANISER_NAME = env("ORGANISER_NAME", "Protocol Office")
@@ -268,15 +269,45 @@ LOGIN_URL = "admin:login"
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # Bearer API keys only (api/authentication.py): no sessions, so no CSRF on the API.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.KeyRequired"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Protocol Desk API",
     "DESCRIPTION": "Schedules of ceremonies and VIP site visits for partners and staff tools.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_standard_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "EventKindEnum": "scheduling.models.Event.Kind",
+        "EventStatusEnum": "scheduling.models.Event.Status",
+        "EventVisibilityEnum": "scheduling.models.Event.Visibility",
+        "ProgrammeItemKindEnum": "scheduling.models.ProgrammeItem.Kind",
+        "ProgrammeItemVisibilityEnum": "scheduling.models.ProgrammeItem.Visibility",
+        "FacilityKindEnum": "scheduling.models.Facility.Kind",
+        "BookingStatusEnum": "scheduling.models.Booking.Status",
+        "OrganisationKindEnum": "visitors.models.Organisation.Kind",
+        "AttendanceRoleEnum": "visitors.models.Attendance.Role",
+        "AttendanceRsvpEnum": "visitors.models.Attendance.RSVP",
+    },
 }
+# Requests a minute per API key (an ApiKey can set its own), counted in the cache.
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 600)
+# Sync tokens (and list cursors) older than this answer 410; the change log keeps this long.
+API_SYNC_TOKEN_MAX_AGE_DAYS = env_int("API_SYNC_TOKEN_MAX_AGE_DAYS", 30)
+# How long a POST's Idempotency-Key is remembered.
+API_IDEMPOTENCY_HOURS = env_int("API_IDEMPOTENCY_HOURS", 24)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_FORMAT = env("LOG_FORMAT", "plain" if DEBUG else "json")

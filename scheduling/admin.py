@@ -30,6 +30,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
+from visitors import invitations
 from visitors import services as visitor_services
 from visitors.models import Attendance
 
@@ -423,7 +424,7 @@ class EventAdmin(ServiceAdmin):
         ("Calendar record", {"fields": ("uid", "sequence", "created_at", "updated_at")}),
     )
     inlines = [ProgrammeItemInline, BookingInline, AttendanceInline]
-    actions = ["confirm_events", "cancel_events"]
+    actions = ["confirm_events", "cancel_events", "send_invites"]
     object_history_template = "admin/scheduling/event/object_history.html"
 
     def get_queryset(self, request):
@@ -515,6 +516,29 @@ class EventAdmin(ServiceAdmin):
     )
     def cancel_events(self, request, queryset):
         self._move_each(request, queryset, services.event_cancel, Event.Status.CANCELLED)
+
+    @admin.action(description="Send invites to every attendee", permissions=["change"])
+    def send_invites(self, request, queryset):
+        """Queue invites per event; a refusal (not confirmed, bookings held) is named."""
+        for event in queryset:
+            try:
+                queued = invitations.invites_send(event_id=event.pk, by=request.user)
+            except ValidationError as error:
+                reason = " ".join(error.messages)
+                self.message_user(request, f"No invites for “{event}”: {reason}", messages.ERROR)
+                continue
+            if queued:
+                noun = "invite" if len(queued) == 1 else "invites"
+                self.message_user(
+                    request, f"“{event}”: {len(queued)} {noun} queued.", messages.SUCCESS
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"“{event}”: nothing new to send; everyone with an e-mail address "
+                    "already has this version.",
+                    messages.INFO,
+                )
 
     def _move_each(self, request, queryset: Iterable[Event], service, status: str) -> None:
         """Apply a status service to each event on its own; report each refusal by name."""

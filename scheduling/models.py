@@ -613,3 +613,53 @@ class Booking(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
+
+
+class Change(models.Model):
+    """One committed change to what the API serves, numbered in commit order.
+
+    Incremental sync (the API's ``sync_token``) replays these rows instead of comparing
+    ``updated_at``: ids are allocated under a lock held until commit (see
+    ``scheduling.services.changes``), so once a client sees id N, every lower id is committed
+    and a later sync from N cannot miss a change committed out of order.
+
+    Each row keeps who could see the changed object before and after the change (the event's
+    visibility and host, and whether it is an internal programme item), so that a deletion
+    notice ("tombstone") goes only to callers that may have seen the object.
+    """
+
+    class Entity(models.TextChoices):
+        EVENT = "event", _("Event")
+        PROGRAMME_ITEM = "programme_item", _("Programme item")
+        BOOKING = "booking", _("Booking")
+        ATTENDANCE = "attendance", _("Attendance")
+        SITE = "site", _("Site")
+        FACILITY = "facility", _("Facility")
+        ORGANISATION = "organisation", _("Organisation")
+        PERSON = "person", _("Person")
+
+    id = models.BigAutoField(primary_key=True)
+    entity = models.CharField(max_length=20, choices=Entity.choices)
+    object_id = models.BigIntegerField()
+    # Plain ids, not foreign keys: a row must outlive the event or object it reports deleted.
+    event_id = models.BigIntegerField(null=True, blank=True)
+    visibility = models.CharField(max_length=12, blank=True)
+    host_organisation_id = models.BigIntegerField(null=True, blank=True)
+    internal = models.BooleanField(default=False)
+    was_visibility = models.CharField(max_length=12, blank=True)
+    was_host_organisation_id = models.BigIntegerField(null=True, blank=True)
+    was_internal = models.BooleanField(default=False)
+    deleted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["entity", "id"], name="change_entity"),
+            models.Index(fields=["event_id", "id"], name="change_event"),
+            models.Index(fields=["entity", "object_id", "id"], name="change_object"),
+        ]
+
+    def __str__(self) -> str:
+        verb = "deleted" if self.deleted else "changed"
+        return f"#{self.pk}: {self.entity} {self.object_id} {verb}"

@@ -15,8 +15,8 @@ from scheduling.admin import (
 )
 from scheduling.forms import AttendanceAdminForm
 
-from . import services
-from .models import Attendance, Organisation, Person
+from . import invitations, services
+from .models import Attendance, Delivery, Organisation, Person
 
 
 @admin.register(Organisation)
@@ -102,6 +102,53 @@ class AttendanceAdmin(ServiceAdmin):
                 arrived += 1
         if arrived:
             self.message_user(request, f"{arrived} checked in.", messages.SUCCESS)
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin):
+    """The invite outbox, read-only: what went to whom, what failed and why; failed rows can be
+    resent."""
+
+    list_display = (
+        "person", "event", "method", "sequence", "state", "attempts", "next_attempt_at",
+        "sent_at", "short_error",
+    )  # fmt: skip
+    list_filter = ("state", "method", ("event", admin.RelatedOnlyFieldListFilter))
+    search_fields = ("person__name", "person__name_zh", "person__email", "event__title")
+    list_select_related = ("person", "event")
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resend_permission(self, request) -> bool:
+        return request.user.has_perm("visitors.change_delivery")
+
+    @admin.display(description="Last error")
+    def short_error(self, delivery: Delivery) -> str:
+        error = delivery.last_error
+        return error if len(error) <= 80 else error[:79] + "…"
+
+    @admin.action(description="Resend selected failed messages", permissions=["resend"])
+    def resend(self, request, queryset):
+        resent = 0
+        for delivery in queryset:
+            try:
+                invitations.delivery_resend(delivery_id=delivery.pk, by=request.user)
+            except ValidationError as error:
+                reason = " ".join(error.messages)
+                self.message_user(request, f"{delivery} not resent: {reason}", messages.ERROR)
+            else:
+                resent += 1
+        if resent:
+            self.message_user(request, f"{resent} queued again.", messages.SUCCESS)
 
 
 class AttendanceChangeLogAdmin(ChangeLogAdmin):

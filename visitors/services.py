@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from scheduling.models import Event
 from scheduling.services.audit import stamp
+from scheduling.services.changes import attendance_changed
 
+from . import invitations
 from .models import Attendance, Organisation, Person
 
 ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes"})
@@ -97,6 +99,9 @@ def attendance_add(
         raise ValidationError(
             {"person": "This person is already on the attendee list."}, code="duplicate"
         ) from None
+    # Invites already went out: the newcomer gets one too (after commit).
+    invitations.invite_queue_for_attendance(attendance=attendance, by=by)
+    attendance_changed(attendance=attendance)  # last: the change log's lock comes after all
     return attendance
 
 
@@ -114,6 +119,7 @@ def attendance_update(
     attendance.full_clean()
     stamp(attendance, by=by, reason="Updated " + ", ".join(sorted(changes)))
     attendance.save()
+    attendance_changed(attendance=attendance)
     return attendance
 
 
@@ -124,6 +130,8 @@ def attendance_remove(
     """Take a person off an event's list (the audit trail keeps who did it)."""
     attendance = _locked_attendance(attendance_id)
     _open_event(attendance.event_id)
+    # Whoever may have the invite gets a CANCEL, to them alone (after commit).
+    invitations.invite_cancel_for_attendance(attendance=attendance, by=by)
     stamp(attendance, by=by, reason=reason or "Removed from attendee list")
     attendance.delete()
 
@@ -134,20 +142,41 @@ def rsvp_record(
     attendance_id: int,
     answer: str,
     guests: int | None = None,
+    dietary: str | None = None,
+    accessibility: str | None = None,
     by: AbstractBaseUser | None = None,
     at: dt.datetime | None = None,
 ) -> Attendance:
-    """Record an attendee's answer; the latest answer wins."""
+    """Record an attendee's answer; the latest answer wins; a cancelled event takes none."""
     if answer not in Attendance.RSVP.values:
         raise ValidationError({"rsvp": f"Unknown answer {answer!r}."}, code="invalid_rsvp")
     attendance = _locked_attendance(attendance_id)
+    if attendance.event.status == Event.Status.CANCELLED:
+        raise ValidationError(
+            {"rsvp": "The event is cancelled; it takes no answers."}, code="event_cancelled"
+        )
     attendance.rsvp = answer
     attendance.rsvp_at = at or timezone.now()
     if guests is not None:
         attendance.guests = guests
+    if dietary is not None:
+        attendance.dietary = dietary.strip()
+    if accessibility is not None:
+        attendance.accessibility = accessibility.strip()
     attendance.full_clean()
     stamp(attendance, by=by, reason=f"RSVP {answer}")
     attendance.save()
+    attendance_changed(attendance=attendance)
+    return attendance
+
+
+@transaction.atomic
+def rsvp_links_revoke(*, attendance_id: int, by: AbstractBaseUser | None = None) -> Attendance:
+    """Make every RSVP link sent so far for this attendance unusable (new links still work)."""
+    attendance = _locked_attendance(attendance_id)
+    attendance.rsvp_token_version += 1
+    stamp(attendance, by=by, reason="RSVP links revoked")
+    attendance.save(update_fields=["rsvp_token_version", "updated_at"])
     return attendance
 
 
@@ -161,6 +190,7 @@ def attendance_check_in(
         attendance.checked_in_at = at or timezone.now()
         stamp(attendance, by=by, reason="Checked in")
         attendance.save(update_fields=["checked_in_at", "updated_at"])
+        attendance_changed(attendance=attendance)
     return attendance
 
 

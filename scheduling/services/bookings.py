@@ -35,6 +35,7 @@ from .. import availability
 from ..availability import Occupant
 from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility, ProgrammeItem
 from ..timezones import require_aware
+from . import changes as change_log
 from .audit import stamp
 
 OVERLAP_CONSTRAINT = "booking_no_overlap"
@@ -241,7 +242,10 @@ def booking_create(
     _raise_if_occupied(booking, check)
     verb = "Held" if status == Booking.Status.HELD else "Booked"
     stamp(booking, by=by, reason=override or verb)
+    venue = _venue_of(event.pk)
     _save_or_clash(booking, check)
+    _follow_venue(event_id=event.pk, before=venue, by=by)
+    change_log.bookings_changed(bookings=[booking])  # last: the change log's lock comes after all
     return booking
 
 
@@ -308,6 +312,7 @@ def booking_confirm(
         stamp(booking, by=by, reason="Confirmed (final)" if final else "Confirmed")
         booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
     if not final:
+        change_log.bookings_changed(bookings=[booking])
         return booking
     if booking.backup_of_id and booking.backup_deadline is not None:
         booking.backup_deadline = None
@@ -317,6 +322,8 @@ def booking_confirm(
         if other.pk != booking.pk and other.is_active:
             why = "Go/no-go: backup not needed" if other.backup_of_id else "Go/no-go: backup used"
             _release(other, by=by, reason=why)
+    changed = {booking.pk: booking, **family}  # the family holds the booking when final
+    change_log.bookings_changed(bookings=list(changed.values()))
     return booking
 
 
@@ -327,7 +334,10 @@ def booking_release(
     """Free the facility; releasing twice changes nothing (released is final)."""
     booking = _locked_booking(booking_id)
     if booking.status != Booking.Status.RELEASED:
+        venue = _venue_of(booking.event_id)
         _release(booking, by=by, reason=reason or "Released")
+        _follow_venue(event_id=booking.event_id, before=venue, by=by)
+        change_log.bookings_changed(bookings=[booking])
     return booking
 
 
@@ -384,7 +394,11 @@ def booking_move(
     _raise_if_occupied(booking, check)
     stamp(booking, by=by, reason=override or f"Moved ({', '.join(changed)})")
     fields = ["facility" if name == "facility_id" else name for name in changed]
+    venue = _venue_of(booking.event_id) if not same_facility else None
     _save_or_clash(booking, check, update_fields=[*fields, "updated_at"])
+    if not same_facility:
+        _follow_venue(event_id=booking.event_id, before=venue, by=by)
+    change_log.bookings_changed(bookings=[booking])
     return booking
 
 
@@ -402,6 +416,8 @@ def booking_expire(*, booking_id: int, now: dt.datetime | None = None) -> Bookin
         and booking.backup_deadline <= now
     ):
         _release(booking, by=None, reason="Backup deadline passed")
+    if booking.status == Booking.Status.RELEASED:
+        change_log.bookings_changed(bookings=[booking])
     return booking
 
 
@@ -463,6 +479,39 @@ def bookings_shift_for_event(
 
 
 # --- Helpers ---------------------------------------------------------------------------------
+
+
+def _follow_venue(
+    *, event_id: int, before: int | None | bool, by: AbstractBaseUser | None
+) -> None:
+    """Invites name the event's main facility: when a booking change moves it, attendees of a
+    confirmed event get an update (higher SEQUENCE, answers reset) as for any change of place."""
+    from visitors import invitations
+    from visitors.ical import main_facility
+
+    if before is False:
+        return
+    event = Event.objects.select_for_update().get(pk=event_id)
+    after = main_facility(event)
+    if (after.pk if after else None) == before:
+        return
+    event.sequence += 1
+    stamp(event, by=by, reason="Venue changed")
+    event.save(update_fields=["sequence", "updated_at"])
+    invitations.invites_follow_change(
+        event=event, changed={"venue"}, previous_status=event.status, by=by
+    )
+
+
+def _venue_of(event_id: int) -> int | None | bool:
+    """The facility a confirmed event's invites name now; False when no invite can be affected."""
+    from visitors.ical import main_facility
+
+    event = Event.objects.get(pk=event_id)
+    if event.status != Event.Status.CONFIRMED:
+        return False
+    venue = main_facility(event)
+    return venue.pk if venue else None
 
 
 def _invalid(field: str, message: str, code: str) -> ValidationError:

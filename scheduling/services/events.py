@@ -12,8 +12,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone as django_tz
 
+from visitors import invitations
+
 from ..models import Booking, Event, Site
 from ..timezones import require_aware
+from . import changes as change_log
 from .audit import stamp
 from .bookings import bookings_shift_for_event
 
@@ -80,6 +83,7 @@ def event_create(
     event.full_clean()
     stamp(event, by=by, reason="Created")
     event.save()
+    change_log.event_changed(event=event)  # last: the change log's lock comes after every other
     return event
 
 
@@ -111,6 +115,12 @@ def event_update(
         event.sequence += 1
     stamp(event, by=by, reason=reason or "Updated " + ", ".join(changed))
     event.save()
+    if INVITE_FIELDS & set(changed):
+        # Attendees hear of it (after commit); a new site resets their answers.
+        invitations.invites_follow_change(
+            event=event, changed=changed, previous_status=event.status, by=by
+        )
+    change_log.event_changed(event=event)
     return event
 
 
@@ -154,6 +164,11 @@ def event_reschedule(
     event.sequence += 1
     stamp(event, by=by, reason=reason or "Rescheduled")
     event.save()
+    # Answers are reset and invited attendees get the update (after commit).
+    invitations.invites_follow_change(
+        event=event, changed={"start", "end"}, previous_status=event.status, by=by
+    )
+    change_log.event_changed(event=event)  # its programme and bookings moved with it
     return event
 
 
@@ -177,7 +192,7 @@ def event_transition(
             },
             code="invalid_transition",
         )
-    event.status = to
+    previous_status, event.status = event.status, to
     if to == Event.Status.CANCELLED:
         for booking in event.bookings.active():
             booking.status = Booking.Status.RELEASED
@@ -187,6 +202,11 @@ def event_transition(
     event.sequence += 1
     stamp(event, by=by, reason=reason or f"Status set to {to}")
     event.save()
+    # A CANCEL to everyone invited, or an update with the new status (after commit).
+    invitations.invites_follow_change(
+        event=event, changed={"status"}, previous_status=previous_status, by=by
+    )
+    change_log.event_changed(event=event)  # released bookings included
     return event
 
 

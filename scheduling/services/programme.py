@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from ..models import Event, ProgrammeItem, ProgrammeRole
+from . import changes as change_log
 from .audit import stamp
 
 ITEM_FIELDS = frozenset(
@@ -50,6 +51,7 @@ def programme_item_create(
     stamp(item, by=by, reason="Added to programme")
     item.save()
     _set_roles(item, roles, by=by)
+    change_log.programme_item_changed(item=item)  # last: the change log's lock comes after all
     return item
 
 
@@ -70,6 +72,7 @@ def programme_item_update(
     item.save()
     if roles is not None:
         _set_roles(item, roles, by=by)
+    change_log.programme_item_changed(item=item)
     return item
 
 

@@ -1,0 +1,188 @@
+"""End to end: invites through the real queue (a ``qcluster`` subprocess with two workers) to a
+real SMTP server (aiosmtpd on 127.0.0.1), including a server that is down and a cluster killed
+with SIGKILL in the middle of a batch.
+"""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from scheduling import services as scheduling_services
+from scheduling.models import Booking, Event
+from tests.e2e.cluster import QCluster, use_cluster_broker, wait_until
+from tests.e2e.sink import Received, Sink
+from tests.factories import AttendanceFactory, BookingFactory, EventFactory, OrganisationFactory
+from visitors import invitations
+from visitors.models import Attendance, Delivery
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+INVITE_SETTINGS = {
+    "INVITE_COALESCE_SECONDS": 0,
+    "INVITE_SEND_BATCH": 25,
+    "INVITE_RETRY_BASE_SECONDS": 1,
+    "INVITE_MAX_ATTEMPTS": 10,
+    "INVITE_STUCK_SECONDS": 2,
+}
+
+
+@pytest.fixture
+def invite_settings(settings):
+    """The same small INVITE_* values here (where rows are queued) and in the cluster."""
+    for name, value in INVITE_SETTINGS.items():
+        setattr(settings, name, value)
+    return {name: str(value) for name, value in INVITE_SETTINGS.items()}
+
+
+def event_with(attendees: int) -> tuple[Event, list[Attendance]]:
+    start = (timezone.now() + dt.timedelta(days=20)).replace(microsecond=0)
+    event = EventFactory(
+        status=Event.Status.CONFIRMED,
+        start=start,
+        end=start + dt.timedelta(hours=2),
+        timezone="Europe/London",
+    )
+    BookingFactory(event=event, status=Booking.Status.CONFIRMED)
+    organisation = OrganisationFactory()
+    return event, AttendanceFactory.create_batch(
+        attendees, event=event, person__organisation=organisation
+    )
+
+
+def sent_count(event: Event) -> int:
+    return Delivery.objects.filter(event=event, state=Delivery.State.SENT).count()
+
+
+def sweep() -> None:
+    """What the periodic schedule does once a minute, through the broker, right now."""
+    from django_q.tasks import async_task
+
+    async_task("visitors.tasks.deliveries_sweep")
+
+
+def check_calendar(message: Received, *, method: str, uid: str, sequence: int) -> dict:
+    mime_method, _body = message.calendar_part()
+    found = message.ical()
+    assert mime_method == found["METHOD"] == method
+    assert (found["UID"], int(found["SEQUENCE"])) == (uid, sequence)
+    return found
+
+
+def test_invites_update_and_cancel_arrive_once_each_over_smtp(monkeypatch, invite_settings):
+    event, attendances = event_with(50)
+    emails = sorted(a.person.email for a in attendances)
+    sink = Sink()
+    cluster = QCluster(email_url=sink.url, **invite_settings)
+    use_cluster_broker(monkeypatch, cluster)
+    try:
+        sink.start()
+        cluster.start()
+
+        invitations.invites_send(event_id=event.pk)
+        wait_until(lambda: sent_count(event) == 50, timeout=25, what="50 invites", cluster=cluster)
+        invited_at = Event.objects.get(pk=event.pk).sequence
+        scheduling_services.event_reschedule(
+            event_id=event.pk,
+            start=event.start + dt.timedelta(days=1),
+            end=event.end + dt.timedelta(days=1),
+        )
+        wait_until(lambda: sent_count(event) == 100, timeout=15, what="50 updates", cluster=cluster)
+        scheduling_services.event_cancel(event_id=event.pk, reason="Typhoon signal no. 8")
+        wait_until(lambda: sent_count(event) == 150, timeout=15, what="50 cancels", cluster=cluster)
+    finally:
+        cluster.stop()
+        sink.stop()
+
+    received = sink.by_recipient()
+    assert sorted(received) == emails
+    for email in emails:
+        invite, update, cancel = received[email]
+        check_calendar(invite, method="REQUEST", uid=event.uid, sequence=invited_at)
+        check_calendar(update, method="REQUEST", uid=event.uid, sequence=invited_at + 1)
+        found = check_calendar(cancel, method="CANCEL", uid=event.uid, sequence=invited_at + 2)
+        assert found["STATUS"] == "CANCELLED"
+    assert sink.count() == 150
+    assert {row.message_id for row in Delivery.objects.all()} == {
+        m.message["Message-ID"] for m in sink.received
+    }
+
+
+def test_messages_wait_for_a_server_that_is_down_and_then_arrive_once_each(
+    monkeypatch, invite_settings
+):
+    event, attendances = event_with(20)
+    sink = Sink()  # its port is chosen, nothing listens there yet
+    cluster = QCluster(email_url=sink.url, **invite_settings)
+    use_cluster_broker(monkeypatch, cluster)
+    rows = Delivery.objects.filter(event=event)
+    try:
+        cluster.start()
+
+        invitations.invites_send(event_id=event.pk)
+        wait_until(
+            lambda: rows.filter(state=Delivery.State.RETRYING, attempts__gte=2).count() == 20,
+            timeout=20,
+            what="two refused attempts for every invite",
+            cluster=cluster,
+            meanwhile=sweep,
+        )
+        sink.start()
+        wait_until(
+            lambda: sent_count(event) == 20,
+            timeout=20,
+            what="every invite once the server is back",
+            cluster=cluster,
+            meanwhile=sweep,
+        )
+    finally:
+        cluster.stop()
+        sink.stop()
+
+    received = sink.by_recipient()
+    assert sorted(received) == sorted(a.person.email for a in attendances)
+    assert all(len(messages) == 1 for messages in received.values())
+    assert min(rows.values_list("attempts", flat=True)) >= 3
+    assert not any(rows.values_list("last_error", flat=True))  # cleared on success
+
+
+def test_a_cluster_killed_in_the_middle_of_a_batch_loses_nothing(monkeypatch, invite_settings):
+    event, attendances = event_with(200)
+    sink = Sink(delay=0.01)  # ~10 ms a message, so there is a middle to kill in
+    cluster = QCluster(email_url=sink.url, **invite_settings)
+    use_cluster_broker(monkeypatch, cluster)
+    rows = Delivery.objects.filter(event=event)
+    try:
+        sink.start()
+        cluster.start()
+
+        invitations.invites_send(event_id=event.pk)
+        wait_until(lambda: sent_count(event) >= 40, timeout=25, what="40 invites", cluster=cluster)
+        cluster.kill()
+        sending_at_kill = set(
+            rows.filter(state=Delivery.State.SENDING).values_list("person__email", flat=True)
+        )
+        sent_at_kill = sent_count(event)
+
+        cluster.start()  # restarted: the sweeper finds what the dead one left
+        wait_until(
+            lambda: sent_count(event) == 200,
+            timeout=30,
+            what="all 200 invites after the restart",
+            cluster=cluster,
+            meanwhile=sweep,
+        )
+    finally:
+        cluster.stop()
+        sink.stop()
+
+    assert sent_at_kill < 200
+    received = sink.by_recipient()
+    assert sorted(received) == sorted(a.person.email for a in attendances)
+    duplicated = {email: messages for email, messages in received.items() if len(messages) > 1}
+    # Only a message in flight when its worker died can go twice: at most one per worker,
+    # and then as the same version of the same invite.
+    assert set(duplicated) <= sending_at_kill
+    assert len(duplicated) <= 2
+    for messages in duplicated.values():
+        assert len({(m.ical()["UID"], m.ical()["SEQUENCE"]) for m in messages}) == 1

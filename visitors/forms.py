@@ -1,0 +1,51 @@
+"""The public RSVP form: an answer, accompanying guests, dietary and accessibility notes."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Attendance
+
+MAX_GUESTS = 50  # what Attendance.guests allows
+
+ANSWER_CHOICES = [
+    (Attendance.RSVP.ACCEPTED, _("I will attend")),
+    (Attendance.RSVP.TENTATIVE, _("I might attend")),
+    (Attendance.RSVP.DECLINED, _("I cannot attend")),
+]
+
+
+class RsvpForm(forms.Form):
+    answer = forms.ChoiceField(
+        label=_("Your answer"), choices=ANSWER_CHOICES, widget=forms.RadioSelect
+    )
+    guests = forms.IntegerField(
+        label=_("Accompanying guests"),
+        min_value=0,
+        max_value=MAX_GUESTS,
+        initial=0,
+        help_text=_("People coming with you, not counting yourself."),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    dietary = forms.CharField(
+        label=_("Dietary requirements"),
+        max_length=Attendance._meta.get_field("dietary").max_length,
+        required=False,
+    )
+    accessibility = forms.CharField(
+        label=_("Accessibility needs"),
+        max_length=Attendance._meta.get_field("accessibility").max_length,
+        required=False,
+    )
+
+    @classmethod
+    def for_attendance(cls, attendance: Attendance, *, preselect: str | None = None) -> "RsvpForm":
+        """The form filled in with what the attendee told us, or the answer a link preselects."""
+        answers = {value for value, _label in ANSWER_CHOICES}
+        return cls(
+            initial={
+                "answer": preselect if preselect in answers else attendance.rsvp,
+                "guests": attendance.guests,
+                "dietary": attendance.dietary,
+                "accessibility": attendance.accessibility,
+            }
+        )

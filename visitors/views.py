@@ -1,0 +1,57 @@
+"""The public RSVP page: no login, CSRF-protected; GET shows, only POST records."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from scheduling.models import Event
+
+from .forms import RsvpForm
+from .ical import invite_facts
+from .models import Attendance
+from .rsvp import RsvpLinkError, rsvp_attendance
+from .services import rsvp_record
+
+# A cancelled event takes no answers (rsvp_record refuses); one that took place needs none.
+CLOSED = (Event.Status.CANCELLED, Event.Status.COMPLETED)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def rsvp(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        attendance = rsvp_attendance(token)
+    except RsvpLinkError as error:
+        context = {"error": error, "organiser_email": settings.ORGANISER_EMAIL}
+        return render(request, "visitors/rsvp_refused.html", context, status=error.status)
+    event = attendance.event
+    closed = event.status in CLOSED
+    if request.method == "POST" and not closed:
+        form = RsvpForm(request.POST)
+        if form.is_valid():
+            try:
+                rsvp_record(attendance_id=attendance.pk, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                # Post/redirect/get: reloading the page must not answer again.
+                return HttpResponseRedirect(request.path + "?saved=1")
+    else:
+        # The e-mail's accept / tentative / decline links preselect; they never record.
+        form = RsvpForm.for_attendance(attendance, preselect=request.GET.get("answer"))
+    facts = invite_facts(event)
+    context = {
+        "attendance": attendance,
+        "event": event,
+        "facts": facts,
+        "call_time": facts.time_of(attendance.call_time) if attendance.call_time else "",
+        "form": form,
+        "closed": closed,
+        "saved": request.GET.get("saved") == "1" and request.method == "GET",
+        "answered": attendance.rsvp != Attendance.RSVP.NEEDS_ACTION,
+    }
+    status = 409 if request.method == "POST" and closed else 200
+    return render(request, "visitors/rsvp.html", context, status=status)
