@@ -1,0 +1,226 @@
+"""OpenAPI (drf-spectacular) pieces the views share, and the hook that documents every answer an
+operation can give: errors, 304, 409, 410, 422, 429, and the conditional-request headers."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from .pagination import (
+    CURSOR_PARAM,
+    MAX_PAGE_SIZE,
+    ORDERING_PARAM,
+    PAGE_SIZE_PARAM,
+    SYNC_PARAM,
+)
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.ApiKeyAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "`Authorization: Bearer pdk_…`, from `manage.py create_api_key`.",
+        }
+
+
+def list_parameters(orderings, default: str) -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter(
+            SYNC_PARAM,
+            OpenApiTypes.STR,
+            description=(
+                "Only what changed since the list (or sync) that gave this token, with "
+                "tombstones in `deleted`. Follow `next` until it is null, then keep the last "
+                "`sync_token`. 410: the token expired; list again from the start."
+            ),
+        ),
+        OpenApiParameter(CURSOR_PARAM, OpenApiTypes.STR, description="From a `next` link."),
+        OpenApiParameter(
+            PAGE_SIZE_PARAM,
+            OpenApiTypes.INT,
+            description=f"Results per page, 1 to {MAX_PAGE_SIZE} (default 50).",
+        ),
+        OpenApiParameter(
+            ORDERING_PARAM,
+            OpenApiTypes.STR,
+            enum=list(orderings),
+            description=f"Default: {default}.",
+        ),
+    ]
+
+
+CONDITIONAL_HEADERS = [
+    OpenApiParameter(
+        "If-None-Match",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="An ETag from an earlier answer: 304 if nothing changed.",
+    ),
+    OpenApiParameter(
+        "If-Modified-Since",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        description="An HTTP date: 304 if nothing changed since.",
+    ),
+]
+
+
+def conditional() -> dict:
+    return {"parameters": CONDITIONAL_HEADERS}
+
+
+def idempotent() -> dict:
+    return {
+        "parameters": [
+            OpenApiParameter(
+                "Idempotency-Key",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description=(
+                    "Any unique string (up to 255 printable ASCII characters). A retry with the "
+                    "same key replays the first answer; the same key with another body is 422."
+                ),
+            )
+        ]
+    }
+
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "Every error: a code, a sentence, and messages by field.",
+    "properties": {
+        "code": {"type": "string"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["code", "detail", "errors"],
+}
+
+CLASH_SCHEMA = {
+    "type": "object",
+    "description": (
+        "The facility is not free: what is in the way (events this key may not see appear as "
+        "“Another booking”) and the nearest free slots and facilities."
+    ),
+    "properties": {
+        "code": {"type": "string", "enum": ["booking_clash"]},
+        "message": {"type": "string"},
+        "facility": {
+            "type": "object",
+            "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+        },
+        "requested": {"type": "object", "additionalProperties": {"type": "string"}},
+        "conflicts": {"type": "array", "items": {"type": "object"}},
+        "suggestions": {
+            "type": "object",
+            "properties": {
+                "slots": {"type": "array", "items": {"type": "object"}},
+                "facilities": {"type": "array", "items": {"type": "object"}},
+            },
+        },
+    },
+    "required": ["code", "message", "facility", "requested", "conflicts", "suggestions"],
+}
+
+VALIDATOR_HEADERS = {
+    "ETag": {"schema": {"type": "string"}, "description": "Send back as If-None-Match."},
+    "Last-Modified": {"schema": {"type": "string"}, "description": "An HTTP date."},
+}
+
+# Operations whose service can answer with a booking clash.
+CLASHING = {"bookings_create", "bookings_hold_create", "events_reschedule_create"}
+
+
+def _error(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+GUIDE = """
+Schedules of ceremonies and VIP site visits, for partners' systems and staff tools.
+
+**Keys.** Send `Authorization: Bearer <key>`. A partner key sees what its organisation may see;
+a staff key acts as its staff user. Scopes: `events:read`, `events:write`, `attendees:read`,
+`attendees:write`, `bookings:write`.
+
+**Who sees what.** Public events: every key. Partners events: every partner key. Internal and
+restricted events: staff, and for restricted events the host organisation's keys. Anything a
+key may not see answers 404 and never appears in a list; in availability it is busy time
+without a title. Attendees' contact details go to staff and the host organisation only.
+
+**Times** are ISO 8601 with their offset, shown in the event's own zone. Send them with an
+offset; a time without one is refused.
+
+**Lists** are paged by cursor (`next`, up to 200 per page) and carry a `sync_token`. Later,
+`?sync_token=` answers only what changed since, with `deleted` tombstones for events deleted,
+cancelled or no longer visible; follow `next` until null and keep the last token. A token that
+is too old answers 410: list again.
+
+**Caching.** Details, lists and iCalendar copies carry `ETag` and `Last-Modified`; send
+`If-None-Match` for a 304.
+
+**Retries.** Send `Idempotency-Key` with a POST: a retry gets the first answer; the same key
+with another body is 422.
+
+**Limits.** Requests per minute per key; 429 with `Retry-After` beyond.
+
+**Errors** are JSON: `code`, `detail`, and `errors` by field. A booking that clashes is 409 with
+what is in the way and what is free instead.
+"""
+
+
+def add_standard_responses(result, generator, request, public):
+    """Postprocessing hook: document the answers every API operation shares."""
+    result.setdefault("info", {})["description"] = GUIDE.strip()
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
+    schemas["BookingClash"] = CLASH_SCHEMA
+    for operations in result.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.setdefault("responses", {})
+            shared = {
+                "400": "Invalid input: messages by field.",
+                "401": "No key, or an invalid, expired or revoked one.",
+                "403": "The key lacks the scope, or may not change this.",
+                "404": "No such object, or not one this key may see.",
+                "406": "Cannot answer in the media type asked for.",
+                "429": "Too many requests: wait for Retry-After seconds.",
+            }
+            if method in ("post", "patch", "put"):
+                shared["415"] = "Send JSON (Content-Type: application/json)."
+            if method == "post":
+                shared["422"] = "This Idempotency-Key was used with a different request."
+            names = {p.get("name") for p in operation.get("parameters", [])}
+            if SYNC_PARAM in names:
+                shared["410"] = "The sync token expired or is unknown: list again."
+            for code, description in shared.items():
+                responses.setdefault(code, _error(description))
+            responses["429"].setdefault(
+                "headers",
+                {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
+            )
+            if "If-None-Match" in names:
+                responses.setdefault(
+                    "304", {"description": "Not modified since the ETag or date sent."}
+                )
+                for code, response in responses.items():
+                    if code.startswith("2"):
+                        response.setdefault("headers", {}).update(VALIDATOR_HEADERS)
+            if operation.get("operationId") in CLASHING:
+                responses["409"] = {
+                    "description": "The facility is not free.",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/BookingClash"}
+                        }
+                    },
+                }
+    return result

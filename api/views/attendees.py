@@ -1,0 +1,218 @@
+"""An event's attendee list, nested under the event: /api/v1/events/{event_pk}/attendees/.
+
+Reading needs attendees:read. Contact details, dietary and accessibility needs go to staff
+keys and to keys of the event's host organisation only; staff notes to staff keys only.
+"""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from scheduling.models import Change, Event
+from visitors import precedence
+from visitors import services as visitor_services
+from visitors.models import Attendance, Person
+
+from .. import serializers
+from ..filters import AttendanceFilter
+from ..models import Scope
+from ..permissions import StaffKeyForActions
+from ..schema import conditional, idempotent, list_parameters
+from ..sync import SyncSpec
+from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
+from .programme import EVENT_PK, EventPartMixin
+
+# Order of precedence (visitors.precedence) as a key a cursor can hold: every part non-null.
+PRECEDENCE = ("unranked", "rank", "role_rank", "person_name", "person_name_zh", "id")
+ORDERINGS = {"precedence": PRECEDENCE, "id": ("id",)}
+WRITES = ("create", "partial_update", "destroy", "rsvp")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List an event's attendees, in order of precedence",
+        parameters=[
+            EVENT_PK,
+            *list_parameters(ORDERINGS, "precedence"),
+            *conditional()["parameters"],
+        ],
+        responses=serializers.envelope_serializer(
+            serializers.AttendanceSerializer, "AttendancePage"
+        ),
+    ),
+    retrieve=extend_schema(
+        summary="Read an attendee", parameters=[EVENT_PK, *conditional()["parameters"]]
+    ),
+    create=extend_schema(
+        summary="Add an attendee: a person by id (staff keys), or by name and e-mail",
+        parameters=[EVENT_PK, *idempotent()["parameters"]],
+        request=serializers.AttendanceAddSerializer,
+        responses={201: serializers.AttendanceSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change an attendee's role, guests or call time",
+        parameters=[EVENT_PK],
+        request=serializers.AttendanceUpdateSerializer,
+        responses=serializers.AttendanceSerializer,
+    ),
+    destroy=extend_schema(
+        summary="Take someone off the list", parameters=[EVENT_PK], responses={204: None}
+    ),
+)
+class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
+    serializer_class = serializers.AttendanceSerializer
+    queryset = Attendance.objects.none()  # for schema introspection; see get_queryset
+    permission_classes = [*ApiViewSet.permission_classes, StaffKeyForActions]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = AttendanceFilter
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    scopes = {
+        "list": Scope.ATTENDEES_READ,
+        "retrieve": Scope.ATTENDEES_READ,
+        **{name: Scope.ATTENDEES_WRITE for name in WRITES},
+    }
+    staff_perms = {
+        "create": "visitors.add_attendance",
+        "partial_update": "visitors.change_attendance",
+        "destroy": "visitors.delete_attendance",
+        "rsvp": "visitors.change_attendance",
+    }
+    staff_only_actions = ("rsvp",)
+    orderings = ORDERINGS
+    default_ordering = "precedence"
+    version_fields = ("updated_at",)
+
+    def visible_queryset(self):
+        return Attendance.objects.filter(event=self.event)
+
+    def get_queryset(self):
+        role_rank = Case(
+            *[When(role=role, then=Value(i)) for i, role in enumerate(precedence.ROLE_ORDER)],
+            default=Value(len(precedence.ROLE_ORDER)),
+            output_field=IntegerField(),
+        )
+        unranked = Case(
+            When(person__precedence_rank__isnull=True, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+        return (
+            self.visible_queryset()
+            .select_related("event", "person")
+            .annotate(
+                unranked=unranked,
+                rank=Coalesce(F("person__precedence_rank"), Value(0)),
+                role_rank=role_rank,
+                person_name=F("person__name"),
+                person_name_zh=F("person__name_zh"),
+            )
+        )
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if "audience" in context and "event_pk" in self.kwargs:
+            audience = context["audience"]
+            context["personal_data"] = audience.is_staff or (
+                self.event.host_organisation_id == audience.organisation_id
+            )
+        return context
+
+    def sync_spec(self) -> SyncSpec:
+        return SyncSpec(
+            entity=Change.Entity.ATTENDANCE,
+            model=Attendance,
+            follows_event=True,
+            event_id=self.event.pk,
+        )
+
+    def version_q(self, pk: int) -> Q:
+        person = Attendance.objects.filter(pk=pk).values("person_id")
+        return (
+            Q(entity=Change.Entity.ATTENDANCE, object_id=pk)
+            | Q(entity=Change.Entity.EVENT, event_id=self.event.pk)
+            | Q(entity=Change.Entity.PERSON, object_id__in=person)
+        )
+
+    def rendered(self, attendance_id: int, code: int = status.HTTP_200_OK) -> Response:
+        attendance = self.get_queryset().get(pk=attendance_id)
+        return Response(self.get_serializer(attendance).data, status=code)
+
+    def create(self, request, *args, **kwargs):
+        self.check_object_permissions(request, self.event)
+        given = serializers.AttendanceAddSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        if not self.key.is_staff_key:
+            refused = {name: ["Staff keys only."] for name in ("person", "notes") if name in data}
+            if refused:
+                raise exceptions.ValidationError(refused)
+        attendance = self._add(data)
+        return self.rendered(attendance.pk, status.HTTP_201_CREATED)
+
+    @transaction.atomic
+    def _add(self, data: dict) -> Attendance:
+        # Lock the event first: finding or creating the person writes the change log, whose
+        # lock must come after every other lock the transaction takes.
+        Event.objects.select_for_update().get(pk=self.event.pk)
+        person_id = data.pop("person", None)
+        name, email = data.pop("name", None), data.pop("email", None)
+        honorific = data.pop("honorific", "")
+        if person_id is None:
+            person_id = self._person_for(name=name.strip(), email=email, honorific=honorific)
+        elif not Person.objects.filter(pk=person_id).exists():
+            raise exceptions.ValidationError({"person": ["No such person."]})
+        return visitor_services.attendance_add(
+            event_id=self.event.pk, person_id=person_id, by=self.acting_user(), **data
+        )
+
+    @staticmethod
+    def _person_for(*, name: str, email: str, honorific: str) -> int:
+        """The person with this e-mail address, or a new one."""
+        found = Person.objects.filter(email__iexact=email).values_list("pk", flat=True).first()
+        if found:
+            return found
+        try:
+            with transaction.atomic():  # a concurrent request may create them first
+                return visitor_services.person_create(
+                    name=name, email=email, honorific=honorific
+                ).pk
+        except IntegrityError:
+            return Person.objects.filter(email__iexact=email).values_list("pk", flat=True).get()
+
+    def partial_update(self, request, *args, **kwargs):
+        attendance = self.get_object()
+        given = serializers.AttendanceUpdateSerializer(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        data = dict(given.validated_data)
+        if "notes" in data and not self.key.is_staff_key:
+            raise exceptions.ValidationError({"notes": ["Staff keys only."]})
+        visitor_services.attendance_update(
+            attendance_id=attendance.pk, by=self.acting_user(), **data
+        )
+        return self.rendered(attendance.pk)
+
+    def destroy(self, request, *args, **kwargs):
+        attendance = self.get_object()
+        visitor_services.attendance_remove(attendance_id=attendance.pk, by=self.acting_user())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Record an attendee's answer (staff keys)",
+        parameters=[EVENT_PK, *idempotent()["parameters"]],
+        request=serializers.RsvpInputSerializer,
+        responses=serializers.AttendanceSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def rsvp(self, request, *args, **kwargs):
+        attendance = self.get_object()
+        given = serializers.RsvpInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        visitor_services.rsvp_record(
+            attendance_id=attendance.pk, by=self.acting_user(), **given.validated_data
+        )
+        return self.rendered(attendance.pk)

@@ -1,0 +1,306 @@
+"""What every API view shares: keys, scopes, throttling, JSON, conditional GETs, synced lists and
+idempotent POSTs. The concrete views only say what they list and which service a write calls."""
+
+import calendar
+import datetime as dt
+import hashlib
+import json
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.http import HttpResponseNotModified
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from rest_framework import exceptions, viewsets
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from scheduling.models import Change
+from scheduling.visibility import Audience
+
+from .. import pagination, sync
+from ..authentication import ApiKeyAuthentication, audience_of
+from ..exceptions import IdempotencyMismatch
+from ..models import ApiKey, IdempotencyRecord
+from ..permissions import HostOrganisationWrites, KeyRequired, ScopeRequired
+from ..throttling import KeyRateThrottle
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+# Bumped when the JSON of any object changes shape, so that cached copies stop matching.
+REPRESENTATION_VERSION = "1"
+
+
+MAX_ID = 2**63 - 1
+
+
+def object_id(raw: str) -> int:
+    """An id from the URL; anything that cannot be one is simply not found."""
+    if not raw.isascii() or not raw.isdigit() or not 0 < int(raw) <= MAX_ID:
+        raise exceptions.NotFound()
+    return int(raw)
+
+
+class _Replay(Exception):
+    def __init__(self, record: IdempotencyRecord) -> None:
+        self.record = record
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    """Base of every /api/v1/ view.
+
+    ``scopes`` maps an action to the scope it needs; ``staff_perms`` to the Django permission a
+    staff key's user needs. ``visible_queryset()`` is what this key may see; ``get_queryset()``
+    adds what rendering needs (prefetches).
+    """
+
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [KeyRequired, ScopeRequired, HostOrganisationWrites]
+    throttle_classes = [KeyRateThrottle]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    # Any path segment reaches the view, so that a malformed id is a JSON 404 like any other.
+    lookup_value_regex = r"[^/]+"
+    scopes: dict[str, str] = {}
+    staff_perms: dict[str, str] = {}
+
+    @cached_property
+    def audience(self) -> Audience:
+        return audience_of(self.request.auth)
+
+    @property
+    def key(self) -> ApiKey:
+        return self.request.auth
+
+    def visible_queryset(self) -> models.QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self) -> models.QuerySet:
+        return self.visible_queryset()
+
+    def object_id(self) -> int:
+        return object_id(self.kwargs[self.lookup_url_kwarg or self.lookup_field])
+
+    def get_object(self):
+        """The object by id among those this key may see (list filters do not apply)."""
+        obj = get_object_or_404(self.get_queryset(), pk=self.object_id())
+        self.check_object_permissions(self.request, obj)
+        return obj
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context = super().get_serializer_context()
+        if isinstance(self.request.auth, ApiKey):
+            context["audience"] = self.audience
+        return context
+
+    def acting_user(self):
+        """Who the audit trail names: a staff key's user; nobody for a partner key."""
+        return self.key.user if self.key.is_staff_key else None
+
+    # --- Idempotency-Key on POST ---------------------------------------------------------------
+    #
+    # The request runs in one transaction that starts by inserting the key's ledger row. A
+    # concurrent retry with the same key blocks on that row's unique index (PostgreSQL) or on
+    # the write lock (SQLite) until the first commits, then finds its answer and replays it: the
+    # write happens once.
+
+    def dispatch(self, request, *args, **kwargs):
+        self._idempotency: IdempotencyRecord | None = None
+        if request.method == "POST" and request.headers.get(IDEMPOTENCY_HEADER):
+            self._fingerprint = hashlib.sha256(
+                b"\n".join([request.method.encode(), request.path.encode(), request.body])
+            ).hexdigest()
+            with transaction.atomic():
+                return super().dispatch(request, *args, **kwargs)
+        return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raw = request.headers.get(IDEMPOTENCY_HEADER)
+        if request.method != "POST" or not raw:
+            return
+        if len(raw) > 255 or not raw.isascii() or not raw.isprintable():
+            raise exceptions.ValidationError(
+                {IDEMPOTENCY_HEADER: ["Use at most 255 printable ASCII characters."]}
+            )
+        expired = timezone.now() - dt.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
+        IdempotencyRecord.objects.filter(api_key=self.key, key=raw, created_at__lt=expired).delete()
+        try:
+            with transaction.atomic():  # a savepoint: the request goes on after a duplicate
+                self._idempotency = IdempotencyRecord.objects.create(
+                    api_key=self.key, key=raw, fingerprint=self._fingerprint
+                )
+        except IntegrityError:
+            record = IdempotencyRecord.objects.get(api_key=self.key, key=raw)
+            if record.fingerprint != self._fingerprint:
+                raise IdempotencyMismatch() from None
+            raise _Replay(record) from None
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Replay):
+            response = Response(exc.record.body, status=exc.record.status_code)
+            for name, value in exc.record.headers.items():
+                response[name] = value
+            response["Idempotent-Replayed"] = "true"
+            return response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        record, self._idempotency = self._idempotency, None
+        if record is not None:
+            if response.status_code >= 500:
+                record.delete()  # a server error is not an answer worth replaying
+            else:
+                record.status_code = response.status_code
+                # Stored as rendered JSON, so a replay answers byte for byte the same data.
+                record.body = json.loads(JSONRenderer().render(response.data) or b"null")
+                record.headers = {
+                    name: response[name] for name in ("Location",) if response.has_header(name)
+                }
+                record.save(update_fields=["status_code", "body", "headers"])
+        return response
+
+    # --- Conditional GET -------------------------------------------------------------------------
+
+    def audience_tag(self) -> str:
+        """What changes the JSON besides the data: who is looking and what the key may read."""
+        return f"{self.audience}|{' '.join(sorted(self.key.scope_set))}|{REPRESENTATION_VERSION}"
+
+    def not_modified(self, etag: str, last_modified: dt.datetime | None):
+        """A 304 answer if the client's copy is current (If-None-Match / If-Modified-Since)."""
+        stamp = calendar.timegm(last_modified.utctimetuple()) if last_modified else None
+        answer = get_conditional_response(self.request._request, etag=etag, last_modified=stamp)
+        if isinstance(answer, HttpResponseNotModified):
+            answer["ETag"] = etag
+            if last_modified:
+                answer["Last-Modified"] = http_date(stamp)
+            return answer
+        return None
+
+    @staticmethod
+    def with_validators(response, etag: str, last_modified: dt.datetime | None):
+        response["ETag"] = etag
+        if last_modified:
+            response["Last-Modified"] = http_date(calendar.timegm(last_modified.utctimetuple()))
+        return response
+
+
+def etag_of(*parts: Any) -> str:
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+    # Weak: equal tags mean equal data; the bytes may differ (a list's sync token is dated).
+    return f'W/"{digest}"'
+
+
+class SyncedListMixin:
+    """GET list: keyset pages, a sync token, ?sync_token= deltas, ETag and 304.
+
+    A view sets ``sync_spec()`` (which log rows concern it), ``orderings`` (name → key fields,
+    each ending with "id") and ``default_ordering``.
+    """
+
+    orderings: dict[str, tuple[str, ...]] = {"id": ("id",)}
+    default_ordering = "id"
+
+    def sync_spec(self) -> sync.SyncSpec:
+        raise NotImplementedError
+
+    def list(self, request, *args, **kwargs):
+        self.check_list_access()
+        # Rows are inserted under the log's lock, so the latest by id is also the latest in time.
+        last = Change.objects.order_by("-id").values("id", "created_at").first() or {}
+        head = last.get("id") or 0
+        etag = etag_of("list", request.get_full_path(), head, self.audience_tag())
+        cached = self.not_modified(etag, last.get("created_at"))
+        if cached is not None:
+            return cached
+        collection = self.filter_queryset(self.get_queryset())
+        token = request.query_params.get(pagination.SYNC_PARAM)
+        if token is not None:
+            body = self._delta(collection, token, head)
+        else:
+            body = self._page(collection, head)
+        return self.with_validators(Response(body), etag, last.get("created_at"))
+
+    def check_list_access(self) -> None:
+        """Hook for nested lists: the parent must be visible (404 otherwise)."""
+
+    def _page(self, collection, head: int) -> dict[str, Any]:
+        cursor = pagination.decode_cursor(self.request)
+        position = cursor["s"] if cursor else head
+        name, keys = pagination.ordering_of(self.request, self.orderings, self.default_ordering)
+        rows, next_url = pagination.paginate(
+            collection,
+            self.request,
+            ordering_name=name,
+            keys=keys,
+            position=position,
+            cursor=cursor,
+        )
+        data = self.get_serializer(rows, many=True).data
+        return pagination.envelope(data, next_url=next_url, token=sync.token_for(position))
+
+    def _delta(self, collection, token: str, head: int) -> dict[str, Any]:
+        if self.request.query_params.get(pagination.CURSOR_PARAM):
+            raise exceptions.ValidationError(
+                {pagination.CURSOR_PARAM: ["A sync answer is not paged by cursor: follow next."]}
+            )
+        position = sync.position_of(token, head=head)
+        found = sync.delta(
+            self.sync_spec(),
+            audience=self.audience,
+            collection=collection,
+            position=position,
+            head=head,
+            limit=pagination.page_size(self.request),
+        )
+        new_token = sync.token_for(found.position)
+        data = self.get_serializer(found.objects, many=True).data
+        return pagination.envelope(
+            data,
+            deleted=found.tombstones,
+            next_url=pagination.next_sync_url(self.request, new_token) if found.has_more else None,
+            token=new_token,
+        )
+
+
+class ConditionalRetrieveMixin:
+    """GET one object with ETag and Last-Modified; 304 before anything is rendered.
+
+    ``version_q(pk)`` selects the change-log rows that alter this object's JSON;
+    ``version_fields`` are columns of the row that do too (a write the log missed still shows).
+    """
+
+    version_fields: tuple[str, ...] = ()
+
+    def version_q(self, pk: int) -> Q:
+        raise NotImplementedError
+
+    def retrieve(self, request, *args, **kwargs):
+        pk = self.object_id()
+        etag, last_modified = self.validators_for(pk)
+        cached = self.not_modified(etag, last_modified)
+        if cached is not None:
+            return cached
+        data = self.get_serializer(self.get_object()).data
+        return self.with_validators(Response(data), etag, last_modified)
+
+    def validators_for(self, pk: int) -> tuple[str, dt.datetime | None]:
+        """(ETag, Last-Modified) from two cheap queries; 404 if this key may not see it."""
+        visible = self.visible_queryset().filter(pk=pk)
+        found = visible.values_list("pk", *self.version_fields).first()
+        if found is None:
+            raise exceptions.NotFound()
+        last = (
+            Change.objects.filter(self.version_q(pk))
+            .order_by("-id")
+            .values("id", "created_at")
+            .first()
+        ) or {"id": 0, "created_at": None}
+        etag = etag_of("detail", self.basename, pk, last["id"], *found, self.audience_tag())
+        return etag, last["created_at"]

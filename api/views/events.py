@@ -1,0 +1,234 @@
+"""Events: list, read, create, change, the lifecycle actions, invites and the iCalendar copy."""
+
+from django.db.models import Prefetch, Q
+from django.http import HttpResponse
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, status
+from rest_framework.decorators import action
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+
+from scheduling import services
+from scheduling.models import Booking, Change, Event, ProgrammeItem, ProgrammeRole
+from visitors.invitations import invites_send
+
+from .. import ics, serializers
+from ..filters import EventFilter
+from ..models import Scope
+from ..renderers import ICalendarRenderer
+from ..schema import conditional, idempotent, list_parameters
+from ..serializers import PREFETCHED
+from ..sync import SyncSpec
+from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
+
+ORDERINGS = {
+    "start": ("start", "id"),
+    "-start": ("-start", "-id"),
+    "updated_at": ("updated_at", "id"),
+    "-updated_at": ("-updated_at", "-id"),
+    "id": ("id",),
+    "-id": ("-id",),
+}
+WRITE_ACTIONS = ("create", "partial_update", "confirm", "cancel", "reschedule", "send_invites")
+STAFF_ONLY_FIELDS = ("reference", "internal_notes")
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List events",
+        parameters=list_parameters(ORDERINGS, "start") + conditional()["parameters"],
+        responses=serializers.envelope_serializer(serializers.EventSerializer, "EventPage"),
+    ),
+    retrieve=extend_schema(summary="Read an event", **conditional()),
+    create=extend_schema(
+        summary="Create an event",
+        request=serializers.EventCreateSerializer,
+        responses={201: serializers.EventSerializer},
+        **idempotent(),
+    ),
+    partial_update=extend_schema(
+        summary="Change an event's details",
+        description="Times change through reschedule, status through confirm and cancel.",
+        request=serializers.EventUpdateSerializer,
+        responses=serializers.EventSerializer,
+    ),
+)
+class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
+    """Events this key may see (scheduling.visibility); anything else is not found."""
+
+    serializer_class = serializers.EventSerializer
+    queryset = Event.objects.none()  # for schema introspection; see get_queryset
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = EventFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    scopes = {
+        "list": Scope.EVENTS_READ,
+        "retrieve": Scope.EVENTS_READ,
+        "ics": Scope.EVENTS_READ,
+        **{name: Scope.EVENTS_WRITE for name in WRITE_ACTIONS},
+    }
+    staff_perms = {
+        "create": "scheduling.add_event",
+        **{name: "scheduling.change_event" for name in WRITE_ACTIONS if name != "create"},
+    }
+    orderings = ORDERINGS
+    default_ordering = "start"
+    version_fields = ("updated_at", "sequence")
+
+    def visible_queryset(self):
+        return Event.objects.visible_to(self.audience)
+
+    def get_queryset(self):
+        # Plain lists (to_attr), not related managers: see serializers.event_json.
+        roles = Prefetch(
+            "roles",
+            queryset=ProgrammeRole.objects.select_related("person"),
+            to_attr=PREFETCHED + "roles",
+        )
+        return self.visible_queryset().prefetch_related(
+            Prefetch(
+                "programme",
+                queryset=ProgrammeItem.objects.order_by("start", "position", "id").prefetch_related(
+                    roles
+                ),
+                to_attr=PREFETCHED + "programme",
+            ),
+            Prefetch(
+                "bookings",
+                queryset=Booking.objects.select_related("programme_item").order_by("start", "id"),
+                to_attr=PREFETCHED + "bookings",
+            ),
+        )
+
+    def sync_spec(self) -> SyncSpec:
+        return SyncSpec(entity=Change.Entity.EVENT, model=Event, parts_name_event=True)
+
+    def version_q(self, pk: int) -> Q:
+        # Every row of the event (attendance too: it can raise the SEQUENCE), and the people
+        # its programme names.
+        people = ProgrammeRole.objects.filter(item__event_id=pk).values("person_id")
+        return Q(event_id=pk) | Q(entity=Change.Entity.PERSON, object_id__in=people)
+
+    def event_of(self, event: Event) -> Event:
+        return event
+
+    def rendered(self, event_id: int, code: int = status.HTTP_200_OK) -> Response:
+        event = self.get_queryset().get(pk=event_id)
+        headers = {"Location": f"/api/v1/events/{event.pk}/"} if code == 201 else {}
+        return Response(self.get_serializer(event).data, status=code, headers=headers)
+
+    def create(self, request, *args, **kwargs):
+        given = serializers.EventCreateSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = self._partner_limits(dict(given.validated_data), creating=True)
+        event = services.event_create(by=self.acting_user(), **data)
+        return self.rendered(event.pk, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        event = self.get_object()
+        given = serializers.EventUpdateSerializer(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        data = self._partner_limits(dict(given.validated_data), creating=False)
+        services.event_update(event_id=event.pk, by=self.acting_user(), **data)
+        return self.rendered(event.pk)
+
+    def _partner_limits(self, data: dict, *, creating: bool) -> dict:
+        """A partner key writes events of its own organisation that it can still see."""
+        if self.key.is_staff_key:
+            return data
+        refused = {name: ["Staff keys only."] for name in STAFF_ONLY_FIELDS if name in data}
+        if "host_organisation" in data and (
+            not creating or data["host_organisation"] != self.key.organisation
+        ):
+            refused["host_organisation"] = ["A partner key's events are its organisation's."]
+        if data.get("visibility") == Event.Visibility.INTERNAL:
+            refused["visibility"] = ["Internal events are for staff: choose restricted instead."]
+        if refused:
+            raise exceptions.ValidationError(refused)
+        if creating:
+            data["host_organisation"] = self.key.organisation
+        return data
+
+    @extend_schema(
+        summary="Confirm an event", request=serializers.ReasonInputSerializer, **idempotent()
+    )
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        event = self.get_object()
+        given = serializers.ReasonInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.event_confirm(event_id=event.pk, by=self.acting_user(), **given.validated_data)
+        return self.rendered(event.pk)
+
+    @extend_schema(
+        summary="Cancel an event (final; its bookings are released)",
+        request=serializers.ReasonInputSerializer,
+        **idempotent(),
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        event = self.get_object()
+        given = serializers.ReasonInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.event_cancel(event_id=event.pk, by=self.acting_user(), **given.validated_data)
+        return self.rendered(event.pk)
+
+    @extend_schema(
+        summary="Move an event; its programme and bookings move with it",
+        request=serializers.RescheduleInputSerializer,
+        **idempotent(),
+    )
+    @action(detail=True, methods=["post"])
+    def reschedule(self, request, pk=None):
+        event = self.get_object()
+        given = serializers.RescheduleInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.event_reschedule(event_id=event.pk, by=self.acting_user(), **given.validated_data)
+        return self.rendered(event.pk)
+
+    @extend_schema(
+        summary="Send invites to attendees of a confirmed event",
+        request=serializers.SendInvitesInputSerializer,
+        responses=serializers.SendInvitesResultSerializer,
+        **idempotent(),
+    )
+    @action(detail=True, methods=["post"], url_path="send-invites")
+    def send_invites(self, request, pk=None):
+        event = self.get_object()
+        given = serializers.SendInvitesInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        rows = invites_send(event_id=event.pk, by=self.acting_user(), **given.validated_data)
+        result = {"queued": len(rows), "deliveries": rows}
+        return Response(serializers.SendInvitesResultSerializer(result).data)
+
+    @extend_schema(
+        summary="The event as an iCalendar object (METHOD:PUBLISH, no attendees)",
+        responses={
+            (200, "text/calendar"): OpenApiResponse(OpenApiTypes.STR),
+        },
+        **conditional(),
+    )
+    @action(detail=True, methods=["get"], renderer_classes=[JSONRenderer, ICalendarRenderer])
+    def ics(self, request, pk=None):
+        etag, last_modified = self.validators_for(self.object_id())
+        etag = etag.replace('W/"', 'W/"ics-', 1)
+        cached = self.not_modified(etag, last_modified)
+        if cached is not None:
+            return cached
+        event = self.get_queryset().select_related("site").get(pk=self.object_id())
+        response = HttpResponse(
+            ics.publish_calendar(event, stamp=last_modified),
+            content_type="text/calendar; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'inline; filename="event-{event.pk}.ics"'
+        return self.with_validators(response, etag, last_modified)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(response, Response) and response.exception:
+            # Errors are JSON even where the caller asked for text/calendar.
+            response.accepted_renderer = JSONRenderer()
+            response.accepted_media_type = JSONRenderer.media_type
+        return response

@@ -1,0 +1,151 @@
+"""Writes through the API call the services: events and their actions, programme, attendees,
+bookings. Answers carry the changed objects."""
+
+import datetime as dt
+from email.utils import parseaddr
+
+import pytest
+from django.core import mail
+
+from scheduling.models import Booking, Event, ProgrammeItem
+from tests.factories import PersonFactory
+from visitors.models import Attendance, Delivery, Person
+
+pytestmark = pytest.mark.django_db
+
+
+def test_event_lifecycle_through_actions(world, staff_api):
+    body = {
+        "title": "Opening of the Hong Kong-Shenzhen I&T Park",
+        "site": world["site"].pk,
+        "start": "2030-06-01T15:00:00+01:00",  # given in London time
+        "end": "2030-06-01T16:00:00+01:00",
+        "timezone": "Europe/London",
+        "visibility": "public",
+        "host_organisation": world["host"].pk,
+    }
+
+    created = staff_api.post("/api/v1/events/", body).json()
+    path = f"/api/v1/events/{created['id']}/"
+    confirmed = staff_api.post(path + "confirm/").json()
+    moved = staff_api.post(
+        path + "reschedule/",
+        {"start": "2030-06-01T10:00:00+02:00", "end": "2030-06-01T12:00:00+02:00"},
+    ).json()
+    cancelled = staff_api.post(path + "cancel/", {"reason": "Typhoon signal 8"}).json()
+    refused = staff_api.post(path + "confirm/")
+
+    assert created["start"] == "2030-06-01T15:00:00+01:00"
+    assert (created["status"], confirmed["status"]) == ("draft", "confirmed")
+    assert moved["start"] == "2030-06-01T09:00:00+01:00"  # shown in the event's own zone
+    assert moved["sequence"] > confirmed["sequence"]
+    assert cancelled["status"] == "cancelled"
+    assert refused.status_code == 400 and "status" in refused.json()["errors"]
+    assert Event.objects.get(pk=created["id"]).history.latest().history_change_reason == (
+        "Typhoon signal 8"
+    )
+
+
+def test_send_invites_queues_a_request_per_attendee(
+    world, staff_api, django_capture_on_commit_callbacks
+):
+    event = world["events"]["public"]
+    people = [PersonFactory(), PersonFactory()]
+    path = f"/api/v1/events/{event.pk}/"
+    for person in people:
+        staff_api.post(path + "attendees/", {"person": person.pk, "role": "guest"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = staff_api.post(path + "send-invites/")
+    again = staff_api.post(path + "send-invites/").json()
+
+    assert answer.status_code == 200
+    assert answer.json()["queued"] == 2
+    assert {d["method"] for d in answer.json()["deliveries"]} == {"REQUEST"}
+    assert again["queued"] == 0
+    assert Delivery.objects.filter(event=event).count() == 2
+    assert sorted(parseaddr(m.to[0])[1] for m in mail.outbox) == sorted(p.email for p in people)
+
+
+def test_programme_items_are_added_changed_and_removed(world, api_for):
+    host = api_for(organisation=world["host"])
+    event = world["events"]["restricted"]
+    path = f"/api/v1/events/{event.pk}/programme/"
+
+    added = host.post(
+        path,
+        {
+            "title": "Tour of the cleanroom",
+            "start": event.start.isoformat(),
+            "end": (event.start + dt.timedelta(minutes=30)).isoformat(),
+            "visibility": "internal",
+        },
+    )
+    item = added.json()["id"]
+    changed = host.patch(f"{path}{item}/", {"title": "Tour of the wafer line"})
+    outside = host.patch(f"{path}{item}/", {"end": "2031-01-01T00:00:00+08:00"})
+    cues = host.patch(f"{path}{item}/", {"cue_notes": "Escort at door B"})
+    removed = host.delete(f"{path}{item}/")
+
+    assert added.status_code == 201 and added.json()["visibility"] == "internal"
+    assert changed.json()["title"] == "Tour of the wafer line"
+    assert outside.status_code == 400 and "start" in outside.json()["errors"]
+    assert cues.status_code == 400 and cues.json()["errors"] == {"cue_notes": ["Staff keys only."]}
+    assert removed.status_code == 204
+    assert not ProgrammeItem.objects.filter(pk=item).exists()
+
+
+def test_attendees_are_added_by_email_or_id_and_answers_recorded_by_staff(
+    world, api_for, staff_api
+):
+    host = api_for(organisation=world["host"])
+    event = world["events"]["partners"]
+    known = PersonFactory(email="known@example.org")
+    path = f"/api/v1/events/{event.pk}/attendees/"
+
+    new = host.post(path, {"name": "Ada Lau", "email": "ada@example.org", "role": "speaker"})
+    reused = host.post(path, {"name": "K", "email": "KNOWN@example.org"})
+    by_id = staff_api.post(path, {"person": known.pk})
+    by_id_partner = host.post(path, {"person": known.pk})
+    attendance = new.json()["id"]
+    answer_by_host = host.post(f"{path}{attendance}/rsvp/", {"answer": "accepted"})
+    answer_by_staff = staff_api.post(f"{path}{attendance}/rsvp/", {"answer": "accepted"})
+    removed = host.delete(f"{path}{attendance}/")
+
+    assert new.status_code == 201 and new.json()["person"]["email"] == "ada@example.org"
+    assert reused.status_code == 201
+    assert Attendance.objects.get(pk=reused.json()["id"]).person == known
+    assert by_id.status_code == 400 and "person" in by_id.json()["errors"]  # already listed
+    assert by_id_partner.status_code == 400 and by_id_partner.json()["errors"] == {
+        "person": ["Staff keys only."]
+    }
+    assert answer_by_host.status_code == 403
+    assert answer_by_staff.json()["rsvp"] == "accepted"
+    assert removed.status_code == 204
+    assert Person.objects.filter(email="ada@example.org").exists()
+
+
+def test_bookings_are_held_confirmed_and_released(world, api_for):
+    host = api_for(organisation=world["host"], scopes=["events:read", "bookings:write"])
+    other = api_for(organisation=world["other"], scopes=["events:read", "bookings:write"])
+    event = world["events"]["public"]
+    body = {
+        "event": event.pk,
+        "facility": world["hall"].pk,
+        "start": "2030-03-05T10:00:00+08:00",
+        "end": "2030-03-05T11:00:00+08:00",
+    }
+
+    held = host.post("/api/v1/bookings/hold/", body).json()
+    foreign = other.post(f"/api/v1/bookings/{held['id']}/confirm/")
+    confirmed = host.post(f"/api/v1/bookings/{held['id']}/confirm/").json()
+    released = host.post(f"/api/v1/bookings/{held['id']}/release/").json()
+    not_for_them = other.post("/api/v1/bookings/", body)
+
+    assert held["status"] == "held" and held["hold_expires_at"]
+    assert held["occupied_start"] == "2030-03-05T09:30:00+08:00"
+    assert foreign.status_code == 403
+    assert confirmed["status"] == "confirmed" and confirmed["hold_expires_at"] is None
+    assert released["status"] == "released"
+    assert not_for_them.status_code == 403
+    assert Booking.objects.get(pk=held["id"]).status == Booking.Status.RELEASED
