@@ -30,6 +30,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from scheduling.models import Booking, Event
+from scheduling.services import changes as change_log
 from scheduling.services.audit import stamp
 
 from .models import Attendance, Delivery
@@ -425,6 +426,7 @@ def _raise_sequence(event: Event, *, by: AbstractBaseUser | None, reason: str) -
     event.sequence += 1
     stamp(event, by=by, reason=reason)
     event.save(update_fields=["sequence", "updated_at"])
+    change_log.event_changed(event=event)  # partners syncing the event see the new sequence
 
 
 def _queue_update(event: Event, *, delivered_only: bool) -> list[Delivery]:

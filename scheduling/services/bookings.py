@@ -498,6 +498,7 @@ def _follow_venue(
     event.sequence += 1
     stamp(event, by=by, reason="Venue changed")
     event.save(update_fields=["sequence", "updated_at"])
+    change_log.event_changed(event=event)
     invitations.invites_follow_change(
         event=event, changed={"venue"}, previous_status=event.status, by=by
     )
