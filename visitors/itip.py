@@ -150,18 +150,15 @@ def itip_reply_apply(*, data: bytes) -> Attendance:
 
 def _current_sequence(event: Event, attendance: Attendance) -> int:
     """The newest REQUEST this invitee has or will get; the event's own when none was queued."""
-    newest = (
-        Delivery.objects.filter(
-            event=event,
-            person_id=attendance.person_id,
-            method=Delivery.Method.REQUEST,
-            state__in=[
-                Delivery.State.QUEUED,
-                Delivery.State.SENDING,
-                Delivery.State.RETRYING,
-                Delivery.State.SENT,
-            ],
-        )
-        .aggregate(newest=Max("sequence"))["newest"]
-    )
+    newest = Delivery.objects.filter(
+        event=event,
+        person_id=attendance.person_id,
+        method=Delivery.Method.REQUEST,
+        state__in=[
+            Delivery.State.QUEUED,
+            Delivery.State.SENDING,
+            Delivery.State.RETRYING,
+            Delivery.State.SENT,
+        ],
+    ).aggregate(newest=Max("sequence"))["newest"]
     return event.sequence if newest is None else newest

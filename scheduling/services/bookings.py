@@ -481,9 +481,7 @@ def bookings_shift_for_event(
 # --- Helpers ---------------------------------------------------------------------------------
 
 
-def _follow_venue(
-    *, event_id: int, before: int | None | bool, by: AbstractBaseUser | None
-) -> None:
+def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseUser | None) -> None:
     """Invites name the event's main facility: when a booking change moves it, attendees of a
     confirmed event get an update (higher SEQUENCE, answers reset) as for any change of place."""
     from visitors import invitations

@@ -700,7 +700,8 @@ def test_moving_a_booking_within_its_hall_sends_nothing_new(
 
     with django_capture_on_commit_callbacks(execute=True):
         booking_move(
-            booking_id=booking.pk, start=booking.start,
+            booking_id=booking.pk,
+            start=booking.start,
             end=booking.end - dt.timedelta(minutes=30),
         )
 

@@ -169,8 +169,12 @@ def test_itip_reply_to_an_older_sequence_is_refused():
 def test_itip_reply_answers_the_newest_invite_this_invitee_holds():
     attendance = _invitee()
     Delivery.objects.create(
-        event=attendance.event, person=attendance.person, attendance=attendance,
-        method=Delivery.Method.REQUEST, sequence=2, state=Delivery.State.SENT,
+        event=attendance.event,
+        person=attendance.person,
+        attendance=attendance,
+        method=Delivery.Method.REQUEST,
+        sequence=2,
+        state=Delivery.State.SENT,
         next_attempt_at=STAMP,
     )
     # Someone else was taken off the list: the event moved on, this invitee's invite did not.
