@@ -7,7 +7,7 @@ PORT   ?= 8000
 # Two xdist workers match the two cores CI has; override with PYTEST_ARGS="-n 0" to debug.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run web worker test lint format bench clean
+.PHONY: install run test lint format bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ format: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Not part of `make test`: a mixed load against gunicorn, two qclusters, PostgreSQL and Redis.
+SOAK_MINUTES ?= 5
+soak: install
+	$(BIN)/python -m bench.soak --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .hypothesis node_modules
