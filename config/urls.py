@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from config import health
 
@@ -10,6 +11,8 @@ admin.site.index_title = "Back office"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    path("staff/", include("scheduling.urls")),
+    path("", RedirectView.as_view(pattern_name="staff:calendar"), name="home"),
     path("", include("visitors.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

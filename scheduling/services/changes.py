@@ -18,6 +18,7 @@ event cascades); reference data (sites, facilities, organisations, people), whic
 office edits directly, is recorded on save the same way.
 """
 
+import contextlib
 import datetime as dt
 import threading
 from collections.abc import Iterable, Sequence
@@ -98,6 +99,32 @@ def changes_prune(*, before: dt.datetime) -> int:
 # --- Writing rows ------------------------------------------------------------------------------
 
 
+_pending = threading.local()
+
+
+@contextlib.contextmanager
+def deferred():
+    """Hold this block's change rows and write them together when it ends without error.
+
+    For a service that chains others (the visit planner creates an event, then books): the
+    log's lock must come after the bookings are inserted, or two such transactions and a plain
+    booking can wait on each other (PostgreSQL would abort one as a deadlock). Nested blocks
+    join the outer one; an error discards the rows with the transaction they belong to.
+    """
+    outer = getattr(_pending, "calls", None) is None
+    if outer:
+        _pending.calls = []
+    try:
+        yield
+        if outer:
+            calls, _pending.calls = _pending.calls, None
+            for args, kwargs in calls:
+                _record(*args, **kwargs)
+    finally:
+        if outer:
+            _pending.calls = None
+
+
 def _serialise_allocation() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -119,6 +146,14 @@ def _record(
     """
     objects = list(objects)
     if not objects:
+        return
+    if getattr(_pending, "calls", None) is not None:
+        _pending.calls.append(
+            (
+                (entity, objects),
+                {"event_id": event_id, "deleted": deleted, "event_state": event_state},
+            )
+        )
         return
     # atomic(): in autocommit the lock must still cover the insert until it commits.
     with transaction.atomic():

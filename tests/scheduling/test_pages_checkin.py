@@ -1,0 +1,128 @@
+"""Check-in on the day: who is expected, search, one-tap arrival, counts."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from scheduling.models import Event
+from tests.factories import AttendanceFactory, EventFactory, OrganisationFactory, PersonFactory, hk
+from visitors.models import Attendance
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("staff:checkin")
+
+
+@pytest.fixture
+def day():
+    """Monday 4 March 2030: a ceremony with four on the list (one declined), and other days."""
+    event = EventFactory(title="MARS Centre opening", status=Event.Status.CONFIRMED)
+    hkstp = OrganisationFactory(name="Science Park Corporation", name_zh="香港科技園公司")
+    people = {
+        "alfred": AttendanceFactory(
+            event=event,
+            role="guest_of_honour",
+            person=PersonFactory(name="Alfred Sit", name_zh="薛永恒", precedence_rank=1),
+        ),
+        "sunny": AttendanceFactory(
+            event=event,
+            role="host",
+            person=PersonFactory(name="Sunny Chai", organisation=hkstp),
+            call_time=hk(2030, 3, 4, 9, 15),
+        ),
+        "zoe": AttendanceFactory(event=event, person=PersonFactory(name="Zoe Guest")),
+        "dan": AttendanceFactory(
+            event=event, person=PersonFactory(name="Dan Declined"), rsvp=Attendance.RSVP.DECLINED
+        ),
+    }
+    EventFactory(title="Tomorrow's forum", start=hk(2030, 3, 5, 10))
+    cancelled = EventFactory(title="Called off", status=Event.Status.CANCELLED)
+    AttendanceFactory(event=cancelled, person=PersonFactory(name="Not Coming"))
+    return people
+
+
+def _page(client, **params) -> str:
+    response = client.get(URL, {"date": "2030-03-04", **params})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _counts(page: str) -> tuple[int, int]:
+    arrived = int(re.search(r'id="arrived-count">(\d+)<', page)[1])
+    expected = int(re.search(r'id="expected-count">(\d+)<', page)[1])
+    return arrived, expected
+
+
+def test_checkin_lists_the_days_attendees_in_precedence_order_with_counts(client, officer, day):
+    client.force_login(officer)
+
+    page = _page(client)
+
+    names = re.findall(r'<span class="name">([^<]+)</span>', page)
+    assert names[0] == "Ms Alfred Sit (薛永恒)"
+    assert set(names) == {
+        "Ms Alfred Sit (薛永恒)",
+        "Ms Sunny Chai",
+        "Ms Zoe Guest",
+        "Ms Dan Declined",
+    }
+    assert "Not Coming" not in page  # a cancelled event has no check-in
+    assert _counts(page) == (0, 3)
+    assert "call 09:15" in page
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in page
+
+
+def test_checkin_search_matches_chinese_names_and_organisations(client, officer, day):
+    client.force_login(officer)
+
+    by_chinese = _page(client, q="薛永")
+    by_organisation = _page(client, q="科技園")
+    nobody = _page(client, q="nobody at all")
+
+    assert re.findall(r'<span class="name">([^<]+)</span>', by_chinese) == [
+        "Ms Alfred Sit (薛永恒)"
+    ]
+    assert re.findall(r'<span class="name">([^<]+)</span>', by_organisation) == ["Ms Sunny Chai"]
+    assert "Nobody matches." in nobody
+    assert _counts(by_chinese) == (0, 3)  # the counts are the day's, not the search's
+
+
+def test_one_tap_marks_arrival_and_returns_to_the_same_list(client, officer, day):
+    client.force_login(officer)
+    here = f"{URL}?date=2030-03-04&q=Sunny"
+    url = reverse("staff:checkin-arrive", args=[day["sunny"].pk])
+
+    response = client.post(url, {"next": here})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{here}#attendee-{day['sunny'].pk}"
+    day["sunny"].refresh_from_db()
+    first = day["sunny"].checked_in_at
+    assert first is not None
+    assert day["sunny"].history.first().history_user == officer
+    page = _page(client)
+    assert _counts(page) == (1, 3)
+    assert "Arrived " in re.search(rf'id="attendee-{day["sunny"].pk}">.*?</li>', page, re.S)[0]
+    client.post(url, {"next": here})
+    day["sunny"].refresh_from_db()
+    assert day["sunny"].checked_in_at == first  # a second tap keeps the first arrival time
+
+
+def test_checkin_never_redirects_off_site(client, officer, day):
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("staff:checkin-arrive", args=[day["zoe"].pk]), {"next": "https://evil.example/"}
+    )
+
+    assert response["Location"].startswith(URL + "?date=")
+
+
+def test_checkin_for_a_viewer_shows_no_arrival_button(client, viewer, day):
+    client.force_login(viewer)
+
+    page = _page(client)
+
+    assert "checkin-arrive" not in page and "/arrive/" not in page
+    assert "Not arrived" in page

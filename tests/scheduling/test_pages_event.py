@@ -1,0 +1,265 @@
+"""The event page: summary, status actions, reschedule with clash feedback, run-of-show,
+attendees in precedence order, bookings with warnings."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from scheduling.models import Booking, Event, ProgrammeRole
+from tests.factories import (
+    AttendanceFactory,
+    BookingFactory,
+    EventFactory,
+    FacilityFactory,
+    PersonFactory,
+    ProgrammeItemFactory,
+    SiteFactory,
+    hk,
+)
+from visitors.models import Attendance, Delivery
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event():
+    site = SiteFactory(name="InnoPark Tai Po", name_zh="大埔創新園")
+    hall = FacilityFactory(site=site, name="MARS Hall", name_zh="火星廳", capacity=2)
+    event = EventFactory(
+        title="MARS Centre opening",
+        title_zh="火星中心開幕",
+        site=site,
+        status=Event.Status.TENTATIVE,
+        internal_notes="Side gate for the minister",
+    )
+    item = ProgrammeItemFactory(
+        event=event,
+        title="Welcome remarks",
+        facility=hall,
+        start=hk(2030, 3, 4, 10, 5),
+        end=hk(2030, 3, 4, 10, 20),
+        cue_notes="Lights down at 10:04",
+    )
+    minister = PersonFactory(honorific="Prof", name="Sun Dong", name_zh="孫東", precedence_rank=1)
+    ProgrammeRole.objects.create(item=item, person=minister, part=ProgrammeRole.Part.SPEAKER)
+    AttendanceFactory(event=event, person=PersonFactory(name="Zoe Guest"), role="guest")
+    AttendanceFactory(event=event, person=minister, role="guest_of_honour", rsvp="accepted")
+    AttendanceFactory(event=event, person=PersonFactory(name="Adam Staff"), role="staff")
+    BookingFactory(
+        event=event,
+        facility=hall,
+        status=Booking.Status.HELD,
+        hold_expires_at=hk(2030, 3, 1),
+        capacity_override_reason="Standing room",
+    )
+    return event
+
+
+def _url(event, name="staff:event"):
+    return reverse(name, args=[event.pk])
+
+
+def _page(client, event) -> str:
+    response = client.get(_url(event))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_event_page_shows_summary_run_of_show_attendees_and_bookings(client, officer, event):
+    client.force_login(officer)
+
+    page = _page(client, event)
+
+    assert "MARS Centre opening" in page and '<span lang="zh-Hant">火星中心開幕</span>' in page
+    assert "Monday 4 March 2030, 10:00–12:00 (HKT, Asia/Hong_Kong)" in page
+    assert "Side gate for the minister" in page  # staff see internal notes
+    run_of_show = re.search(r'<table class="data" id="run-of-show">.*?</table>', page, re.S)[0]
+    assert "10:05–10:20" in run_of_show and "<td>15</td>" in run_of_show
+    assert "MARS Hall" in run_of_show and "Lights down at 10:04" in run_of_show
+    assert "Prof Sun Dong (孫東)" in run_of_show and "(Speaker)" in run_of_show
+    attendees = re.search(r'<table class="data" id="attendees">.*?</table>', page, re.S)[0]
+    names = re.findall(r"<td>((?:Prof|Ms) [^<]+)", attendees)
+    assert names == ["Prof Sun Dong (孫東)", "Ms Zoe Guest", "Ms Adam Staff"]
+    assert "Guest of honour" in attendees and "Accepted" in attendees
+    assert "Not invited yet" in attendees
+    bookings = re.search(r'<table class="data" id="bookings">.*?</table>', page, re.S)[0]
+    assert "Held" in bookings and "until Fri 1 Mar, 00:00" in bookings
+    assert "3 people are expected but MARS Hall holds 2 (override: Standing room)." in bookings
+
+
+def test_event_page_offers_only_the_actions_its_status_allows(client, officer, event):
+    client.force_login(officer)
+
+    page = _page(client, event)
+
+    offered = re.findall(r'<button type="submit" name="to" value="(\w+)"', page)
+    assert offered == ["draft", "confirmed", "postponed", "cancelled"]
+    assert 'id="reschedule-form"' in page
+
+
+def test_event_page_of_a_final_event_offers_no_change(client, officer, event):
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+    client.force_login(officer)
+
+    page = _page(client, event)
+
+    assert 'name="to"' not in page and 'id="reschedule-form"' not in page
+    assert "This event is Cancelled: it can no longer change." in page
+
+
+def test_event_page_shows_each_attendees_latest_invite_state(client, officer, event):
+    guest = event.attendances.get(person__name="Zoe Guest")
+    for sequence, state in ((0, Delivery.State.SENT), (1, Delivery.State.FAILED)):
+        Delivery.objects.create(
+            event=event,
+            person=guest.person,
+            attendance=guest,
+            method="REQUEST",
+            sequence=sequence,
+            state=state,
+            next_attempt_at=timezone.now(),
+            last_error="550 mailbox unavailable",
+        )
+    client.force_login(officer)
+
+    page = _page(client, event)
+
+    row = re.search(rf'<tr id="attendance-{guest.pk}">.*?</tr>', page, re.S)[0]
+    assert "Failed" in row and "invite #1" in row and "550 mailbox unavailable" in row
+
+
+def test_confirm_moves_the_event_and_records_who(client, officer, event):
+    client.force_login(officer)
+
+    response = client.post(_url(event, "staff:event-status"), {"to": "confirmed", "reason": "Go"})
+
+    assert response.status_code == 302 and response["Location"] == _url(event)
+    event.refresh_from_db()
+    assert event.status == Event.Status.CONFIRMED
+    record = event.history.first()
+    assert (record.history_user, record.history_change_reason) == (officer, "Go")
+    assert "The event is now Confirmed." in client.get(_url(event)).content.decode()
+
+
+def test_cancel_releases_the_bookings(client, officer, event):
+    client.force_login(officer)
+
+    client.post(_url(event, "staff:event-status"), {"to": "cancelled"})
+
+    event.refresh_from_db()
+    assert event.status == Event.Status.CANCELLED
+    assert set(event.bookings.values_list("status", flat=True)) == {Booking.Status.RELEASED}
+
+
+def test_a_refused_transition_is_explained_and_changes_nothing(client, officer, event):
+    client.force_login(officer)
+
+    response = client.post(_url(event, "staff:event-status"), {"to": "completed"}, follow=True)
+
+    assert "A tentative event cannot become completed." in response.content.decode()
+    event.refresh_from_db()
+    assert event.status == Event.Status.TENTATIVE
+
+
+def test_reschedule_moves_programme_and_bookings_in_the_events_zone(client, officer, event):
+    client.force_login(officer)
+
+    response = client.post(
+        _url(event, "staff:event-reschedule"),
+        {"start": "2030-03-05T14:00", "end": "2030-03-05T16:00", "reason": "Minister delayed"},
+    )
+
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert (event.start, event.end) == (hk(2030, 3, 5, 14), hk(2030, 3, 5, 16))
+    assert event.programme.get().start == hk(2030, 3, 5, 14, 5)
+    assert event.bookings.get().start == hk(2030, 3, 5, 14)
+    assert event.history.first().history_change_reason == "Minister delayed"
+
+
+def test_reschedule_clash_shows_what_it_clashes_with_and_free_times(client, officer, event):
+    hall = event.bookings.get().facility
+    other = EventFactory(title="Board meeting", site=event.site, start=hk(2030, 3, 5, 14))
+    BookingFactory(event=other, facility=hall)  # occupies 13:30–16:15 on the 5th
+    client.force_login(officer)
+    data = {"start": "2030-03-05T14:00", "end": "2030-03-05T16:00"}
+
+    response = client.post(_url(event, "staff:event-reschedule"), data)
+
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert "MARS Hall is not free" in page and "Board meeting" in page
+    assert f'href="{reverse("staff:event", args=[other.pk])}">Board meeting</a>' in page
+    suggested = re.findall(r'name="start" value="([^"]+)"', page)
+    assert "2030-03-05T16:45" in suggested  # straight after the other booking's teardown
+    assert "2030-03-06T14:00" in suggested  # the same time the next day
+    assert re.search(r'<input type="datetime-local" name="start" value="2030-03-05T14:00"', page)
+    event.refresh_from_db()
+    assert event.start == hk(2030, 3, 4, 10)
+    taken = client.post(
+        _url(event, "staff:event-reschedule"),
+        {"start": "2030-03-05T16:45", "end": "2030-03-05T18:45"},
+    )
+    assert taken.status_code == 302
+    event.refresh_from_db()
+    assert event.start == hk(2030, 3, 5, 16, 45)
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"start": "2030-03-05T14:00", "end": "2030-03-05T13:00"}, "end", "The end must be after"),
+        ({"start": "", "end": "2030-03-05T13:00"}, "start", "This field is required."),
+        ({"start": "tomorrow", "end": "2030-03-05T13:00"}, "start", "Enter a valid date/time."),
+        ({"start": "2030-03-05T10:00", "end": "2030-03-05T10:10"}, "end", "would fall outside"),
+    ],
+)
+def test_reschedule_errors_appear_next_to_the_field(client, officer, event, data, field, message):
+    client.force_login(officer)
+
+    response = client.post(_url(event, "staff:event-reschedule"), data)
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    errors = re.search(rf'<ul class="errorlist" id="id_{field}_error">(.*?)</ul>', page, re.S)
+    assert errors and message in errors[1]
+    assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', page)
+    event.refresh_from_db()
+    assert event.start == hk(2030, 3, 4, 10)
+
+
+def test_confirm_held_bookings_from_the_event_page(client, officer, event):
+    client.force_login(officer)
+
+    response = client.post(_url(event, "staff:bookings-confirm"))
+
+    assert response.status_code == 302
+    assert set(event.bookings.values_list("status", flat=True)) == {Booking.Status.CONFIRMED}
+
+
+def test_event_page_costs_a_fixed_number_of_queries(client, officer, event):
+    client.force_login(officer)
+    with CaptureQueriesContext(connection) as few:
+        _page(client, event)
+    hall = event.bookings.get().facility
+    for n in range(6):
+        person = PersonFactory()
+        item = ProgrammeItemFactory(
+            event=event, facility=hall, start=event.start + dt.timedelta(minutes=20 + 10 * n)
+        )
+        ProgrammeRole.objects.create(item=item, person=person)
+        AttendanceFactory(event=event, person=person, rsvp=Attendance.RSVP.ACCEPTED)
+        Delivery.objects.create(
+            event=event, person=person, method="REQUEST", sequence=0, next_attempt_at=timezone.now()
+        )
+
+    with CaptureQueriesContext(connection) as many:
+        page = _page(client, event)
+
+    assert page.count('<tr id="attendance-') == 9
+    assert len(many) == len(few) <= 16

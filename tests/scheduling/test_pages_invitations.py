@@ -1,0 +1,175 @@
+"""The invitation console: the exact message each attendee would get, what changed, send, resend."""
+
+import re
+from html import unescape
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar
+
+from scheduling import services as scheduling_services
+from scheduling.models import Booking, Event
+from tests.factories import AttendanceFactory, BookingFactory, EventFactory, FacilityFactory, hk
+from visitors.models import Delivery
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def event():
+    hall = FacilityFactory(name="MARS Hall", name_zh="火星廳")
+    event = EventFactory(
+        title="MARS Centre opening",
+        site=hall.site,
+        status=Event.Status.CONFIRMED,
+        start=hk(2030, 3, 4, 10),
+        end=hk(2030, 3, 4, 12),
+    )
+    BookingFactory(event=event, facility=hall, status=Booking.Status.CONFIRMED)
+    AttendanceFactory(event=event, person__name="Alfred Sit", person__name_zh="薛永恒")
+    AttendanceFactory(event=event, person__name="Rebecca Pun")
+    return event
+
+
+def _console(client, event, attendance=None) -> str:
+    url = reverse("staff:invitations", args=[event.pk])
+    response = client.get(url, {"attendee": attendance.pk} if attendance else {})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def _send(client, event, **data):
+    return client.post(reverse("staff:invitations-send", args=[event.pk]), data, follow=True)
+
+
+def _field(page: str, element_id: str) -> str:
+    return unescape(re.search(rf'id="{element_id}">(.*?)</(?:dd|pre)>', page, re.S)[1])
+
+
+def test_preview_is_the_message_that_would_be_sent(
+    client, officer, event, django_capture_on_commit_callbacks
+):
+    alfred = event.attendances.get(person__name="Alfred Sit")
+    client.force_login(officer)
+
+    page = _console(client, event, alfred)
+
+    assert _field(page, "preview-subject") == "Invitation: MARS Centre opening"
+    assert _field(page, "preview-to") == f'"Ms Alfred Sit (薛永恒)" <{alfred.person.email}>'
+    calendar = _field(page, "preview-calendar")
+    assert "Monday 4 March 2030, 10:00 – 12:00 (Asia/Hong_Kong)" in calendar
+    assert "MARS Hall (火星廳)" in calendar
+    assert "No invite has been sent to them yet" in page
+    assert 'sandbox srcdoc="&lt;' in page  # the HTML body, escaped into the attribute
+    text = _field(page, "preview-text")
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(client, event)
+    [sent] = [m for m in mail.outbox if alfred.person.email in m.to[0]]
+    assert sent.subject == "Invitation: MARS Centre opening"
+    # The same text, but for the signed links (signed again, with a new timestamp).
+    links = re.compile(r"/rsvp/[^/]+/")
+    assert links.sub("/rsvp/…/", sent.body) == links.sub("/rsvp/…/", text)
+    ics = next(c for c, mimetype in sent.alternatives if mimetype.startswith("text/calendar"))
+    vevent = next(iter(Calendar.from_ical(ics).walk("VEVENT")))
+    assert vevent["DTSTART"].dt == hk(2030, 3, 4, 10)
+    assert "MARS Hall (火星廳)" in str(vevent["LOCATION"])
+
+
+def test_send_queues_and_the_console_shows_the_state(
+    client, officer, event, django_capture_on_commit_callbacks
+):
+    client.force_login(officer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _send(client, event)
+
+    assert "2 invite(s) queued." in response.content.decode()
+    assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.SENT}
+    assert len(mail.outbox) == 2
+    assert _console(client, event).count('<span class="badge sent">Sent</span>') == 2
+    again = _send(client, event)
+    assert "Nothing new to send" in again.content.decode()
+
+
+def test_send_is_refused_for_an_event_that_is_not_confirmed(client, officer, event):
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.TENTATIVE)
+    client.force_login(officer)
+
+    response = _send(client, event)
+
+    assert "Invites go out for confirmed events only" in response.content.decode()
+    assert not Delivery.objects.exists()
+
+
+def test_send_to_one_attendee_only(client, officer, event):
+    rebecca = event.attendances.get(person__name="Rebecca Pun")
+    client.force_login(officer)
+
+    _send(client, event, attendance=rebecca.pk)
+
+    assert list(Delivery.objects.values_list("person_id", flat=True)) == [rebecca.person_id]
+
+
+def test_preview_of_an_update_says_what_changed_since_the_last_invite(
+    client, officer, event, django_capture_on_commit_callbacks
+):
+    alfred = event.attendances.get(person__name="Alfred Sit")
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(client, event)
+    scheduling_services.event_reschedule(
+        event_id=event.pk, start=hk(2030, 3, 5, 14), end=hk(2030, 3, 5, 16)
+    )
+    event.refresh_from_db()
+
+    page = _console(client, event, alfred)
+
+    assert _field(page, "preview-subject") == "Updated invitation: MARS Centre opening"
+    assert "Last sent: version 0" in page
+    changes = re.search(r'<table class="data" id="preview-changes">.*?</table>', page, re.S)[0]
+    assert (
+        '<th scope="row">Start</th><td><del>Mon 4 Mar 2030, 10:00 (HKT, Asia/Hong_Kong)' in changes
+    )
+    assert "<ins>Tue 5 Mar 2030, 14:00 (HKT, Asia/Hong_Kong)</ins>" in changes
+    assert "Title" not in changes
+    assert "Tuesday 5 March 2030, 14:00 – 16:00" in _field(page, "preview-calendar")
+
+
+def test_resend_queues_a_failed_message_again(
+    client, officer, event, django_capture_on_commit_callbacks
+):
+    rebecca = event.attendances.get(person__name="Rebecca Pun")
+    failed = Delivery.objects.create(
+        event=event,
+        person=rebecca.person,
+        attendance=rebecca,
+        method=Delivery.Method.REQUEST,
+        sequence=event.sequence,
+        state=Delivery.State.FAILED,
+        attempts=6,
+        next_attempt_at=timezone.now(),
+        last_error="550 mailbox unavailable",
+    )
+    client.force_login(officer)
+    page = _console(client, event)
+    assert "550 mailbox unavailable" in page
+    assert f'action="{reverse("staff:delivery-resend", args=[failed.pk])}"' in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("staff:delivery-resend", args=[failed.pk]), follow=True)
+
+    failed.refresh_from_db()
+    assert failed.state == Delivery.State.SENT
+    assert "is queued again" in response.content.decode()
+    assert [m.to[0] for m in mail.outbox] == [f'"Ms Rebecca Pun" <{rebecca.person.email}>']
+
+
+def test_preview_says_when_nothing_would_be_sent(client, officer, event):
+    nobody = AttendanceFactory(event=event, person__name="No Mail", person__email="")
+    client.force_login(officer)
+
+    page = _console(client, event, nobody)
+
+    assert "Nothing would be sent:" in page and "has no e-mail address" in page
