@@ -27,7 +27,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_admin
-	@echo "Protocol Desk on http://$(HOST):$(PORT)/admin/ with a django-q2 worker. Ctrl-C stops both."
+	@echo "Protocol Desk on http://$(HOST):$(PORT)/ (back office: /admin/) with a django-q2 worker. Ctrl-C stops both."
 	@trap 'kill 0' INT TERM; \
 	  $(BIN)/python manage.py qcluster & \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT) & \
