@@ -1,6 +1,8 @@
 """API keys and the ledger that makes POST requests safe to retry."""
 
 import datetime as dt
+import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -127,3 +129,306 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.status_code}"
+
+
+# --- Webhooks ----------------------------------------------------------------------------------
+
+
+class WebhookType(models.TextChoices):
+    EVENT_CREATED = "event.created", _("An event was created")
+    EVENT_UPDATED = "event.updated", _("An event, its programme or who may see it changed")
+    EVENT_CANCELLED = "event.cancelled", _("An event was cancelled")
+    EVENT_DELETED = "event.deleted", _("An event was deleted")
+    BOOKING_CREATED = "booking.created", _("A facility was held or booked")
+    BOOKING_UPDATED = "booking.updated", _("A booking was confirmed or moved")
+    BOOKING_RELEASED = "booking.released", _("A booking was released")
+    BOOKING_DELETED = "booking.deleted", _("A booking was deleted")
+
+
+def _loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+class WebhookEndpoint(models.Model):
+    """A partner's (or the office's own) HTTPS endpoint and the notifications it wants.
+
+    The signing secret is shown once, when it is made or rotated. It is kept as it is, not
+    hashed: signing needs it. After a rotation the previous secret also signs until
+    ``previous_secret_expires_at``, so a partner can swap secrets without losing deliveries.
+    """
+
+    name = models.CharField(max_length=200, help_text="Whose it is, e.g. “Tenant portal”.")
+    url = models.URLField(max_length=500, help_text="HTTPS; plain HTTP only to this machine.")
+    organisation = models.ForeignKey(
+        "visitors.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="webhook_endpoints",
+        help_text="Hears only of what this organisation may see. Blank: the office's own "
+        "integration, which hears of everything.",
+    )
+    event_types = models.CharField(
+        max_length=300, help_text="Space-separated: " + ", ".join(WebhookType.values) + "."
+    )
+    secret = models.CharField(max_length=100, editable=False)
+    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The change-log position when the endpoint was registered or enabled: it hears of later
+    # changes only, not of the whole history.
+    since_change = models.BigIntegerField(default=0, editable=False)
+    is_active = models.BooleanField(default=True, editable=False)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
+    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "webhook endpoint"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.url})"
+
+    def clean(self) -> None:
+        parts = urlsplit(self.url or "")
+        if parts.scheme != "https" and not (parts.scheme == "http" and _loopback(parts.hostname)):
+            raise ValidationError(
+                {"url": "Use HTTPS (plain HTTP only to this machine, for tests)."}
+            )
+        if parts.username or parts.password:
+            raise ValidationError({"url": "Put no credentials in the URL: the signature is ours."})
+        unknown = set(self.event_types.split()) - set(WebhookType.values)
+        if unknown:
+            raise ValidationError(
+                {"event_types": f"Unknown notifications: {', '.join(sorted(unknown))}."}
+            )
+        if not self.event_types.split():
+            raise ValidationError({"event_types": "Choose at least one notification."})
+
+    @property
+    def type_set(self) -> frozenset[str]:
+        return frozenset(self.event_types.split())
+
+
+class WebhookDeliveryQuerySet(models.QuerySet):
+    def due(self, now: dt.datetime) -> "WebhookDeliveryQuerySet":
+        """Rows waiting to be posted whose time has come."""
+        return self.filter(
+            state__in=[WebhookDelivery.State.QUEUED, WebhookDelivery.State.RETRYING],
+            next_attempt_at__lte=now,
+        )
+
+
+class WebhookDelivery(models.Model):
+    """The webhook outbox and its log: one row per endpoint per change it hears of.
+
+    The unique key makes the dispatcher idempotent: a change is never queued twice for one
+    endpoint, whatever retries or crashes happen.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        DELIVERED = "delivered", _("Delivered")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled (endpoint disabled)")
+
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    change_id = models.BigIntegerField(help_text="The change-log row this notification reports.")
+    event_type = models.CharField(max_length=30, choices=WebhookType.choices)
+    object_id = models.BigIntegerField()
+    payload = models.JSONField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    retry_until = models.DateTimeField(help_text="Failures are retried until then, then given up.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WebhookDeliveryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "change_id", "event_type", "object_id"],
+                name="webhook_delivery_once_per_change",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="webhook_delivery_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.object_id} to {self.endpoint.name}"
+
+
+class WebhookCursor(models.Model):
+    """How far through the change log the webhook dispatcher has read (a single row)."""
+
+    position = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"change #{self.position}"
+
+
+class WebhookSubject(models.Model):
+    """The status of an event or booking when the dispatcher last reported it, so that it can
+    tell "cancelled" and "released" from any other update (the change log keeps no status)."""
+
+    entity = models.CharField(max_length=20)
+    object_id = models.BigIntegerField()
+    status = models.CharField(max_length=12)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["entity", "object_id"], name="webhook_subject_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.object_id}: {self.status}"
+
+
+# --- Subscription feeds ------------------------------------------------------------------------
+
+
+class FeedQuerySet(models.QuerySet):
+    def owned_by(self, key: "ApiKey") -> "FeedQuerySet":
+        """The feeds an API key manages: its organisation's (partner), or all (staff)."""
+        if key.is_staff_key:
+            return self
+        return self.filter(owner_organisation_id=key.organisation_id)
+
+
+class Feed(models.Model):
+    """An iCalendar subscription (``/feeds/<token>.ics``) for one subscriber.
+
+    It shows what its owner may see: a partner organisation's feed what that organisation may
+    see, a staff member's feed everything (while the member is active staff), a feed with no
+    owner public events only. What it shows is narrowed by every filter given. The token is
+    shown once; only its SHA-256 is kept (32 random bytes, so a fast hash is enough).
+    """
+
+    name = models.CharField(
+        max_length=200, help_text="The calendar's name in the subscriber's app."
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(max_length=8, editable=False, help_text="The token's start.")
+    owner_organisation = models.ForeignKey(
+        "visitors.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="feeds",
+        help_text="A partner's feed: shows what this organisation may see.",
+    )
+    owner_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="feeds",
+        help_text="A staff feed: shows everything while this user is active staff.",
+    )
+    site = models.ForeignKey(
+        "scheduling.Site", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    facility = models.ForeignKey(
+        "scheduling.Facility",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Events that book it or hold a programme item there.",
+    )
+    organisation = models.ForeignKey(
+        "visitors.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Events it hosts, hosts a stop of, or its people attend or speak at.",
+    )
+    person = models.ForeignKey(
+        "visitors.Person",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text="Events the person attends (not declined) or has a part in.",
+    )
+    kinds = models.JSONField(default=list, blank=True, help_text="Event kinds; empty: all.")
+    statuses = models.JSONField(
+        default=list, blank=True, help_text="Statuses; empty: all but draft (never cancelled)."
+    )
+    visibilities = models.JSONField(
+        default=list, blank=True, help_text="Visibilities; empty: all the owner may see."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = FeedQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_organisation__isnull=True) | Q(owner_user__isnull=True),
+                name="feed_one_owner",
+                violation_error_message="A feed belongs to an organisation or a staff user.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_hint}…)"
+
+    def clean(self) -> None:
+        from scheduling.models import Event
+
+        if self.owner_organisation_id and self.owner_user_id:
+            raise ValidationError(
+                {"owner_user": "Choose an organisation or a staff user, not both."}
+            )
+        allowed = {
+            "kinds": set(Event.Kind.values),
+            "statuses": set(Event.Status.values) - {Event.Status.CANCELLED},
+            "visibilities": set(Event.Visibility.values),
+        }
+        for name, values in allowed.items():
+            given = getattr(self, name)
+            if not isinstance(given, list) or not all(isinstance(v, str) for v in given):
+                raise ValidationError({name: "Give a list of values."})
+            unknown = set(given) - values
+            if unknown:
+                raise ValidationError({name: f"Not allowed: {', '.join(sorted(unknown))}."})
+        if self.facility_id and self.site_id and self.facility.site_id != self.site_id:
+            raise ValidationError({"facility": "Choose a facility of the site chosen."})

@@ -1,4 +1,5 @@
-"""Housekeeping for the API (django-q2): forget old idempotency answers and change-log rows."""
+"""Background work for the API (django-q2): housekeeping (old idempotency answers and
+change-log rows) and webhooks (dispatch, send, sweep, prune)."""
 
 import datetime as dt
 
@@ -9,10 +10,18 @@ from django.utils import timezone
 
 from scheduling.services.changes import changes_prune
 
+from . import webhooks
 from .models import IdempotencyRecord
 
+# How long the back office keeps the log of finished webhook deliveries.
+WEBHOOK_LOG_DAYS = 30
+
 # (name, dotted path, every n minutes)
-PERIODIC = [("Prune API idempotency keys and the sync change log", "api.tasks.api_prune", 60)]
+PERIODIC = [
+    ("Prune API idempotency keys and the sync change log", "api.tasks.api_prune", 60),
+    ("Webhooks: read the change log, re-queue due retries", "api.tasks.webhooks_sweep", 1),
+    ("Webhooks: forget old deliveries", "api.tasks.webhooks_prune", 60),
+]
 
 
 def api_prune() -> int:
@@ -24,6 +33,31 @@ def api_prune() -> int:
     # One day beyond the tokens' life: a token's position is read just before it is signed.
     horizon = now - dt.timedelta(days=settings.API_SYNC_TOKEN_MAX_AGE_DAYS + 1)
     return answers + changes_prune(before=horizon)
+
+
+def webhooks_dispatch() -> int:
+    """Turn new change-log rows into webhook deliveries (queued after commit)."""
+    return webhooks.webhooks_dispatch()
+
+
+def webhook_deliveries_send(delivery_ids: list[int]) -> dict[str, int]:
+    """POST these deliveries (those still due); returns how many ended in each state."""
+    rows = webhooks.webhook_deliveries_send(delivery_ids=delivery_ids)
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.state] = counts.get(row.state, 0) + 1
+    return counts
+
+
+def webhooks_sweep() -> int:
+    """Every minute: catch up with the change log and re-queue due or lost deliveries."""
+    return len(webhooks.webhooks_sweep())
+
+
+def webhooks_prune() -> int:
+    """Delete finished deliveries older than WEBHOOK_LOG_DAYS."""
+    before = timezone.now() - dt.timedelta(days=WEBHOOK_LOG_DAYS)
+    return webhooks.webhook_deliveries_prune(before=before)
 
 
 def schedules_ensure_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs):

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from . import views
+from .views.feeds import FeedViewSet
 
 # Any segment: the view answers a malformed id with the same JSON 404 as an unknown one.
 EVENT = r"events/(?P<event_pk>[^/]+)"
@@ -18,6 +19,7 @@ router.register("sites", views.SiteViewSet, basename="site")
 router.register("facilities", views.FacilityViewSet, basename="facility")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("people", views.PersonViewSet, basename="person")
+router.register("feeds", FeedViewSet, basename="feed")
 
 app_name = "api"
 urlpatterns = [

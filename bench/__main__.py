@@ -27,7 +27,7 @@ from urllib.parse import urlsplit, urlunsplit
 from bench.harness import BASELINE_ENV, RESULT_PREFIX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-BENCHES = ("bookings", "invites")
+BENCHES = ("bookings", "invites", "feeds")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -361,3 +361,16 @@ INVITE_SEND_BATCH = env_int("INVITE_SEND_BATCH", 100)
 INVITE_STUCK_SECONDS = env_int("INVITE_STUCK_SECONDS", 600)
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
 RSVP_LINK_MAX_AGE_DAYS = env_int("RSVP_LINK_MAX_AGE_DAYS", 120)
+
+# Webhooks (api/webhooks.py): a partner's endpoint answers within this many seconds or the
+# attempt fails; failures are retried after a base delay that doubles, for this many hours.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 60)
+WEBHOOK_RETRY_HOURS = env_int("WEBHOOK_RETRY_HOURS", 72)
+# After a secret is rotated, deliveries carry a signature with the old one too for this long.
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+# Subscription feeds (api/feeds.py): events from this many days back to this many ahead, and
+# how long a rendered feed stays in the cache (it is keyed by its ETag, so never stale).
+FEED_PAST_DAYS = env_int("FEED_PAST_DAYS", 90)
+FEED_FUTURE_DAYS = env_int("FEED_FUTURE_DAYS", 548)
+FEED_CACHE_SECONDS = env_int("FEED_CACHE_SECONDS", 3600)

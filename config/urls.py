@@ -1,7 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 
+from api.views.feeds import feed
 from config import health
 
 admin.site.site_header = "Protocol Desk"
@@ -11,6 +12,8 @@ admin.site.index_title = "Back office"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("api.urls")),
+    # Subscription feeds: the token is the only key (calendar apps cannot log in).
+    re_path(r"^feeds/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$", feed, name="feed"),
     path("staff/", include("scheduling.urls")),
     path("", RedirectView.as_view(pattern_name="staff:calendar"), name="home"),
     path("", include("visitors.urls")),

@@ -6,6 +6,7 @@ import re
 import pytest
 from drf_spectacular.generators import SchemaGenerator
 
+from api.feeds import feed_create
 from scheduling import services
 from scheduling.models import Event, ProgrammeItem
 from tests.factories import PersonFactory, hk
@@ -164,8 +165,10 @@ def _restricted_world(world):
     )
     person = PersonFactory(organisation=world["host"])
     attendance = visitor_services.attendance_add(event_id=event.pk, person_id=person.pk)
+    feed, _token = feed_create(name="A's visits", owner_organisation=world["host"])
     return {
         "events": event.pk,
+        "feeds": feed.pk,
         "bookings": event.bookings.get().pk,
         "programme": item.pk,
         "attendees": attendance.pk,

@@ -1,0 +1,287 @@
+"""Subscription feeds: ``/feeds/<token>.ics``, what a subscriber's calendar app polls.
+
+Per ../shared/CALENDAR.md: METHOD:PUBLISH with no ORGANIZER or ATTENDEE, cancelled events left
+out, a window of FEED_PAST_DAYS back and FEED_FUTURE_DAYS ahead (Google drops feeds near 1 MB),
+refresh hints (``REFRESH-INTERVAL;VALUE=DURATION:PT1H``, ``X-PUBLISHED-TTL:PT1H``), NAME and
+X-WR-CALNAME, and one VTIMEZONE with yearly rules per zone used (scheduling.ical), or UTC times
+where a zone cannot be written so. Each VEVENT is visitors.ical's ``event_vevent``, the one
+invites use, with the public description and public programme only: people share calendars.
+
+UIDs: ``feed-<feed id>-<event uid>``. Invites carry the event's own UID and the API's one-event
+export ``published-<event uid>``, so a calendar that holds an invite and subscribes to a feed
+keeps two entries instead of merging them or refusing one, and two feeds showing one event (a
+site's and an organisation's, say) do not collide either. The UID stays the same for the life
+of the feed and the event.
+
+Conditional GETs never render: the ETag is computed from the feed's own version, the change
+log's head (every change to what a feed shows is logged), the count and latest ``updated_at``
+of the events it selects (which also catches a write that bypassed the log) and the day (the
+window moves daily). No body is hashed: it holds nothing random anyway (DTSTAMP and
+LAST-MODIFIED are the event's ``updated_at``). A rendered body is cached under its ETag (Redis
+when configured), so an unchanged feed is rendered once however many subscribers poll it.
+"""
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, vDuration
+
+from scheduling.models import Booking, Change, Event, Facility, ProgrammeItem, ProgrammeRole, Site
+from scheduling.visibility import PUBLIC, STAFF, Audience, partner
+from visitors.ical import PREFETCH, event_vevent, invite_facts, zone_component
+from visitors.models import Attendance, Organisation, Person
+
+from .models import Feed
+
+PRODID = "-//Protocol Desk//Feeds//EN"
+REFRESH = dt.timedelta(hours=1)
+# Raise when the rendering changes, so that ETags (and cached bodies) of old renderings stop
+# matching.
+FORMAT_VERSION = "1"
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{20,100}")
+# Shown when no status is chosen: everything but drafts (pencilled in) and cancelled events.
+DEFAULT_STATUSES = (
+    Event.Status.TENTATIVE,
+    Event.Status.CONFIRMED,
+    Event.Status.POSTPONED,
+    Event.Status.COMPLETED,
+)
+# Events only some may see are marked private, so that a subscriber who shares the calendar
+# further shares "busy" rather than the details.
+PRIVATE = (Event.Visibility.INTERNAL, Event.Visibility.RESTRICTED)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def feed_url(token: str) -> str:
+    return settings.PUBLIC_BASE_URL + reverse("feed", args=[token])
+
+
+def feed_webcal_url(token: str) -> str:
+    """The same address as webcal:// (calendar apps offer to subscribe)."""
+    return re.sub(r"^https?://", "webcal://", feed_url(token))
+
+
+# --- Writes -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def feed_create(
+    *,
+    name: str,
+    owner_organisation: Organisation | None = None,
+    owner_user: AbstractBaseUser | None = None,
+    site: Site | None = None,
+    facility: Facility | None = None,
+    organisation: Organisation | None = None,
+    person: Person | None = None,
+    kinds: Iterable[str] = (),
+    statuses: Iterable[str] = (),
+    visibilities: Iterable[str] = (),
+    by: AbstractBaseUser | None = None,
+) -> tuple[Feed, str]:
+    """Make a feed that shows what its owner may see (a partner organisation, a staff user, or
+    nobody: public events only), narrowed by the filters given; returns it with its token,
+    shown this once (the address is ``feed_url(token)``)."""
+    if owner_user is not None and not (owner_user.is_active and owner_user.is_staff):
+        raise ValidationError({"owner_user": "A staff feed belongs to an active staff user."})
+    token = secrets.token_urlsafe(32)
+    feed = Feed(
+        name=" ".join(name.split()),  # NAME and X-WR-CALNAME are single lines
+        token_hash=token_hash(token),
+        token_hint=token[:6],
+        owner_organisation=owner_organisation,
+        owner_user=owner_user,
+        site=site,
+        facility=facility,
+        organisation=organisation,
+        person=person,
+        kinds=sorted(set(kinds)),
+        statuses=sorted(set(statuses)),
+        visibilities=sorted(set(visibilities)),
+        created_by=by if getattr(by, "is_authenticated", False) else None,
+    )
+    feed.full_clean()
+    feed.save()
+    return feed, token
+
+
+@transaction.atomic
+def feed_revoke(*, feed_id: int) -> Feed:
+    """Revoke a feed now and for good: its address answers 410 Gone from now on (revoking twice
+    keeps the first time)."""
+    feed = Feed.objects.select_for_update().get(pk=feed_id)
+    if feed.revoked_at is None:
+        feed.revoked_at = timezone.now()
+        feed.save(update_fields=["revoked_at", "updated_at"])
+    return feed
+
+
+# --- Reads ------------------------------------------------------------------------------------
+
+
+def feed_lookup(token: str) -> Feed | None:
+    """The feed a token names, revoked or not, or None (one query)."""
+    if not TOKEN_RE.fullmatch(token):
+        return None
+    return Feed.objects.select_related("owner_user").filter(token_hash=token_hash(token)).first()
+
+
+def feed_is_live(feed: Feed) -> bool:
+    """Not revoked, and a staff feed's owner still active staff (a leaver's feeds stop)."""
+    if feed.revoked_at is not None:
+        return False
+    user = feed.owner_user
+    return user is None or (user.is_active and user.is_staff)
+
+
+def feed_audience(feed: Feed) -> Audience:
+    """Whose eyes the feed sees with (scheduling.visibility)."""
+    if feed.owner_user_id is not None:
+        return STAFF
+    if feed.owner_organisation_id is not None:
+        return partner(feed.owner_organisation_id)
+    return PUBLIC
+
+
+def feed_window(now: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of what a feed shows. Whole UTC days, so that it moves once a day and the
+    ETag can name the day."""
+    day = now.astimezone(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        day - dt.timedelta(days=settings.FEED_PAST_DAYS),
+        day + dt.timedelta(days=settings.FEED_FUTURE_DAYS + 1),
+    )
+
+
+def feed_events(feed: Feed, *, now: dt.datetime):
+    """The events the feed shows: visible to its owner, in the window, not cancelled, matching
+    every filter it has. Unordered; the caller adds what it needs."""
+    start, end = feed_window(now)
+    events = (
+        Event.objects.visible_to(feed_audience(feed))
+        .between(start, end)
+        .filter(status__in=feed.statuses or DEFAULT_STATUSES)
+        .exclude(status=Event.Status.CANCELLED)
+    )
+    if feed.kinds:
+        events = events.filter(kind__in=feed.kinds)
+    if feed.visibilities:
+        events = events.filter(visibility__in=feed.visibilities)
+    if feed.site_id:
+        events = events.filter(site_id=feed.site_id)
+    here = OuterRef("pk")
+    if feed.facility_id:
+        events = events.filter(
+            Exists(Booking.objects.active().filter(event=here, facility_id=feed.facility_id))
+            | Exists(ProgrammeItem.objects.filter(event=here, facility_id=feed.facility_id))
+        )
+    attending = Attendance.objects.filter(event=here).exclude(rsvp=Attendance.RSVP.DECLINED)
+    if feed.organisation_id:
+        org = feed.organisation_id
+        events = events.filter(
+            Q(host_organisation_id=org)
+            | Exists(ProgrammeItem.objects.filter(event=here, host_organisation_id=org))
+            | Exists(attending.filter(person__organisation_id=org))
+            | Exists(ProgrammeRole.objects.filter(item__event=here, person__organisation_id=org))
+        )
+    if feed.person_id:
+        events = events.filter(
+            Exists(attending.filter(person_id=feed.person_id))
+            | Exists(ProgrammeRole.objects.filter(item__event=here, person_id=feed.person_id))
+        )
+    return events
+
+
+def feed_validators(feed: Feed, *, now: dt.datetime) -> tuple[str, dt.datetime]:
+    """(ETag, Last-Modified) of the feed as it would render now, from two small queries."""
+    head = Change.objects.order_by("-id").values("id", "created_at").first() or {}
+    version = feed_events(feed, now=now).aggregate(count=Count("pk"), latest=Max("updated_at"))
+    day = feed_window(now)[0] + dt.timedelta(days=settings.FEED_PAST_DAYS)
+    parts = (
+        "feed",
+        FORMAT_VERSION,
+        feed.pk,
+        feed.updated_at.isoformat(),
+        head.get("id", 0),
+        version["count"],
+        version["latest"].isoformat() if version["latest"] else "",
+        day.date().isoformat(),
+    )
+    digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
+    moments = [feed.updated_at, day, head.get("created_at"), version["latest"]]
+    return f'W/"{digest}"', max(moment for moment in moments if moment is not None)
+
+
+def feed_body(feed: Feed, *, etag: str, now: dt.datetime) -> bytes:
+    """The feed as iCalendar bytes: from the cache when this ETag was rendered before."""
+    key = f"api.feed:{feed.pk}:{etag}"
+    body = cache.get(key)
+    if body is None:
+        body = feed_render(feed, now=now)
+        cache.set(key, body, settings.FEED_CACHE_SECONDS)
+    return body
+
+
+def feed_uid(feed: Feed, event: Event) -> str:
+    return f"feed-{feed.pk}-{event.uid}"
+
+
+def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
+    """Render the feed (see the module's docstring for what is in it)."""
+    events = list(
+        feed_events(feed, now=now)
+        .select_related("site")
+        .prefetch_related(*PREFETCH)
+        .order_by("start", "pk")
+    )
+    calendar = Calendar()
+    calendar.add("PRODID", PRODID)
+    calendar.add("VERSION", "2.0")
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "PUBLISH")
+    calendar.add("NAME", feed.name)  # RFC 7986
+    calendar.add("X-WR-CALNAME", feed.name)  # Apple, Google and Outlook read this one
+    # icalendar's own refresh helper leaves out VALUE=DURATION, which RFC 7986 requires.
+    calendar.add("REFRESH-INTERVAL", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
+    moments: dict[str, list[dt.datetime]] = {}
+    for event in events:
+        moments.setdefault(event.timezone, []).extend((event.start, event.end))
+    written = set()
+    for zone_name in sorted(moments):
+        zone = zone_component(zone_name, moments[zone_name])
+        if zone is not None:
+            calendar.add_component(zone)
+            written.add(zone_name)
+    for event in events:
+        facts = invite_facts(event)
+        blocks = [event.description.strip()] if event.description.strip() else []
+        if facts.programme:
+            blocks.append("\n".join(line.text for line in facts.programme))
+        vevent = event_vevent(
+            event,
+            zone_written=event.timezone in written,
+            uid=feed_uid(feed, event),
+            location=facts.location,
+            description="\n\n".join(blocks),
+            stamp=event.updated_at,
+        )
+        vevent.add("LAST-MODIFIED", event.updated_at.astimezone(dt.UTC))
+        if event.visibility in PRIVATE:
+            vevent.add("CLASS", "PRIVATE")
+        calendar.add_component(vevent)
+    return calendar.to_ical()
