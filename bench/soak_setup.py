@@ -1,17 +1,26 @@
 """The soak's Django side: the world it drives (keys, places, feeds, a webhook) and the checks."""
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 
+from api.feeds import feed_create, feed_url
+from api.models import WebhookDelivery, WebhookType
 from api.services import api_key_create
+from api.webhooks import webhook_endpoint_register
 from scheduling.models import Facility
 from visitors.models import Delivery, Organisation
 
 ALL_SCOPES = ["events:read", "events:write", "attendees:read", "attendees:write", "bookings:write"]
 PENDING = [Delivery.State.QUEUED, Delivery.State.SENDING, Delivery.State.RETRYING]
+HOOKS_PENDING = [
+    WebhookDelivery.State.QUEUED,
+    WebhookDelivery.State.SENDING,
+    WebhookDelivery.State.RETRYING,
+]
 
 
 @dataclass(frozen=True)
@@ -44,16 +53,26 @@ def prepare(*, webhook_url: str) -> World:
 
 
 def _feeds(partner: Organisation) -> list[str]:
-    """Subscription feeds the partners poll (when the feeds module is installed)."""
-    return []
+    """Subscription feeds the partners poll: their organisation's and a public one."""
+    paths = []
+    for owner in (partner, None):
+        _feed, token = feed_create(name="soak", owner_organisation=owner)
+        paths.append(urlsplit(feed_url(token)).path)
+    return paths
 
 
 def _hooks(partner: Organisation, url: str) -> None:
-    """A webhook endpoint for the partner (when the webhooks module is installed)."""
+    """A webhook endpoint for the partner, hearing of every kind of change."""
+    webhook_endpoint_register(
+        name="soak receiver", url=url, organisation=partner, event_types=WebhookType.values
+    )
 
 
 def queues_settled() -> bool:
-    return not Delivery.objects.filter(state__in=PENDING).exists()
+    return not (
+        Delivery.objects.filter(state__in=PENDING).exists()
+        or WebhookDelivery.objects.filter(state__in=HOOKS_PENDING).exists()
+    )
 
 
 def final_state() -> dict:
@@ -71,10 +90,13 @@ def final_state() -> dict:
     deliveries = dict(
         Delivery.objects.values_list("state").annotate(n=Count("pk")).order_by("state")
     )
+    webhooks = dict(
+        WebhookDelivery.objects.values_list("state").annotate(n=Count("pk")).order_by("state")
+    )
     return {
         "clashes": clashes,
         "deliveries": deliveries,
         "deliveries_pending": sum(deliveries.get(state, 0) for state in PENDING),
-        "webhooks": {},
-        "webhooks_pending": 0,
+        "webhooks": webhooks,
+        "webhooks_pending": sum(webhooks.get(state, 0) for state in HOOKS_PENDING),
     }
