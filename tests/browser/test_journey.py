@@ -1,0 +1,195 @@
+"""The whole journey in a real browser: an officer plans a three-stop visit, finds it on the
+calendar, confirms it and sends the invites; the guest of honour opens the RSVP link from the
+e-mail on a phone and accepts; the officer checks them in and prints the run-of-show.
+
+Each step saves a screenshot under var/screenshots/<test name>/ (git-ignored).
+"""
+
+import re
+
+import pytest
+from django.core import mail
+
+from scheduling.models import Booking, Event, Facility, ProgrammeItem, TravelTime
+from tests.factories import FacilityFactory, OrganisationFactory, PersonFactory, SiteFactory
+from visitors.models import Attendance, Delivery
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+A4_POINTS = (596, 843)  # 210 × 297 mm in PDF points, rounded
+
+
+@pytest.fixture
+def world(settings, live_server):
+    # The RSVP links in the mail must point at the live server, not at the configured host.
+    settings.PUBLIC_BASE_URL = live_server.url
+    tai_po = SiteFactory(name="InnoPark Tai Po", slug="tai-po", internal_travel_minutes=5)
+    science_park = SiteFactory(name="Science Park", slug="science-park")
+    TravelTime.objects.create(from_site=tai_po, to_site=science_park, minutes=20)
+    return {
+        "site": tai_po,
+        "hall": FacilityFactory(site=tai_po, name="MARS Hall", name_zh="火星廳"),
+        "lab": FacilityFactory(site=tai_po, name="Cleanroom gallery", kind=Facility.Kind.LAB),
+        "tenant": FacilityFactory(
+            site=science_park, name="Time Medical premises", kind=Facility.Kind.TENANT_PREMISES
+        ),
+        "tenant_org": OrganisationFactory(name="Time Medical Systems"),
+        "minister": PersonFactory(
+            honorific="Prof", name="Sun Dong", name_zh="孫東", email="sun.dong@example.gov.hk"
+        ),
+        "escort": PersonFactory(name="Winnie Lai", name_zh="黎慧", email="winnie@example.org"),
+    }
+
+
+def _log_in(page, live_server, screenshot, user) -> None:
+    page.goto(f"{live_server.url}/staff/calendar/")
+    assert "/staff/login/" in page.url  # an anonymous visitor is sent to log in first
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "pw")
+    screenshot(page, "login")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/staff/calendar/**")
+
+
+def _plan_visit(page, world, screenshot) -> Event:
+    page.get_by_role("link", name="Plan a visit").click()
+    page.fill("#id_title", "Secretary visits the MARS Centre")
+    page.fill("#id_title_zh", "局長參觀火星中心")
+    page.select_option("#id_site", str(world["site"].pk))
+    page.fill("#id_date", "2030-03-04")
+    page.fill("#id_start_time", "10:00")
+    page.select_option("#id_dignitaries", [str(world["minister"].pk)])
+    page.select_option("#id_party", [str(world["escort"].pk)])
+    stops = [("hall", None, "30"), ("lab", None, "20"), ("tenant", "tenant_org", "25")]
+    for row, (facility, host, minutes) in enumerate(stops):
+        page.select_option(f"#id_stops-{row}-facility", str(world[facility].pk))
+        if host:
+            page.select_option(f"#id_stops-{row}-host", str(world[host].pk))
+        page.fill(f"#id_stops-{row}-minutes", minutes)
+    screenshot(page, "planner-filled")
+
+    page.click("#check-visit")
+
+    assert "No clashes: it can be saved." in page.inner_text("#proposal-summary")
+    stops_shown = [h.strip() for h in page.locator("#proposal h3").all_inner_texts()]
+    assert stops_shown[:3] == [
+        "1. 10:00–10:30 MARS Hall 火星廳",
+        "2. 10:35–10:55 Cleanroom gallery",
+        "3. 11:15–11:40 Time Medical premises (hosted by Time Medical Systems)",
+    ]
+    assert not Event.objects.exists()  # checking saves nothing
+    screenshot(page, "planner-checked")
+
+    page.click("#save-visit")
+
+    page.wait_for_url("**/staff/events/*/")
+    assert "The visit is planned" in page.inner_text(".messages")
+    event = Event.objects.get()
+    assert (event.status, event.kind) == (Event.Status.TENTATIVE, Event.Kind.SITE_INSPECTION)
+    assert sorted(event.bookings.values_list("status", flat=True)) == ["held"] * 3
+    screenshot(page, "event-planned")
+    return event
+
+
+def test_officer_and_guest_journey_in_chromium(
+    page, browser, live_server, world, officer, screenshot
+):
+    _log_in(page, live_server, screenshot, officer)
+    screenshot(page, "calendar-empty")
+
+    event = _plan_visit(page, world, screenshot)
+
+    # The calendar shows the visit held in both Tai Po facilities, and leads back to it.
+    page.get_by_role("link", name="Back to the calendar").click()
+    held = page.locator("#timeline .tl-block.held")
+    assert held.count() == 2
+    assert all("Secretary visits the MARS Centre" in text for text in held.all_inner_texts())
+    assert "2030" in page.inner_text("#window-heading")
+    screenshot(page, "calendar-week")
+    held.first.get_by_role("link").click()
+    page.wait_for_url(f"**/staff/events/{event.pk}/")
+
+    # Confirm the held bookings, then the event.
+    page.click("#confirm-all-bookings")
+    page.click("#action-confirmed")
+
+    assert page.inner_text("#event-status") == "Confirmed"
+    event.refresh_from_db()
+    assert event.status == Event.Status.CONFIRMED
+    assert set(event.bookings.values_list("status", flat=True)) == {Booking.Status.CONFIRMED}
+    screenshot(page, "event-confirmed")
+
+    # Send the invites: the live server sends them inline (django-q2 sync, locmem mail).
+    page.get_by_role("link", name="Invitations").click()
+    page.click("#send-invites")
+
+    page.wait_for_selector("#invitation-list")
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        '"Ms Winnie Lai (黎慧)" <winnie@example.org>',
+        '"Prof Sun Dong (孫東)" <sun.dong@example.gov.hk>',
+    ]
+    assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.SENT}
+    screenshot(page, "invitations-sent")
+
+    # The guest of honour opens the link from the mail's text on a phone, and accepts.
+    [invite] = [m for m in mail.outbox if "sun.dong@" in m.to[0]]
+    assert invite.subject == "Invitation: Secretary visits the MARS Centre (局長參觀火星中心)"
+    link = re.search(r"https?://\S+/rsvp/[^/\s]+/\?answer=accepted", invite.body)[0]
+    assert link.startswith(live_server.url)
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    phone.set_default_timeout(10_000)
+    guest = phone.new_page()
+    guest.goto(link)
+    assert "For Prof Sun Dong (孫東)" in guest.inner_text("main")
+    assert guest.get_by_label("I will attend").is_checked()  # preselected by the link
+    screenshot(guest, "rsvp-open")
+    guest.get_by_label("Accompanying guests").fill("1")
+    guest.get_by_label("Dietary requirements").fill("Vegetarian, no MSG")
+    with guest.expect_response(lambda r: r.request.method == "POST") as posted:
+        guest.get_by_role("button", name="Send my answer").click()
+
+    # A real browser sends Origin with this POST; under a no-referrer policy it was "null" and
+    # CSRF refused the answer (403), which the test client never showed.
+    assert posted.value.status in (200, 302, 303), posted.value.status
+    guest.wait_for_url(re.compile(r"\?saved=1$"))
+    assert "Your answer is recorded: Accepted." in guest.inner_text("main")
+    screenshot(guest, "rsvp-accepted")
+    sun = Attendance.objects.get(event=event, person=world["minister"])
+    assert (sun.rsvp, sun.guests, sun.dietary) == ("accepted", 1, "Vegetarian, no MSG")
+    phone.close()
+
+    # Check-in on the day: one tap marks the guest of honour as arrived.
+    page.goto(f"{live_server.url}/staff/check-in/?date=2030-03-04&site=tai-po")
+    assert page.inner_text("#expected-count") == "2"
+    screenshot(page, "check-in-expected")
+    page.get_by_role("button", name="Mark Prof Sun Dong (孫東) as arrived").click()
+
+    page.wait_for_selector(f"#attendee-{sun.pk} .arrived")
+    assert page.inner_text("#arrived-count") == "1"
+    sun.refresh_from_db()
+    assert sun.checked_in_at is not None
+    screenshot(page, "check-in-arrived")
+
+    # The run-of-show, as printed: print CSS, and a PDF from headless Chromium.
+    page.goto(f"{live_server.url}/staff/events/{event.pk}/print/run-of-show/")
+    page.emulate_media(media="print")
+    titles = list(event.programme.order_by("start").values_list("title", "kind"))
+    assert [kind for _title, kind in titles].count(ProgrammeItem.Kind.TOUR_STOP) == 3
+    printed = page.inner_text("#run-of-show")
+    for title, _kind in titles:
+        assert title in printed
+    assert (
+        "Tour stop: Time Medical Systems" in printed
+        and "Transfer to Time Medical Systems" in printed
+    )
+    screenshot(page, "run-of-show-print")
+    pdf = page.pdf(format="A4", print_background=True)
+    (screenshot.folder / "run-of-show.pdf").write_bytes(pdf)
+    assert pdf.startswith(b"%PDF-")
+    boxes = {
+        tuple(round(float(n)) for n in box)
+        for box in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    }
+    assert boxes == {A4_POINTS}
