@@ -1,7 +1,10 @@
 """config/settings.py is driven by the environment alone: each deployment shape is checked here."""
 
 import email
+import os
 import runpy
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +12,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 from django.db import connection
 
-SETTINGS = str(Path(__file__).resolve().parent.parent / "config" / "settings.py")
+BASE_DIR = Path(__file__).resolve().parent.parent
+SETTINGS = str(BASE_DIR / "config" / "settings.py")
 VARIABLES = (
     "DEBUG",
     "SECRET_KEY",
@@ -57,9 +61,22 @@ def test_embedded_default_is_sqlite_wal_orm_broker_and_eml_files(load, tmp_path)
     assert s["TIME_ZONE"] == "Asia/Hong_Kong" and s["USE_TZ"] is True
 
 
-def test_secret_key_is_required_when_debug_is_off(load):
-    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
-        load()
+def test_secret_key_is_required_when_debug_is_off(load, tmp_path):
+    s = load()
+    environ = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    environ.update(DJANGO_SETTINGS_MODULE="config.settings", VAR_DIR=str(tmp_path))
+
+    web = subprocess.run(
+        [sys.executable, "-c", "import config.wsgi"],
+        cwd=BASE_DIR,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert s["SECRET_KEY"] == ""
+    assert web.returncode != 0 and "SECRET_KEY" in web.stderr
 
 
 def test_bad_boolean_is_a_clear_error(load):
