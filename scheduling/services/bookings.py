@@ -25,7 +25,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
@@ -40,6 +40,7 @@ from .audit import stamp
 
 OVERLAP_CONSTRAINT = "booking_no_overlap"
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE exclusion_violation
+DEADLOCK = "40P01"  # PostgreSQL SQLSTATE deadlock_detected
 SLOTS_PER_DAY = 2
 SUGGESTED_FACILITIES = 5
 
@@ -664,9 +665,7 @@ def _save_or_clash(
 ) -> None:
     """Save; if a racing transaction took the slot first, report it as a BookingClash."""
     try:
-        # A savepoint: after the constraint fails, the transaction can still read the winner.
-        with transaction.atomic():
-            booking.save(update_fields=update_fields)
+        _save_stepping_back_from_deadlocks(booking, update_fields)
     except IntegrityError as exc:
         if not _is_overlap(exc):
             raise
@@ -681,6 +680,22 @@ def _save_or_clash(
             intro=check.intro,
         )
         raise clash from exc
+
+
+def _save_stepping_back_from_deadlocks(booking: Booking, update_fields, attempts: int = 3) -> None:
+    # PostgreSQL checks an exclusion constraint after inserting the row, so two transactions
+    # inserting overlapping bookings at once can each wait for the other: one is aborted with
+    # "deadlock detected" rather than a constraint violation. Rolling back to the savepoint
+    # lets the other go ahead; saving again then waits for it and ends in the usual clash.
+    for attempt in range(attempts):
+        try:
+            # A savepoint: after the constraint fails, the transaction can still read the winner.
+            with transaction.atomic():
+                booking.save(update_fields=update_fields)
+            return
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK or attempt == attempts - 1:
+                raise
 
 
 def _is_overlap(exc: IntegrityError) -> bool:

@@ -80,7 +80,7 @@ def test_invites_update_and_cancel_arrive_once_each_over_smtp(monkeypatch, invit
         cluster.start()
 
         invitations.invites_send(event_id=event.pk)
-        wait_until(lambda: sent_count(event) == 50, timeout=25, what="50 invites", cluster=cluster)
+        wait_until(lambda: sent_count(event) == 50, timeout=60, what="50 invites", cluster=cluster)
         invited_at = Event.objects.get(pk=event.pk).sequence
         scheduling_services.event_reschedule(
             event_id=event.pk,
@@ -157,7 +157,7 @@ def test_a_cluster_killed_in_the_middle_of_a_batch_loses_nothing(monkeypatch, in
         cluster.start()
 
         invitations.invites_send(event_id=event.pk)
-        wait_until(lambda: sent_count(event) >= 40, timeout=25, what="40 invites", cluster=cluster)
+        wait_until(lambda: sent_count(event) >= 40, timeout=60, what="40 invites", cluster=cluster)
         cluster.kill()
         sending_at_kill = set(
             rows.filter(state=Delivery.State.SENDING).values_list("person__email", flat=True)
