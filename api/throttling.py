@@ -1,6 +1,8 @@
 """Requests per minute per key, counted in the cache (Redis, shared by every worker, when
 REDIS_URL is set; per process otherwise)."""
 
+import contextlib
+import math
 import time
 
 from django.conf import settings
@@ -13,8 +15,11 @@ WINDOW_SECONDS = 60
 
 
 class KeyRateThrottle(BaseThrottle):
-    """A fixed one-minute window per key. ``cache.incr`` is atomic in Redis, so workers sharing
-    the cache cannot together let more through than the limit."""
+    """A sliding one-minute window per key, estimated from two fixed-window counters: this
+    minute's count plus last minute's, weighted by how much of last minute is still inside the
+    window. Unlike a bare fixed window, a burst straddling the turn of a minute cannot pass
+    twice the limit. ``cache.incr`` is atomic in Redis, so workers sharing the cache cannot
+    together let more through than the limit."""
 
     def allow_request(self, request, view) -> bool:
         key = request.auth
@@ -22,17 +27,36 @@ class KeyRateThrottle(BaseThrottle):
             return True  # unauthenticated requests are refused before they cost anything
         limit = key.rate_per_minute or settings.API_RATE_PER_MINUTE
         now = time.time()
-        window = int(now // WINDOW_SECONDS)
-        name = f"api-throttle:{key.pk}:{window}"
-        # add() creates the counter only if absent; it expires with its window.
-        cache.add(name, 0, timeout=WINDOW_SECONDS + 5)
+        window, elapsed = divmod(now, WINDOW_SECONDS)
+        current_name = f"api-throttle:{key.pk}:{int(window)}"
+        previous = cache.get(f"api-throttle:{key.pk}:{int(window) - 1}", 0)
         try:
-            count = cache.incr(name)
-        except ValueError:  # evicted between add and incr
-            cache.set(name, 1, timeout=WINDOW_SECONDS + 5)
-            count = 1
-        self._wait = (window + 1) * WINDOW_SECONDS - now
-        return count <= limit
+            current = cache.incr(current_name)
+        except ValueError:  # the minute's first request: add() wins once if several race
+            # The counter outlives its minute by one more, when it is still the previous one.
+            if cache.add(current_name, 1, timeout=2 * WINDOW_SECONDS + 5):
+                current = 1
+            else:
+                current = cache.incr(current_name)
+        if current + previous * (1 - elapsed / WINDOW_SECONDS) <= limit:
+            return True
+        # A refused request does not count: a client that keeps knocking is not locked out
+        # for longer than the window says.
+        with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
+            cache.decr(current_name)
+        self._wait = _seconds_until_room(current - 1, previous, elapsed, limit)
+        return False
 
     def wait(self) -> float:
-        return max(1.0, self._wait)
+        return max(1.0, math.ceil(self._wait))
+
+
+def _seconds_until_room(current: int, previous: int, elapsed: float, limit: int) -> float:
+    """Seconds until one more request fits, if no other comes meanwhile."""
+    if current < limit:
+        # Last minute's weight fades linearly: room once current + 1 + previous × share ≤ limit.
+        share_needed = (limit - current - 1) / previous
+        return max(0.0, (1 - share_needed) * WINDOW_SECONDS - elapsed)
+    # This minute alone is full: after its turn it weighs as the previous one, fading.
+    share_needed = (limit - 1) / current
+    return WINDOW_SECONDS - elapsed + (1 - share_needed) * WINDOW_SECONDS

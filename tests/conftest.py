@@ -1,4 +1,6 @@
 import pytest
+import redis
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.db import connection
@@ -16,13 +18,29 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _clear_cache() -> None:
+    """Empty this test process's cache. In the shared Redis only this xdist worker's keys go:
+    ``cache.clear()`` would flush the whole database under the other worker's running test."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX")
+    if not settings.REDIS_URL or not prefix:
+        cache.clear()
+        return
+    client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Throttle counters and feed caches are keyed by row ids, which a rolled-back test may hand
     to the next one: every test starts with an empty cache."""
-    cache.clear()
+    _clear_cache()
     yield
-    cache.clear()
+    _clear_cache()
 
 
 def _staff_user(django_user_model, username: str, group: str):

@@ -3,9 +3,9 @@
 import threading
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
+from api import throttling
 from api.models import IdempotencyRecord
 from scheduling import services
 from scheduling.models import Booking, Event
@@ -95,20 +95,56 @@ def test_concurrent_retries_with_one_key_book_once(api_for, django_user_model):
     assert Booking.objects.filter(event=event).count() == 1
 
 
-def test_throttling_answers_429_with_retry_after_per_key(world, api_for, settings):
-    cache.clear()
+class _Clock:
+    """Stands in for the time module in api.throttling: minutes that turn when a test says."""
+
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    clock = _Clock(now=1_800_000_000.0)  # the start of a minute
+    monkeypatch.setattr(throttling, "time", clock)
+    return clock
+
+
+def test_throttling_answers_429_with_retry_after_per_key(world, api_for, settings, clock):
     settings.API_RATE_PER_MINUTE = 3
     busy = api_for(organisation=world["host"])
     calm = api_for(organisation=world["other"], rate_per_minute=10)
+    clock.now += 15
 
     statuses = [busy.get("/api/v1/sites/").status_code for _ in range(4)]
     refused = busy.get("/api/v1/sites/")
     others = [calm.get("/api/v1/sites/").status_code for _ in range(4)]
 
     assert statuses == [200, 200, 200, 429]
-    assert 1 <= int(refused["Retry-After"]) <= 60
+    # Three this minute, 45 s of it left; in the next, room for one once these three weigh
+    # at most two: 20 s in.
+    assert refused["Retry-After"] == "65"
     assert refused.json()["code"] == "throttled"
     assert others == [200] * 4
+
+
+def test_throttling_slides_over_the_turn_of_a_minute(world, api_for, settings, clock):
+    settings.API_RATE_PER_MINUTE = 4
+    api = api_for(organisation=world["host"])
+    clock.now += 50
+
+    before_turn = [api.get("/api/v1/sites/").status_code for _ in range(4)]
+    clock.now += 15  # 5 s into the next minute: the last 55 s still hold those four
+    after_turn = api.get("/api/v1/sites/")
+    clock.now += 30  # 35 s in: they weigh 4 × 25/60 ≈ 1.7, room for two more
+    later = [api.get("/api/v1/sites/").status_code for _ in range(3)]
+
+    assert before_turn == [200] * 4
+    assert after_turn.status_code == 429
+    assert 1 <= int(after_turn["Retry-After"]) <= 60
+    assert later == [200, 200, 429]
 
 
 def test_bad_input_answers_400_with_field_messages(world, staff_api):
