@@ -14,6 +14,7 @@ from scheduling.admin import (
     related_or_gone,
 )
 from scheduling.forms import AttendanceAdminForm
+from scheduling.models import Event
 
 from . import invitations, services
 from .models import Attendance, Delivery, Organisation, Person
@@ -61,7 +62,7 @@ class AttendanceAdmin(ServiceAdmin):
     search_fields = ("person__name", "person__name_zh", "event__title", "event__title_zh")
     list_select_related = ("person", "event")
     autocomplete_fields = ("event", "person")
-    actions = ["check_in"]
+    actions = ["check_in", "send_invites"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -102,6 +103,29 @@ class AttendanceAdmin(ServiceAdmin):
                 arrived += 1
         if arrived:
             self.message_user(request, f"{arrived} checked in.", messages.SUCCESS)
+
+    @admin.action(description="Send the invite to the selected attendees", permissions=["change"])
+    def send_invites(self, request, queryset):
+        """Queue invites for the chosen attendees, event by event; a refusal is named."""
+        chosen: dict[Event, list[int]] = {}
+        for attendance in queryset.select_related("event").order_by("event__start", "pk"):
+            chosen.setdefault(attendance.event, []).append(attendance.pk)
+        for event, attendance_ids in chosen.items():
+            try:
+                queued = invitations.invites_send(
+                    event_id=event.pk, attendance_ids=attendance_ids, by=request.user
+                )
+            except ValidationError as error:
+                reason = " ".join(error.messages)
+                self.message_user(request, f"No invites for “{event}”: {reason}", messages.ERROR)
+                continue
+            skipped = len(attendance_ids) - len(queued)
+            note = f" ({skipped} already have this version or have no e-mail address)"
+            self.message_user(
+                request,
+                f"“{event}”: {len(queued)} queued{note if skipped else ''}.",
+                messages.SUCCESS if queued else messages.INFO,
+            )
 
 
 @admin.register(Delivery)

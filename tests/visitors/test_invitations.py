@@ -7,6 +7,7 @@ from email.utils import parseaddr
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
@@ -663,6 +664,77 @@ def test_event_admin_send_invites_action_queues_and_reports_refusals(
     assert any(line.startswith("No invites for “Forum still in draft”") for line in shown)
     assert sorted(recipient(m) for m in mail.outbox) == sorted(address(a) for a in attendances)
     assert not Delivery.objects.filter(event=draft).exists()
+
+
+def test_attendance_admin_sends_the_invite_to_the_selected_attendees_only(
+    client, officer, django_capture_on_commit_callbacks
+):
+    ready, (first, second, third) = confirmed_event(3, title="Opening of the I&T Park")
+    draft = EventFactory(title="Forum still in draft")
+    waiting = AttendanceFactory(event=draft)
+    client.force_login(officer)
+    chosen = [first.pk, third.pk, waiting.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:visitors_attendance_changelist"),
+            {"action": "send_invites", "_selected_action": chosen},
+            follow=True,
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(
+            reverse("admin:visitors_attendance_changelist"),
+            {"action": "send_invites", "_selected_action": [first.pk]},
+            follow=True,
+        )
+
+    shown = messages_of(response)
+    assert "“Opening of the I&T Park”: 2 queued." in shown
+    assert any(line.startswith("No invites for “Forum still in draft”") for line in shown)
+    assert sorted(recipient(m) for m in mail.outbox) == sorted([address(first), address(third)])
+    assert messages_of(again) == [
+        "“Opening of the I&T Park”: 0 queued (1 already have this version or have no e-mail "
+        "address)."
+    ]
+    assert not Delivery.objects.filter(attendance=second).exists()
+    assert not Delivery.objects.filter(event=draft).exists()
+
+
+def test_a_change_rolled_back_leaves_no_outbox_row_and_no_task(django_capture_on_commit_callbacks):
+    event, attendances = confirmed_event(2)
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        invitations.invites_send(event_id=event.pk)
+        raise RuntimeError("the request failed after the service ran")
+
+    assert callbacks == []
+    assert not Delivery.objects.exists()
+    assert mail.outbox == []
+
+
+def test_the_outbox_refuses_a_second_row_for_the_same_change():
+    event, (attendance,) = confirmed_event(1)
+    fields = {
+        "event": event,
+        "person": attendance.person,
+        "attendance": attendance,
+        "method": Delivery.Method.REQUEST,
+        "sequence": event.sequence,
+        "next_attempt_at": timezone.now(),
+    }
+    Delivery.objects.create(**fields)
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Delivery.objects.create(**fields)
+
+    assert Delivery.objects.count() == 1
+    Delivery.objects.create(**{**fields, "method": Delivery.Method.CANCEL})  # another change
+    Delivery.objects.create(**{**fields, "sequence": event.sequence + 1})
+    assert Delivery.objects.count() == 3
 
 
 def test_moving_the_main_booking_to_another_hall_sends_an_update_and_resets_answers(
