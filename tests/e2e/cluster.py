@@ -84,6 +84,42 @@ class QCluster:
         self.process.wait(timeout=10)
         self.process = None
 
+    def pids_talking_to(self, port: int) -> list[int]:
+        """The cluster's processes with a TCP connection open to 127.0.0.1:port: the workers
+        in the middle of an SMTP conversation, when port is the mail server's."""
+        inodes = set()
+        for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+            with contextlib.suppress(FileNotFoundError), open(table) as lines:
+                next(lines)
+                for line in lines:
+                    fields = line.split()
+                    remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+                    if remote_port == port and fields[3] == "01":  # ESTABLISHED
+                        inodes.add(fields[9])
+        found = []
+        for pid in self._descendants():
+            with contextlib.suppress(OSError):
+                links = {
+                    os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")
+                }
+                if any(f"socket:[{inode}]" in links for inode in inodes):
+                    found.append(pid)
+        return found
+
+    def _descendants(self) -> list[int]:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError), open(f"/proc/{entry}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                    children.setdefault(parent, []).append(int(entry))
+        found, todo = [], [self.process.pid] if self.process else []
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo.extend(children.get(pid, []))
+        return found
+
     def stop(self) -> None:
         """Ask the cluster to stop; kill it if it takes more than a few seconds."""
         if self.process is None:

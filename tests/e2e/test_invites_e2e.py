@@ -4,6 +4,8 @@ with SIGKILL in the middle of a batch.
 """
 
 import datetime as dt
+import os
+import signal
 
 import pytest
 from django.utils import timezone
@@ -13,6 +15,7 @@ from scheduling.models import Booking, Event
 from tests.e2e.cluster import QCluster, use_cluster_broker, wait_until
 from tests.e2e.sink import Received, Sink
 from tests.factories import AttendanceFactory, BookingFactory, EventFactory, OrganisationFactory
+from tests.interop.test_invite_parsers import icaljs_read, vobject_read
 from visitors import invitations
 from visitors.models import Attendance, Delivery
 
@@ -69,7 +72,9 @@ def check_calendar(message: Received, *, method: str, uid: str, sequence: int) -
     return found
 
 
-def test_invites_update_and_cancel_arrive_once_each_over_smtp(monkeypatch, invite_settings):
+def test_invites_update_and_cancel_arrive_once_each_over_smtp(
+    monkeypatch, invite_settings, tmp_path
+):
     event, attendances = event_with(50)
     emails = sorted(a.person.email for a in attendances)
     sink = Sink()
@@ -106,6 +111,26 @@ def test_invites_update_and_cancel_arrive_once_each_over_smtp(monkeypatch, invit
     assert {row.message_id for row in Delivery.objects.all()} == {
         m.message["Message-ID"] for m in sink.received
     }
+    # What the server received, as calendar clients read it: vobject (validating) and ical.js.
+    day = dt.timedelta(days=1)
+    versions = [  # invite, update, cancel: METHOD and UTC instants
+        ("REQUEST", event.start.timestamp(), event.end.timestamp()),
+        ("REQUEST", (event.start + day).timestamp(), (event.end + day).timestamp()),
+        ("CANCEL", (event.start + day).timestamp(), (event.end + day).timestamp()),
+    ]
+    expected = {}
+    for email in emails[:3]:
+        for n, message in enumerate(received[email]):
+            path = tmp_path / f"{email}-{n}.ics"
+            path.write_text(message.calendar_part()[1], encoding="utf-8", newline="")
+            expected[str(path)] = versions[n]
+    by_icaljs = icaljs_read(list(expected))
+    for path, version in expected.items():
+        by_vobject = vobject_read(path)
+        [vevent] = by_icaljs[path]
+        assert (by_vobject["method"], by_vobject["start"], by_vobject["end"]) == version
+        assert (vevent["method"], vevent["start"], vevent["end"]) == version
+        assert vevent["uid"] == event.uid and vevent["attendees"] == 1
 
 
 def test_messages_wait_for_a_server_that_is_down_and_then_arrive_once_each(
@@ -184,5 +209,56 @@ def test_a_cluster_killed_in_the_middle_of_a_batch_loses_nothing(monkeypatch, in
     # and then as the same version of the same invite.
     assert set(duplicated) <= sending_at_kill
     assert len(duplicated) <= 2
+    for messages in duplicated.values():
+        assert len({(m.ical()["UID"], m.ical()["SEQUENCE"]) for m in messages}) == 1
+
+
+def test_a_worker_killed_in_the_middle_of_its_batch_loses_nothing(monkeypatch, invite_settings):
+    event, attendances = event_with(200)
+    sink = Sink(delay=0.01)
+    cluster = QCluster(email_url=sink.url, **invite_settings)
+    use_cluster_broker(monkeypatch, cluster)
+    rows = Delivery.objects.filter(event=event)
+    try:
+        sink.start()
+        cluster.start()
+
+        invitations.invites_send(event_id=event.pk)
+        wait_until(lambda: sent_count(event) >= 40, timeout=60, what="40 invites", cluster=cluster)
+        victims: list[int] = []
+        wait_until(
+            lambda: victims.extend(cluster.pids_talking_to(sink.port)) or victims,
+            timeout=10,
+            what="a worker in the middle of an SMTP conversation",
+            every=0.005,
+        )
+        os.kill(victims[0], signal.SIGKILL)  # one worker; the cluster lives on and replaces it
+        wait_until(
+            lambda: rows.filter(state=Delivery.State.SENDING).exists(),
+            timeout=5,
+            what="rows left in sending by the dead worker",
+        )
+        sending_at_kill = set(
+            rows.filter(state=Delivery.State.SENDING).values_list("person__email", flat=True)
+        )
+        wait_until(
+            lambda: sent_count(event) == 200,
+            timeout=60,
+            what="all 200 invites after the worker died",
+            cluster=cluster,
+            meanwhile=sweep,
+        )
+        still_running = cluster.process.poll() is None
+    finally:
+        cluster.stop()
+        sink.stop()
+
+    assert still_running
+    received = sink.by_recipient()
+    assert sorted(received) == sorted(a.person.email for a in attendances)
+    duplicated = {email: messages for email, messages in received.items() if len(messages) > 1}
+    # Only the message the worker was sending when it died can go twice, as the same version.
+    assert set(duplicated) <= sending_at_kill
+    assert len(duplicated) <= 1
     for messages in duplicated.values():
         assert len({(m.ical()["UID"], m.ical()["SEQUENCE"]) for m in messages}) == 1

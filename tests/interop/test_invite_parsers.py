@@ -113,21 +113,42 @@ print(json.dumps({
 """
 
 
-def test_each_invite_parses_and_validates_in_vobject(tmp_path):
-    _require(shutil.which(sys.executable) is not None, "no Python interpreter for vobject")
+def vobject_read(path: str) -> dict:
+    """What vobject, validating, reads of one file, in a process of its own (vobject keeps the
+    time zones it has seen in a global registry)."""
     try:
         import vobject  # noqa: F401
     except ImportError:
         _require(False, "vobject is not installed (pip install -e '.[dev]')")
+    done = subprocess.run(
+        [sys.executable, "-c", VOBJECT_READ, path], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, f"{path}: {done.stderr}"
+    return json.loads(done.stdout)
+
+
+def icaljs_read(paths: list[str]) -> dict[str, list[dict]]:
+    """What Mozilla's ical.js reads of each file: its VEVENTs' UID, METHOD, STATUS, SUMMARY,
+    attendee count and UTC instants (tests/interop/icaljs_instants.mjs)."""
+    node = shutil.which("node")
+    _require(node is not None, "node is not installed: the ical.js check needs it")
+    _require(ICALJS.exists(), "node_modules/ical.js is missing: run `npm ci` (make test does)")
+    done = subprocess.run(
+        [node, str(NODE_SCRIPT), *paths],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=settings.BASE_DIR,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_each_invite_parses_and_validates_in_vobject(tmp_path):
     files = _invites(tmp_path)
 
     for path, (method, event, start) in files.items():
-        # One process per file: vobject keeps the time zones it has seen in a global registry.
-        done = subprocess.run(
-            [sys.executable, "-c", VOBJECT_READ, path], capture_output=True, text=True, timeout=60
-        )
-        assert done.returncode == 0, f"{path}: {done.stderr}"
-        read = json.loads(done.stdout)
+        read = vobject_read(path)
         assert read["method"] == method
         assert read["summary"] == event.title + " (開幕典禮)"
         assert read["start"] == start.timestamp(), path
@@ -135,21 +156,10 @@ def test_each_invite_parses_and_validates_in_vobject(tmp_path):
 
 
 def test_each_invite_reads_the_same_instants_in_icaljs_as_in_zoneinfo(tmp_path):
-    node = shutil.which("node")
-    _require(node is not None, "node is not installed: the ical.js check needs it")
-    _require(ICALJS.exists(), "node_modules/ical.js is missing: run `npm ci` (make test does)")
     files = _invites(tmp_path)
 
-    done = subprocess.run(
-        [node, str(NODE_SCRIPT), *files],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=settings.BASE_DIR,
-    )
+    read = icaljs_read(list(files))
 
-    assert done.returncode == 0, done.stderr
-    read = json.loads(done.stdout)
     for path, (method, event, start) in files.items():
         [vevent] = read[path]
         assert vevent["uid"] == event.uid
