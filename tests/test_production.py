@@ -97,3 +97,72 @@ def test_deploy_check_is_clean_with_production_settings(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def _production_python(script: str, tmp_path: Path, **environ: str) -> subprocess.CompletedProcess:
+    """Run script in a fresh process with production settings (DEBUG off) and environ."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG"}},
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "VAR_DIR": str(tmp_path),
+        "SECRET_KEY": "q8v#W2m!L0r$T5y^U7i&O9p*A1s(D3f)G4h_J6k+Z8x=C0v~B2n",
+        "ALLOWED_HOSTS": "testserver",
+        "LOG_FORMAT": "json",
+        **environ,
+    }
+    setup = "import django; django.setup()\nfrom django.test import Client\n"
+    return subprocess.run(
+        [sys.executable, "-c", setup + script],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_readyz_is_unavailable_when_the_database_is_down(tmp_path):
+    script = "r = Client().get('/readyz'); print('ANSWER', r.status_code, r.content.decode())"
+
+    done = _production_python(
+        script, tmp_path, DATABASE_URL="postgres://nobody@127.0.0.1:9/none", CONN_MAX_AGE="0"
+    )
+
+    answer = next(line for line in done.stdout.splitlines() if line.startswith("ANSWER"))
+    _label, status, body = answer.split(" ", 2)
+    assert status == "503", done.stderr
+    assert json.loads(body)["database"] == "error: OperationalError"
+
+
+def test_static_files_are_served_with_hashed_names_and_long_caching(tmp_path):
+    static_root = tmp_path / "static"
+    script = (
+        "from django.core.management import call_command\n"
+        "from django.templatetags.static import static\n"
+        "call_command('collectstatic', interactive=False, verbosity=0)\n"
+        "url = static('staff/staff.css')\n"
+        "r = Client().get(url)\n"
+        "print('ANSWER', url, r.status_code, r['Cache-Control'])\n"
+    )
+
+    done = _production_python(script, tmp_path, STATIC_ROOT=str(static_root))
+
+    answer = next(line for line in done.stdout.splitlines() if line.startswith("ANSWER"))
+    _label, url, status, cache_control = answer.split(" ", 3)
+    assert status == "200", done.stderr
+    assert url.startswith("/static/staff/staff.") and url.endswith(".css")
+    assert url != "/static/staff/staff.css"  # a content hash in the name
+    assert (static_root / url.removeprefix("/static/")).exists()
+    assert (static_root / (url.removeprefix("/static/") + ".gz")).exists()  # compressed too
+    assert "immutable" in cache_control and "max-age=315360000" in cache_control
+
+
+def test_production_logs_are_json_lines_on_stdout_with_the_request_id(tmp_path):
+    script = "Client().get('/no-such-page/', headers={'X-Request-ID': 'edge-1234abcd'})"
+
+    done = _production_python(script, tmp_path)
+
+    lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+    (not_found,) = [line for line in lines if line["message"] == "Not Found: /no-such-page/"]
+    assert not_found["request_id"] == "edge-1234abcd"
+    assert not_found["level"] == "WARNING" and not_found["status_code"] == 404
