@@ -2,6 +2,7 @@
 
 import email
 import os
+import re
 import runpy
 import subprocess
 import sys
@@ -126,10 +127,45 @@ def test_email_url_switches_to_smtp(load, url, host, port, tls, ssl):
 
 
 def test_email_host_variables_switch_to_smtp(load):
-    s = load(SECRET_KEY="x", EMAIL_HOST="smtp.park.hk", EMAIL_PORT="2525", EMAIL_USE_TLS="1")
+    s = load(
+        SECRET_KEY="x",
+        EMAIL_HOST="smtp.park.hk",
+        EMAIL_PORT="2525",
+        EMAIL_USE_TLS="1",
+        EMAIL_HOST_USER="desk",
+        EMAIL_HOST_PASSWORD="s3cret;=",
+    )
 
     assert s["EMAIL_BACKEND"].endswith("smtp.EmailBackend")
     assert (s["EMAIL_HOST"], s["EMAIL_PORT"], s["EMAIL_USE_TLS"]) == ("smtp.park.hk", 2525, True)
+    assert (s["EMAIL_HOST_USER"], s["EMAIL_HOST_PASSWORD"]) == ("desk", "s3cret;=")
+
+
+# Where the environment is read: settings, the gunicorn config, the admin login command.
+READERS = ("config/settings.py", "gunicorn.conf.py", "scheduling/management/commands/*.py")
+READ = re.compile(r"""\benv(?:_int|_bool|_list)?\(\s*["']([A-Z][A-Z0-9_]+)["']|"""
+                  r"""environ(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']""")  # fmt: skip
+
+
+def test_readme_table_lists_every_environment_variable_read():
+    read = {
+        name
+        for pattern in READERS
+        for path in BASE_DIR.glob(pattern)
+        for match in READ.finditer(path.read_text())
+        for name in match.groups()
+        if name
+    }
+    table = [
+        line for line in (BASE_DIR / "README.md").read_text().splitlines() if line.startswith("| `")
+    ]
+    documented = {
+        name for line in table for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", line.split("|")[1])
+    }
+
+    assert {"DATABASE_URL", "REDIS_URL", "WEB_CONCURRENCY", "ADMIN_PASSWORD"} <= read
+    assert sorted(read - documented) == []  # read but not in README's table
+    assert sorted(documented - read) == []  # in the table but read nowhere
 
 
 def test_hosts_origins_organiser_and_base_url_come_from_the_environment(load):

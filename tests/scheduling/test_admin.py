@@ -176,6 +176,36 @@ def test_event_search_finds_chinese_title_and_host(client, officer):
     assert [event.title for event in by_host] == ["Ministerial inspection"]
 
 
+def test_event_changelist_filters_by_site_kind_status_visibility_and_date(client, officer):
+    park, lab = SiteFactory(name="InnoPark Tai Po"), SiteFactory(name="Science Park")
+    visit = EventFactory(
+        title="Minister's inspection",
+        site=park,
+        kind=Event.Kind.MINISTERIAL_VISIT,
+        status=Event.Status.CONFIRMED,
+        visibility=Event.Visibility.RESTRICTED,
+        start=hk(2030, 5, 5, 10),
+        end=hk(2030, 5, 5, 12),
+    )
+    EventFactory(title="Forum", site=lab, kind=Event.Kind.FORUM, start=hk(2030, 6, 1, 9),
+                 end=hk(2030, 6, 1, 17))  # fmt: skip
+    EventFactory(title="Panel", site=park, kind=Event.Kind.PANEL, start=hk(2031, 5, 5, 9),
+                 end=hk(2031, 5, 5, 10))  # fmt: skip
+    client.force_login(officer)
+    url = admin_url("scheduling.event", "changelist")
+
+    def titles(**query) -> list[str]:
+        return sorted(event.title for event in client.get(url, query).context["cl"].result_list)
+
+    assert titles(site__id__exact=park.pk) == ["Minister's inspection", "Panel"]
+    assert titles(kind__exact=Event.Kind.MINISTERIAL_VISIT) == [visit.title]
+    assert titles(status__exact=Event.Status.CONFIRMED) == [visit.title]
+    assert titles(visibility__exact=Event.Visibility.RESTRICTED) == [visit.title]
+    # The date hierarchy drills down in the site's zone: 5 May 2030 in Hong Kong.
+    assert titles(start__year="2030") == ["Forum", "Minister's inspection"]
+    assert titles(start__year="2030", start__month="5", start__day="5") == [visit.title]
+
+
 def test_event_add_goes_through_the_service(client, officer):
     site = SiteFactory(timezone="Asia/Shanghai")
     client.force_login(officer)
