@@ -2,6 +2,7 @@
 attendees in precedence order, bookings with warnings."""
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -10,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling.models import Booking, Event, ProgrammeRole
+from scheduling.models import Booking, Event, ProgrammeRole, TravelTime
 from tests.factories import (
     AttendanceFactory,
     BookingFactory,
@@ -68,6 +69,22 @@ def _page(client, event) -> str:
     response = client.get(_url(event))
     assert response.status_code == 200
     return response.content.decode()
+
+
+def _event_warnings(page: str) -> list[str]:
+    """The warnings listed for the event as a whole, as the reader sees them."""
+    listed = re.search(r'<ul class="warnings" id="event-warnings">(.*?)</ul>', page, re.S)
+    return (
+        [html.unescape(text) for text in re.findall(r"<li>(.*?)</li>", listed[1])] if listed else []
+    )
+
+
+def _booking_warnings(page: str, booking) -> list[str]:
+    row = re.search(rf'<tr id="booking-{booking.pk}">.*?</tr>', page, re.S)[0]
+    listed = re.search(r'<ul class="warnings">(.*?)</ul>', row, re.S)
+    return (
+        [html.unescape(text) for text in re.findall(r"<li>(.*?)</li>", listed[1])] if listed else []
+    )
 
 
 def test_event_page_shows_summary_run_of_show_attendees_and_bookings(client, officer, event):
@@ -263,3 +280,60 @@ def test_event_page_costs_a_fixed_number_of_queries(client, officer, event):
 
     assert page.count('<tr id="attendance-') == 9
     assert len(many) == len(few) <= 16
+
+
+def test_event_page_warns_when_the_gap_between_stops_is_shorter_than_the_travel(
+    client, officer, event
+):
+    science_park = SiteFactory(name="Science Park")
+    TravelTime.objects.create(from_site=event.site, to_site=science_park, minutes=20)
+    lab = FacilityFactory(site=science_park, name="Time Medical premises")
+    ProgrammeItemFactory(
+        event=event,
+        title="Lab tour",
+        facility=lab,
+        start=hk(2030, 3, 4, 10, 25),
+        end=hk(2030, 3, 4, 10, 45),
+    )
+    client.force_login(officer)
+
+    page = _page(client, event)
+
+    assert _event_warnings(page) == [
+        "Only 5 min between “Welcome remarks” at MARS Hall (ends 10:20) and “Lab tour” at "
+        "Time Medical premises (starts 10:25); moving between them takes 20 min."
+    ]
+
+
+def test_event_page_warns_about_someone_expected_at_two_overlapping_confirmed_events(
+    client, officer, event
+):
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CONFIRMED)
+    other = EventFactory(
+        title="Board meeting", status=Event.Status.CONFIRMED, start=hk(2030, 3, 4, 11)
+    )
+    minister = event.attendances.get(role="guest_of_honour").person
+    AttendanceFactory(event=other, person=minister)
+    client.force_login(officer)
+
+    page = _page(client, event)
+
+    assert _event_warnings(page) == [
+        "Prof Sun Dong (孫東) is expected at both this event and “Board meeting” "
+        "(Mon 4 Mar 2030 11:00–13:00 HKT), which overlap."
+    ]
+
+
+def test_event_page_warns_that_a_confirmed_event_relies_on_a_held_booking(client, officer, event):
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CONFIRMED)
+    booking = event.bookings.get()
+    client.force_login(officer)
+
+    page = _page(client, event)
+
+    assert _booking_warnings(page, booking) == [
+        "3 people are expected but MARS Hall holds 2 (override: Standing room).",
+        "MARS Hall (Mon 4 Mar 2030 10:00–12:00 HKT) is only held, not confirmed; "
+        "the hold expires Fri 1 Mar 2030 00:00 HKT.",
+    ]
+    assert _event_warnings(page) == []

@@ -1,17 +1,19 @@
 """The visit planner page: check before saving, clashes with suggestions, all-or-nothing save."""
 
+import html
 import re
 
 import pytest
 from django.urls import reverse
 
-from scheduling.models import Booking, Event, ProgrammeItem, TravelTime
+from scheduling.models import Booking, Event, ProgrammeItem, ProgrammeRole, TravelTime
 from tests.factories import (
     BookingFactory,
     EventFactory,
     FacilityFactory,
     OrganisationFactory,
     PersonFactory,
+    ProgrammeItemFactory,
     SiteFactory,
     hk,
 )
@@ -241,3 +243,33 @@ def test_planner_save_shows_a_refusal_at_its_stop(client, officer, world):
     result = re.search(r'id="stop-result-1">.*?</div>', page, re.S)[0]
     assert "holds 1 people and 2 are expected" in result
     assert not Event.objects.exists()
+
+
+def test_planner_check_warns_that_a_visitor_is_taking_part_elsewhere_and_saves_nothing(
+    client, officer, world
+):
+    forum = EventFactory(
+        title="Innovation forum", status=Event.Status.CONFIRMED, start=hk(2030, 3, 4, 10)
+    )
+    keynote = ProgrammeItemFactory(
+        event=forum, title="Keynote", start=hk(2030, 3, 4, 10, 0), end=hk(2030, 3, 4, 10, 30)
+    )
+    ProgrammeRole.objects.create(
+        item=keynote, person=world["minister"], part=ProgrammeRole.Part.SPEAKER
+    )
+    client.force_login(officer)
+
+    response = client.post(URL, _data(world, action="check"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "No clashes: it can be saved." in page  # a warning does not stop the save
+    listed = re.search(r'<ul class="warnings" id="proposal-warnings">(.*?)</ul>', page, re.S)
+    assert [html.unescape(text) for text in re.findall(r"<li>(.*?)</li>", listed[1])] == [
+        "Prof Sun Dong (孫東) takes part in “Tour stop: MARS Hall” (Mon 4 Mar 2030 "
+        "10:00–10:30 HKT) and in “Keynote” (Mon 4 Mar 2030 10:00–10:30 HKT, in “Innovation "
+        "forum”), which overlap."
+    ]
+    assert list(Event.objects.all()) == [forum]
+    assert list(ProgrammeItem.objects.all()) == [keynote]
+    assert not Booking.objects.exists() and not Attendance.objects.exists()
