@@ -7,6 +7,7 @@ before the host, speakers before general guests, and staff last.
 """
 
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models.functions import Coalesce
 
 ROLE_ORDER: tuple[str, ...] = (
     "guest_of_honour",
@@ -29,20 +30,40 @@ def role_rank(role: str) -> int:
         return len(ROLE_ORDER)
 
 
+# The order as annotations that are never null, so that a keyset cursor (the API's pages) can
+# hold every part and compare it; the last part, the id, makes every key unique.
+ORDER_FIELDS: tuple[str, ...] = (
+    "precedence_unranked",
+    "precedence_rank",
+    "precedence_role",
+    "precedence_name",
+    "precedence_name_zh",
+    "id",
+)
+
+
+def annotate_precedence(queryset: QuerySet) -> QuerySet:
+    """Annotate an Attendance queryset with the parts of ORDER_FIELDS (order_by them to sort)."""
+    return queryset.annotate(
+        precedence_unranked=Case(
+            When(person__precedence_rank__isnull=True, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        precedence_rank=Coalesce(F("person__precedence_rank"), Value(0)),
+        precedence_role=Case(
+            *[When(role=role, then=Value(index)) for index, role in enumerate(ROLE_ORDER)],
+            default=Value(len(ROLE_ORDER)),
+            output_field=IntegerField(),
+        ),
+        precedence_name=F("person__name"),
+        precedence_name_zh=F("person__name_zh"),
+    )
+
+
 def order_attendances(queryset: QuerySet) -> QuerySet:
     """Sort an Attendance queryset into order of precedence (rank, then role, then name)."""
-    role_case = Case(
-        *[When(role=role, then=Value(index)) for index, role in enumerate(ROLE_ORDER)],
-        default=Value(len(ROLE_ORDER)),
-        output_field=IntegerField(),
-    )
-    return queryset.annotate(role_rank=role_case).order_by(
-        F("person__precedence_rank").asc(nulls_last=True),
-        "role_rank",
-        "person__name",
-        "person__name_zh",
-        "id",
-    )
+    return annotate_precedence(queryset).order_by(*ORDER_FIELDS)
 
 
 def sort_key(attendance) -> tuple:

@@ -5,8 +5,7 @@ keys and to keys of the event's host organisation only; staff notes to staff key
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, status
@@ -27,9 +26,8 @@ from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
 from .programme import EVENT_PK, EventPartMixin
 
-# Order of precedence (visitors.precedence) as a key a cursor can hold: every part non-null.
-PRECEDENCE = ("unranked", "rank", "role_rank", "person_name", "person_name_zh", "id")
-ORDERINGS = {"precedence": PRECEDENCE, "id": ("id",)}
+# The order of precedence is visitors.precedence's, the same as every other attendee list.
+ORDERINGS = {"precedence": precedence.ORDER_FIELDS, "id": ("id",)}
 WRITES = ("create", "partial_update", "destroy", "rsvp")
 
 
@@ -91,26 +89,8 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
         return Attendance.objects.filter(event=self.event)
 
     def get_queryset(self):
-        role_rank = Case(
-            *[When(role=role, then=Value(i)) for i, role in enumerate(precedence.ROLE_ORDER)],
-            default=Value(len(precedence.ROLE_ORDER)),
-            output_field=IntegerField(),
-        )
-        unranked = Case(
-            When(person__precedence_rank__isnull=True, then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-        return (
-            self.visible_queryset()
-            .select_related("event", "person")
-            .annotate(
-                unranked=unranked,
-                rank=Coalesce(F("person__precedence_rank"), Value(0)),
-                role_rank=role_rank,
-                person_name=F("person__name"),
-                person_name_zh=F("person__name_zh"),
-            )
+        return precedence.annotate_precedence(
+            self.visible_queryset().select_related("event", "person")
         )
 
     def get_serializer_context(self):
