@@ -26,6 +26,7 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -36,10 +37,11 @@ from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar, vDuration
+from icalendar import __version__ as icalendar_version
 
 from scheduling.models import Booking, Change, Event, Facility, ProgrammeItem, ProgrammeRole, Site
 from scheduling.visibility import PUBLIC, STAFF, Audience, partner
-from visitors.ical import PREFETCH, event_vevent, invite_facts, zone_component
+from visitors.ical import PREFETCH, event_title, event_vevent, invite_facts, zone_component
 from visitors.models import Attendance, Organisation, Person
 
 from .models import Feed
@@ -241,7 +243,12 @@ def feed_uid(feed: Feed, event: Event) -> str:
 
 
 def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
-    """Render the feed (see the module's docstring for what is in it)."""
+    """Render the feed (see the module's docstring for what is in it).
+
+    Each VEVENT is serialised once per version of what it shows and kept in the cache: a feed
+    re-rendered because something changed (its ETag moved) serialises only the events that
+    changed, and joins the others' lines as they were written.
+    """
     events = list(
         feed_events(feed, now=now)
         .select_related("site")
@@ -267,21 +274,80 @@ def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
         if zone is not None:
             calendar.add_component(zone)
             written.add(zone_name)
-    for event in events:
+    entries = [
+        _FeedEntry.of(feed, event, zone_written=event.timezone in written) for event in events
+    ]
+    fragments = cache.get_many([entry.key for entry in entries])
+    fresh = {entry.key: entry.to_ical() for entry in entries if entry.key not in fragments}
+    if fresh:
+        cache.set_many(fresh, settings.FEED_CACHE_SECONDS)
+    fragments.update(fresh)
+    head = calendar.to_ical().removesuffix(END_CALENDAR)  # the VEVENTs go before the end
+    return b"".join([head, *(fragments[entry.key] for entry in entries), END_CALENDAR])
+
+
+END_CALENDAR = b"END:VCALENDAR\r\n"
+
+
+@dataclass(frozen=True)
+class _FeedEntry:
+    """One event as a feed shows it: everything its VEVENT is written from, and so its key."""
+
+    event: Event
+    uid: str
+    zone_written: bool
+    location: str
+    description: str
+
+    @classmethod
+    def of(cls, feed: Feed, event: Event, *, zone_written: bool) -> "_FeedEntry":
         facts = invite_facts(event)
         blocks = [event.description.strip()] if event.description.strip() else []
         if facts.programme:
             blocks.append("\n".join(line.text for line in facts.programme))
-        vevent = event_vevent(
-            event,
-            zone_written=event.timezone in written,
+        return cls(
+            event=event,
             uid=feed_uid(feed, event),
+            zone_written=zone_written,
             location=facts.location,
             description="\n\n".join(blocks),
+        )
+
+    @property
+    def key(self) -> str:
+        """Names the VEVENT's bytes: every value to_ical reads (keep the two in step), the
+        rendering's version and icalendar's."""
+        event = self.event
+        parts = (
+            FORMAT_VERSION,
+            icalendar_version,
+            self.uid,
+            event.sequence,
+            event.updated_at.isoformat(),
+            event.start.isoformat(),
+            event.end.isoformat(),
+            event.timezone,
+            self.zone_written,
+            event_title(event),
+            self.location,
+            self.description,
+            event.status,
+            event.visibility in PRIVATE,
+        )
+        digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
+        return f"api.feed.vevent:{digest}"
+
+    def to_ical(self) -> bytes:
+        event = self.event
+        vevent = event_vevent(
+            event,
+            zone_written=self.zone_written,
+            uid=self.uid,
+            location=self.location,
+            description=self.description,
             stamp=event.updated_at,
         )
         vevent.add("LAST-MODIFIED", event.updated_at.astimezone(dt.UTC))
         if event.visibility in PRIVATE:
             vevent.add("CLASS", "PRIVATE")
-        calendar.add_component(vevent)
-    return calendar.to_ical()
+        return vevent.to_ical()

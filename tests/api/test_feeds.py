@@ -425,3 +425,54 @@ def test_staff_make_a_feed_in_the_back_office_and_see_its_address_once(admin_cli
     assert sorted(_vevents(calendar.content)) == ["At the park"]  # public: no owner
     assert address.removeprefix(f"{settings.PUBLIC_BASE_URL}/feeds/")[:6] == feed.token_hint
     assert address not in page.content.decode()
+
+
+def test_a_re_rendered_feed_writes_only_what_changed_and_shows_every_change(
+    client, officer, monkeypatch
+):
+    site = SiteFactory(name="Science Park", address="Science Park West Avenue")
+    hall = FacilityFactory(site=site, name="Charles K. Kao Auditorium", capacity=500)
+    opening = _event(site, days=3, title="Opening", description='Ribbon; cutting, "and" tour')
+    services.booking_hold(
+        event_id=opening.pk, facility_id=hall.pk, start=opening.start, end=opening.end
+    )
+    item = services.programme_item_create(
+        event_id=opening.pk, title="Welcome remarks", start=opening.start, end=opening.end
+    )
+    _event(site, days=4, title="Board meeting", visibility=Event.Visibility.INTERNAL)
+    _event(site, days=5, title="London forum", zone="Europe/London")
+    feed, _token = _staff_feed(officer)
+    written = []
+    to_ical = feeds._FeedEntry.to_ical
+    monkeypatch.setattr(
+        feeds._FeedEntry, "to_ical", lambda entry: written.append(entry.uid) or to_ical(entry)
+    )
+    first = feeds.feed_render(feed, now=timezone.now())
+    written_first = len(written)
+
+    hall.name = "Auditorium 1"
+    hall.save()  # no event changed: only the place its VEVENT names
+    services.programme_item_update(item_id=item.pk, title="Opening remarks")
+    written.clear()
+    again = feeds.feed_render(feed, now=timezone.now())
+    written_again = list(written)
+    from_scratch = _uncached_render(feed)
+
+    assert written_first == 3
+    assert written_again == [feeds.feed_uid(feed, opening)]  # the other two: from the cache
+    assert again == from_scratch
+    assert Calendar.from_ical(again).to_ical() == again  # one well-formed calendar
+    opening_now = _vevents(again)["Opening"]
+    assert str(opening_now["LOCATION"]).startswith("Auditorium 1, Science Park")
+    assert "Opening remarks" in str(opening_now["DESCRIPTION"])
+    assert str(opening_now["DESCRIPTION"]).startswith('Ribbon; cutting, "and" tour')
+    assert _vevents(again)["Board meeting"]["CLASS"] == "PRIVATE"
+    assert _vevents(first)["London forum"] == _vevents(again)["London forum"]
+
+
+def _uncached_render(feed) -> bytes:
+    """The feed with every VEVENT serialised afresh."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(feeds.cache, "get_many", lambda keys: {})
+        patch.setattr(feeds.cache, "set_many", lambda values, timeout: [])
+        return feeds.feed_render(feed, now=timezone.now())
