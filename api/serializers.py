@@ -122,16 +122,28 @@ def programme_item_json(item: ProgrammeItem, *, zone: zoneinfo.ZoneInfo, staff: 
     }
 
 
-def booking_json(booking: Booking, *, event: Event, audience: Audience) -> dict[str, Any]:
+def booking_json(
+    booking: Booking,
+    *,
+    event: Event,
+    audience: Audience,
+    item_visibility: dict[int, str] | None = None,
+) -> dict[str, Any]:
+    """A booking; its programme item is named only to those who may see that item.
+    item_visibility (the event's items, by id) saves fetching each booking's item."""
     zone = event.zone
-    item = booking.programme_item
-    if item is not None and item.visibility == ProgrammeItem.Visibility.INTERNAL:
-        item = item if sees_internal_programme(audience, event) else None
+    item_id = booking.programme_item_id
+    if item_id is not None:
+        visibility = (item_visibility or {}).get(item_id) or booking.programme_item.visibility
+        if visibility == ProgrammeItem.Visibility.INTERNAL and not sees_internal_programme(
+            audience, event
+        ):
+            item_id = None
     return {
         "id": booking.pk,
         "event": booking.event_id,
         "facility": booking.facility_id,
-        "programme_item": item.pk if item is not None else None,
+        "programme_item": item_id,
         "status": booking.status,
         "start": _local(booking.start, zone),
         "end": _local(booking.end, zone),
@@ -152,6 +164,8 @@ def event_json(event: Event, *, audience: Audience) -> dict[str, Any]:
     """An event with the programme items this audience may see and its bookings."""
     zone, staff = event.zone, audience.is_staff
     internal = sees_internal_programme(audience, event)
+    items = _related(event, "programme")
+    item_visibility = {item.pk: item.visibility for item in items}
     return {
         "id": event.pk,
         "uid": event.uid,
@@ -171,11 +185,11 @@ def event_json(event: Event, *, audience: Audience) -> dict[str, Any]:
         "internal_notes": event.internal_notes if staff else None,
         "programme": [
             programme_item_json(item, zone=zone, staff=staff)
-            for item in _related(event, "programme")
+            for item in items
             if internal or item.visibility == ProgrammeItem.Visibility.PUBLIC
         ],
         "bookings": [
-            booking_json(booking, event=event, audience=audience)
+            booking_json(booking, event=event, audience=audience, item_visibility=item_visibility)
             for booking in _related(event, "bookings")
         ],
         "created_at": _local(event.created_at, zone),

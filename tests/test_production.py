@@ -166,3 +166,18 @@ def test_production_logs_are_json_lines_on_stdout_with_the_request_id(tmp_path):
     (not_found,) = [line for line in lines if line["message"] == "Not Found: /no-such-page/"]
     assert not_found["request_id"] == "edge-1234abcd"
     assert not_found["level"] == "WARNING" and not_found["status_code"] == 404
+
+
+def test_the_wsgi_application_loads_every_view_and_freezes_what_it_loaded(tmp_path):
+    script = (
+        "import gc, sys\n"
+        "import config.wsgi\n"
+        "print('ANSWER', gc.get_freeze_count(), 'api.views.events' in sys.modules)\n"
+    )
+
+    done = _production_python(script, tmp_path)
+
+    answer = next(line for line in done.stdout.splitlines() if line.startswith("ANSWER"))
+    _label, frozen, views_loaded = answer.split()
+    assert int(frozen) > 50_000, done.stderr  # the framework, the apps, the URLconf
+    assert views_loaded == "True"

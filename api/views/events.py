@@ -84,7 +84,11 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         # Plain lists (to_attr), not related managers: see serializers.event_json.
         roles = Prefetch(
             "roles",
-            queryset=ProgrammeRole.objects.select_related("person"),
+            # By the item's id, not the model's ordering (the item's, then the event's), which
+            # would join both tables only to sort.
+            queryset=ProgrammeRole.objects.select_related("person").order_by(
+                "item_id", "position", "id"
+            ),
             to_attr=PREFETCHED + "roles",
         )
         return self.visible_queryset().prefetch_related(
@@ -97,7 +101,8 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
             ),
             Prefetch(
                 "bookings",
-                queryset=Booking.objects.select_related("programme_item").order_by("start", "id"),
+                # The programme item's visibility comes from the event's programme, above.
+                queryset=Booking.objects.order_by("start", "id"),
                 to_attr=PREFETCHED + "bookings",
             ),
         )
