@@ -24,8 +24,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
-from django.db import transaction
-from django.db.models import F, Max, Min, Q, QuerySet
+from django.db import connections, router, transaction
+from django.db.models import F, Max, Min, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -33,6 +33,7 @@ from scheduling.models import Booking, Event
 from scheduling.services import changes as change_log
 from scheduling.services.audit import stamp
 
+from .ical import PREFETCH
 from .models import Attendance, Delivery
 
 logger = logging.getLogger(__name__)
@@ -510,10 +511,8 @@ def _claim(ids: list[int], now: dt.datetime) -> list[Delivery]:
             return []
         events = {
             event.pk: event
-            for event in Event.objects.filter(pk__in={row.event_id for row in rows})
-            .select_related("site")
-            .prefetch_related(
-                "bookings__facility", "bookings__programme_item", "programme__facility"
+            for event in Event.objects.filter(pk__in={row.event_id for row in rows}).select_related(
+                "site"
             )
         }
         newest = _newest_sequences(rows)
@@ -534,6 +533,9 @@ def _claim(ids: list[int], now: dt.datetime) -> list[Delivery]:
         Delivery.objects.filter(pk__in=[row.pk for row in to_send], state__in=WAITING).update(
             state=Delivery.State.SENDING, attempts=F("attempts") + 1, updated_at=now
         )
+    # What the messages show of the events, read after the claim: on SQLite the claim holds
+    # the write lock, and another worker recording its sends waits for it.
+    prefetch_related_objects(list(events.values()), *PREFETCH)
     updates = _earlier_requests_sent(to_send)
     for row in to_send:
         row.state = Delivery.State.SENDING
@@ -639,20 +641,40 @@ def _release(rows: list[Delivery]) -> None:
 
 def _record_sent(row: Delivery, message_id: str) -> None:
     sent_at = timezone.now()
-    # Unconditional: the message is out, whatever a sweep did to the row meanwhile.
-    Delivery.objects.filter(pk=row.pk).update(
-        state=Delivery.State.SENT,
-        sent_at=sent_at,
-        message_id=message_id[:255],
-        last_error="",
-        updated_at=sent_at,
-    )
+    values = {
+        "state": Delivery.State.SENT,
+        "sent_at": sent_at,
+        "message_id": message_id[:255],
+        "last_error": "",
+        "updated_at": sent_at,
+    }
+    # Unconditional: the message is out, whatever a sweep did to the row meanwhile. This runs
+    # once per message, so its SQL is written once per database: building the ORM's UPDATE
+    # again for every message cost several times the write itself.
+    connection = connections[router.db_for_write(Delivery)]
+    sql = _SENT_SQL.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sql = _SENT_SQL[connection.vendor] = "UPDATE {} SET {} WHERE {} = %s".format(
+            quote(Delivery._meta.db_table),
+            ", ".join(f"{quote(Delivery._meta.get_field(name).column)} = %s" for name in values),
+            quote(Delivery._meta.pk.column),
+        )
+    params = [
+        Delivery._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in values.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, row.pk])
     row.state, row.sent_at, row.message_id, row.last_error = (
         Delivery.State.SENT,
         sent_at,
         message_id,
         "",
     )
+
+
+_SENT_SQL: dict[str, str] = {}
 
 
 def _record_failure(row: Delivery, error: str, *, permanent: bool = False) -> None:

@@ -6,7 +6,12 @@ from email import policy
 
 import pytest
 from django.core import mail
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends import locmem
+from django.core.mail.message import forbid_multi_line_headers
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 from icalendar import Calendar
 
 from scheduling.models import Event
@@ -17,7 +22,8 @@ from tests.factories import (
     ProgrammeItemFactory,
     SiteFactory,
 )
-from visitors.emails import delivery_message
+from visitors import tasks
+from visitors.emails import FOLD_ONCE, InviteMessage, delivery_message
 from visitors.models import Attendance, Delivery
 
 pytestmark = pytest.mark.django_db
@@ -238,3 +244,309 @@ def test_delivery_messages_about_one_event_gather_its_facts_once(django_assert_n
         messages = [delivery_message(row) for row in rows]
 
     assert all("Tour" in message.body for message in messages)
+
+
+# --- A batch: what attendees share is built once --------------------------------------------------
+
+HTML_NAME = """<b>Tom & "Jerry"</b> O'Neil"""
+
+
+def _masked(text: str) -> str:
+    """Without what differs between two builds of one message: the link's signing time, DTSTAMP."""
+    text = text.replace("\r\n ", "")  # unfolded
+    text = re.sub(r"rsvp/[\w:-]+/", "rsvp/TOKEN/", text)
+    return re.sub(r"DTSTAMP:\w+", "DTSTAMP:STAMP", text)
+
+
+def _parts(message) -> list[str]:
+    return [
+        message.subject,
+        message.extra_headers["To"],
+        _masked(message.body),
+        *(_masked(content) for content, _mimetype in message.alternatives),
+    ]
+
+
+def _batch_rows(event: Event, attendances: list[Attendance]) -> list[Delivery]:
+    shared = (
+        Event.objects.select_related("site")
+        .prefetch_related("bookings__facility", "bookings__programme_item", "programme__facility")
+        .get(pk=event.pk)
+    )
+    rows = [_delivery(attendance) for attendance in attendances]
+    for row in rows:
+        row.event = shared  # as the sender hands out one batch
+    return rows
+
+
+def test_delivery_messages_in_one_batch_equal_messages_built_alone():
+    attendance = _invited(description='Bring <ID> & "invitation"')
+    event = attendance.event
+    others = [
+        AttendanceFactory(event=event, person__name=HTML_NAME, person__name_zh="陳大文"),
+        AttendanceFactory(
+            event=event, role="escort", call_time=dt.datetime(2030, 7, 1, 9, 15, tzinfo=LONDON)
+        ),
+        AttendanceFactory(event=event, rsvp=Attendance.RSVP.ACCEPTED, person__honorific=""),
+    ]
+    rows = _batch_rows(event, [attendance, *others])
+
+    batch = [delivery_message(row) for row in rows]
+
+    alone = [delivery_message(Delivery.objects.get(pk=row.pk)) for row in rows]
+    for together, by_itself in zip(batch, alone, strict=True):
+        assert _parts(together) == _parts(by_itself)
+    assert len({message.body for message in batch}) == len(batch)
+
+
+def test_delivery_messages_in_one_batch_each_show_only_their_own_attendee():
+    event = _invited().event
+    first, second = (
+        AttendanceFactory(event=event, person__name=HTML_NAME),
+        AttendanceFactory(
+            event=event, person__name="Ada", call_time=dt.datetime(2030, 7, 1, 9, 0, tzinfo=LONDON)
+        ),
+    )
+    rows = _batch_rows(event, [first, second])
+
+    messages = [_parsed(delivery_message(row)) for row in rows]
+
+    (first_text, first_html), (second_text, second_html) = (
+        (m.get_body(("plain",)).get_content(), m.get_body(("html",)).get_content())
+        for m in messages
+    )
+    assert f"Dear Ms {HTML_NAME}," in first_text
+    assert "Dear Ms &lt;b&gt;Tom &amp; &quot;Jerry&quot;&lt;/b&gt; O&#x27;Neil," in first_html
+    assert "Your call time" not in first_text + first_html
+    assert "Dear Ms Ada," in second_text and "Dear Ms Ada," in second_html
+    assert "Tom" not in second_text + second_html
+    assert "Your call time: Monday 1 July 2030, 09:00 (BST, Europe/London)" in second_text
+    first_link, second_link = (
+        re.search(r"rsvp/[\w:-]+/", text)[0] for text in (first_text, second_text)
+    )
+    assert first_link != second_link
+    assert first_link in first_html and second_link in second_html
+
+
+def test_a_template_that_transforms_an_attendee_value_is_rendered_whole(settings, caplog):
+    settings.TEMPLATES = [
+        {
+            **settings.TEMPLATES[0],
+            "APP_DIRS": False,
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "loaders": [
+                    (
+                        "django.template.loaders.locmem.Loader",
+                        {"visitors/email/invite.txt": "Dear {{ name|upper }}, {{ facts.title }}"},
+                    ),
+                    "django.template.loaders.filesystem.Loader",
+                ],
+            },
+        }
+    ]
+    event = _invited().event
+    rows = _batch_rows(event, AttendanceFactory.create_batch(3, event=event))
+
+    bodies = [delivery_message(row).body for row in rows]
+
+    assert bodies == [
+        f"Dear {row.person.display_name.upper()}, Opening of the MARS Centre (火星中心開幕典禮)"
+        for row in rows
+    ]
+    assert "does more with an attendee's values than show them" in caplog.text
+
+
+# --- The MIME message: what Django and Python would write -----------------------------------------
+
+
+def _as_django_builds_it(message) -> bytes:
+    """The message as Django's EmailMultiAlternatives.message() builds it and Python's
+    generator writes it, with the boundaries and Date of ours, to compare."""
+    ours = message.message()
+    theirs = EmailMultiAlternatives.message(message)
+    ours_multiparts = [part for part in ours.walk() if part.is_multipart()]
+    theirs_multiparts = [part for part in theirs.walk() if part.is_multipart()]
+    for mine, django in zip(ours_multiparts, theirs_multiparts, strict=True):
+        django.set_boundary(mine.get_boundary())
+    theirs.replace_header("Date", ours["Date"])
+    return ours, theirs.as_bytes(linesep="\r\n")
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["invite", "update", "cancel", "removed", "reminder", "ascii", "long subject", "tricky name"],
+)
+def test_delivery_message_bytes_are_those_django_and_python_write(case):
+    fields = {}
+    if case == "ascii":
+        fields = {"title_zh": "", "site": SiteFactory(name="Lab", address="1 Road")}
+    if case == "long subject":
+        fields = {"title": "The opening ceremony of the Robotics and Advanced Manufacturing Centre"}
+    attendance = _invited(**fields)
+    event = attendance.event
+    method = Delivery.Method.REQUEST
+    if case == "ascii":
+        attendance.person.name_zh = ""
+        attendance.person.save()
+    if case == "tricky name":
+        attendance.person.name = 'Sit, "Alfred"; <CEO> \\ (陳)'
+        attendance.person.save()
+    if case == "update":
+        _delivery(attendance, sequence=0, state=Delivery.State.SENT)
+        event.sequence = 1
+        event.save()
+    if case in ("cancel", "removed"):
+        event.status, event.sequence, method = Event.Status.CANCELLED, 2, Delivery.Method.CANCEL
+        event.save()
+    if case == "reminder":
+        method = Delivery.Method.REMINDER
+    delivery = _delivery(attendance, method)
+    if case == "removed":
+        attendance.delete()
+        delivery.refresh_from_db()
+    message = delivery_message(delivery)
+
+    ours, django_writes = _as_django_builds_it(message)
+
+    assert ours.as_bytes(linesep="\r\n") == django_writes
+    ours.policy = policy.compat32  # Python's own generator, on our tree
+    assert ours.as_bytes(linesep="\r\n") == django_writes
+    assert ours.as_bytes() == django_writes.replace(b"\r\n", b"\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "transfer"), [("Plain words", b"7bit"), ("Caf\u00e9 \u2013 11:00", b"8bit")]
+)
+def test_invite_message_bytes_are_those_django_and_python_write(text, transfer):
+    message = InviteMessage(
+        subject=f"Invitation: {text}",
+        body=f"{text}\nsecond line\r\nthird\n",
+        from_email="protocol@example.org",
+        to=["a@example.org"],
+        headers={
+            "Message-ID": "<1@example.org>",
+            "From": "P <p@example.org>",
+            "To": "a@example.org",
+        },
+    )
+    message.attach_alternative(f"<p>{text}</p>", "text/html")
+    message.attach_alternative(f"BEGIN:VCALENDAR\r\nX:{text}\r\n", "text/calendar; method=CANCEL")
+    message.attach("invite.ics", f"BEGIN:VCALENDAR\r\nX:{text}".encode(), "application/ics")
+
+    ours, django_writes = _as_django_builds_it(message)
+
+    assert type(ours).__name__ == "InviteMIME"
+    assert ours.as_bytes(linesep="\r\n") == django_writes
+    assert django_writes.count(b"Content-Transfer-Encoding: " + transfer) == 3
+
+
+HEADER_NAMES = st.sampled_from(["To", "Date", "Subject", "Content-Type", "X-A-Long-Header-Name"])
+HEADER_VALUES = (
+    st.text(alphabet=st.characters(max_codepoint=127), max_size=100)
+    | st.text(alphabet=st.sampled_from(list(' \t;,=?"<>@.:ab陳')), max_size=100)
+    | st.text(max_size=40)
+)
+
+
+@given(HEADER_NAMES, HEADER_VALUES, st.sampled_from(["\n", "\r\n"]))
+def test_remembered_header_folding_is_compat32s(name, value, linesep):
+    ours, python = FOLD_ONCE.clone(linesep=linesep), policy.compat32.clone(linesep=linesep)
+    try:
+        expected = python.fold_binary(name, value)
+    except Exception as error:  # what compat32 refuses, ours refuses too
+        with pytest.raises(type(error)):
+            ours.fold_binary(name, value)
+        return
+
+    assert ours.fold_binary(name, value) == expected
+    assert ours.fold_binary(name, value) == expected  # remembered
+
+
+def test_delivery_message_with_a_line_too_long_for_8bit_is_built_by_django():
+    attendance = _invited(description="A very long paragraph. " * 60)
+
+    message = delivery_message(_delivery(attendance))
+
+    tree = message.message()
+    assert type(tree).__name__ == "SafeMIMEMultipart"  # Django's own, quoted-printable
+    html = next(p for p in tree.walk() if p.get_content_type() == "text/html")
+    assert html["Content-Transfer-Encoding"] == "quoted-printable"
+    parsed = email.message_from_bytes(tree.as_bytes(linesep="\r\n"), policy=policy.default)
+    assert "A very long paragraph. " * 60 in parsed.get_body(("html",)).get_content()
+    assert [p.get_boundary() for p in tree.walk() if p.is_multipart()][0] in str(tree)
+
+
+def test_delivery_message_boundaries_are_fresh_and_absent_from_the_content():
+    event = _invited().event
+    rows = _batch_rows(event, AttendanceFactory.create_batch(2, event=event))
+
+    trees = [delivery_message(row).message() for row in rows]
+
+    boundaries = [
+        part.get_boundary() for tree in trees for part in tree.walk() if part.is_multipart()
+    ]
+    assert len(set(boundaries)) == 4
+    for tree in trees:
+        written = tree.as_bytes(linesep="\r\n")
+        for part in tree.walk():
+            if part.is_multipart():
+                dashes = b"--" + part.get_boundary().encode()
+                assert written.count(dashes) == len(part.get_payload()) + 1
+
+
+@pytest.mark.parametrize(
+    ("name", "name_zh"),
+    [
+        ("Alfred Sit", "薛永恒"),
+        ("Ada", ""),
+        ('Sit, "Alfred"; <CEO> \\ (x)', "陳"),
+        ("Zoë O'Neil", ""),
+    ],
+)
+def test_delivery_message_headers_and_envelope_are_what_django_would_write(settings, name, name_zh):
+    settings.DEFAULT_FROM_EMAIL = "Protocol Office <protocol@hkstp.example>"
+    attendance = _invited()
+    attendance.person.name, attendance.person.name_zh = name, name_zh
+    attendance.person.save()
+
+    message = delivery_message(_delivery(attendance))
+
+    (to,) = message.to
+    headers = message.message()
+    assert headers["To"] == forbid_multi_line_headers("To", to, "utf-8")[1]
+    assert headers["From"] == "Protocol Office <protocol@hkstp.example>"
+    assert message.recipients() == [attendance.person.email]
+    assert message.from_email == "protocol@hkstp.example"
+    parsed = _parsed(message)
+    assert parsed["To"].addresses[0].display_name == attendance.person.display_name
+    assert parsed["To"].addresses[0].addr_spec == attendance.person.email
+
+
+# --- Sending -------------------------------------------------------------------------------------
+
+
+class LedgerCheckingBackend(locmem.EmailBackend):
+    """The test outbox, which notes, as each message goes out, how many rows the ledger
+    already shows as sent."""
+
+    sent_before: list[int] = []
+
+    def send_messages(self, messages):
+        sent = Delivery.objects.filter(state=Delivery.State.SENT).count()
+        LedgerCheckingBackend.sent_before += [sent] * len(messages)
+        return super().send_messages(messages)
+
+
+def test_each_message_is_recorded_before_the_next_goes_out(settings):
+    settings.EMAIL_BACKEND = f"{__name__}.LedgerCheckingBackend"
+    LedgerCheckingBackend.sent_before = []
+    event = _invited().event
+    rows = [_delivery(a) for a in AttendanceFactory.create_batch(5, event=event)]
+
+    tasks.deliveries_send([row.pk for row in rows])
+
+    assert LedgerCheckingBackend.sent_before == [0, 1, 2, 3, 4]
+    recorded = list(Delivery.objects.filter(pk__in=[row.pk for row in rows]).order_by("pk"))
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [r.message_id for r in recorded]
+    assert all(row.state == Delivery.State.SENT and row.sent_at for row in recorded)
