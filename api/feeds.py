@@ -18,7 +18,9 @@ log's head (every change to what a feed shows is logged), the count and latest `
 of the events it selects (which also catches a write that bypassed the log) and the day (the
 window moves daily). No body is hashed: it holds nothing random anyway (DTSTAMP and
 LAST-MODIFIED are the event's ``updated_at``). A rendered body is cached under its ETag (Redis
-when configured), so an unchanged feed is rendered once however many subscribers poll it.
+when configured), so an unchanged feed is rendered once however many subscribers poll it; and
+each VEVENT is cached under a key naming everything it is written from, so a feed rendered
+again after a change serialises only the events that changed.
 """
 
 import datetime as dt
@@ -280,13 +282,16 @@ def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
     fragments = cache.get_many([entry.key for entry in entries])
     fresh = {entry.key: entry.to_ical() for entry in entries if entry.key not in fragments}
     if fresh:
-        cache.set_many(fresh, settings.FEED_CACHE_SECONDS)
+        cache.set_many(fresh, VEVENT_CACHE_SECONDS)
     fragments.update(fresh)
     head = calendar.to_ical().removesuffix(END_CALENDAR)  # the VEVENTs go before the end
     return b"".join([head, *(fragments[entry.key] for entry in entries), END_CALENDAR])
 
 
 END_CALENDAR = b"END:VCALENDAR\r\n"
+# A VEVENT's key names its content, so it is never stale; it is kept well past a subscriber's
+# hourly poll (REFRESH-INTERVAL), so that the next re-render still finds it.
+VEVENT_CACHE_SECONDS = 2 * 24 * 3600
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,13 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            # Room for the VEVENTs of a few large feeds (api.feeds), not Django's 300 entries.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 Q_CLUSTER = {
     "name": env("Q_CLUSTER_NAME", "protocol-desk"),

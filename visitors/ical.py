@@ -141,9 +141,17 @@ def event_title(event: Event) -> str:
 PREFETCH = ("bookings__facility", "bookings__programme_item", "programme__facility")
 
 
+def _prefetch(event: Event) -> None:
+    """PREFETCH for one event, unless its caller prefetched (a feed or a batch of invites):
+    prefetch_related_objects would find nothing to do, at a cost a feed pays a thousand times."""
+    cached = getattr(event, "_prefetched_objects_cache", {})
+    if "programme" not in cached or "bookings" not in cached:
+        prefetch_related_objects([event], *PREFETCH)
+
+
 def public_programme(event: Event) -> list[ProgrammeItem]:
     """The programme items attendees may see, in order."""
-    prefetch_related_objects([event], *PREFETCH)  # nothing to do if the caller prefetched
+    _prefetch(event)
     return sorted(
         (
             item
@@ -159,7 +167,7 @@ def main_facility(event: Event, items: list[ProgrammeItem] | None = None) -> Fac
 
     Backups (rain plans), released bookings and internal programme items do not count.
     """
-    prefetch_related_objects([event], *PREFETCH)
+    _prefetch(event)
     bookings = [
         booking
         for booking in event.bookings.all()
