@@ -60,16 +60,31 @@ def interleaved_ms(
     pairs: Sequence[tuple[Callable[[], Any], Callable[[], Any]]], baseline: Any, measured: Any
 ) -> tuple[float, float]:
     """Median milliseconds of the baseline and the measured action of each pair, run in turn
-    (order swapped every round so neither side always goes first)."""
+    (order swapped every round so neither side always goes first). An action's ``prepare``
+    (see Prepared) runs untimed just before it."""
     timings: dict[int, list[float]] = {0: [], 1: []}
     for round_, actions in enumerate(pairs):
         sides = [(0, baseline, actions[0]), (1, measured, actions[1])]
         for side, connection, action in sides if round_ % 2 == 0 else reversed(sides):
             with using(connection):
+                prepare = getattr(action, "prepare", None)
+                if prepare is not None:
+                    prepare()
                 started = time.perf_counter()
                 action()
                 timings[side].append((time.perf_counter() - started) * 1000)
     return statistics.median(timings[0]), statistics.median(timings[1])
+
+
+class Prepared:
+    """An action for interleaved_ms with an untimed step before each call (e.g. a change that
+    makes the next call do its work afresh)."""
+
+    def __init__(self, prepare: Callable[[], Any], action: Callable[[], Any]) -> None:
+        self.prepare, self.action = prepare, action
+
+    def __call__(self) -> Any:
+        return self.action()
 
 
 def progress(message: str) -> None:
