@@ -181,3 +181,20 @@ def test_the_wsgi_application_loads_every_view_and_freezes_what_it_loaded(tmp_pa
     _label, frozen, views_loaded = answer.split()
     assert int(frozen) > 50_000, done.stderr  # the framework, the apps, the URLconf
     assert views_loaded == "True"
+
+
+def test_a_task_worker_warms_up_when_django_q_spawns_it(tmp_path):
+    script = (
+        "import gc, sys\n"
+        "from django_q.signals import post_spawn\n"
+        "before = gc.get_freeze_count()\n"
+        "post_spawn.send(sender='django_q', proc_name='Process-1')\n"
+        "print('ANSWER', before, gc.get_freeze_count(), 'api.views.events' in sys.modules)\n"
+    )
+
+    done = _production_python(script, tmp_path)
+
+    answer = next(line for line in done.stdout.splitlines() if line.startswith("ANSWER"))
+    _label, before, after, views_loaded = answer.split()
+    assert int(before) == 0 and int(after) > 50_000, done.stderr
+    assert views_loaded == "True"  # an invite's RSVP link is reversed without a slow first time

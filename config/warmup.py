@@ -1,0 +1,19 @@
+"""What a long-lived process does once before serving: web workers (config/wsgi.py) and task
+workers (django-q2's post_spawn, see visitors/apps.py).
+
+Every view is imported now rather than by the first request or the first invite (an invite's
+RSVP link is reversed through the URLconf, which imports the API, the admin and the staff
+pages: some 0.2 s). Then everything loaded so far, which lives as long as the process, is
+taken out of the garbage collector's sight: otherwise every full collection walks those
+hundreds of thousands of objects again while a request or a batch builds its thousands of
+model instances.
+"""
+
+import gc
+
+from django.urls import get_resolver
+
+
+def process_warm_up() -> None:
+    get_resolver().url_patterns  # noqa: B018
+    gc.freeze()
