@@ -197,7 +197,7 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
     # How often idle workers look for new tasks in the database: a light indexed query.
-    Q_CLUSTER["poll"] = float(env("Q_POLL_SECONDS", "0.2"))
+    Q_CLUSTER["poll"] = float(env("Q_POLL_SECONDS", "0.1"))
 
 # --- E-mail ---------------------------------------------------------------------------------
 ORGANISER_NAME = env("ORGANISER_NAME", "Protocol Office")
