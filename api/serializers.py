@@ -127,18 +127,20 @@ def booking_json(
     *,
     event: Event,
     audience: Audience,
-    item_visibility: dict[int, str] | None = None,
+    visible_item_ids: set[int] | None = None,
 ) -> dict[str, Any]:
     """A booking; its programme item is named only to those who may see that item.
-    item_visibility (the event's items, by id) saves fetching each booking's item."""
+    visible_item_ids (the event's items this audience sees) saves fetching each booking's item."""
     zone = event.zone
     item_id = booking.programme_item_id
     if item_id is not None:
-        visibility = (item_visibility or {}).get(item_id) or booking.programme_item.visibility
-        if visibility == ProgrammeItem.Visibility.INTERNAL and not sees_internal_programme(
-            audience, event
-        ):
-            item_id = None
+        if visible_item_ids is not None:
+            visible = item_id in visible_item_ids
+        else:
+            visible = booking.programme_item.visibility == ProgrammeItem.Visibility.PUBLIC or (
+                sees_internal_programme(audience, event)
+            )
+        item_id = item_id if visible else None
     return {
         "id": booking.pk,
         "event": booking.event_id,
@@ -164,8 +166,12 @@ def event_json(event: Event, *, audience: Audience) -> dict[str, Any]:
     """An event with the programme items this audience may see and its bookings."""
     zone, staff = event.zone, audience.is_staff
     internal = sees_internal_programme(audience, event)
-    items = _related(event, "programme")
-    item_visibility = {item.pk: item.visibility for item in items}
+    items = [
+        item
+        for item in _related(event, "programme")
+        if internal or item.visibility == ProgrammeItem.Visibility.PUBLIC
+    ]
+    visible_item_ids = {item.pk for item in items}
     return {
         "id": event.pk,
         "uid": event.uid,
@@ -183,13 +189,9 @@ def event_json(event: Event, *, audience: Audience) -> dict[str, Any]:
         "host_organisation": event.host_organisation_id,
         "description": event.description,
         "internal_notes": event.internal_notes if staff else None,
-        "programme": [
-            programme_item_json(item, zone=zone, staff=staff)
-            for item in items
-            if internal or item.visibility == ProgrammeItem.Visibility.PUBLIC
-        ],
+        "programme": [programme_item_json(item, zone=zone, staff=staff) for item in items],
         "bookings": [
-            booking_json(booking, event=event, audience=audience, item_visibility=item_visibility)
+            booking_json(booking, event=event, audience=audience, visible_item_ids=visible_item_ids)
             for booking in _related(event, "bookings")
         ],
         "created_at": _local(event.created_at, zone),

@@ -68,3 +68,14 @@ def sees_internal_programme(audience: Audience, event) -> bool:
     return audience.is_staff or (
         audience.is_partner and event.host_organisation_id == audience.organisation_id
     )
+
+
+def programme_item_filter(audience: Audience, prefix: str = "") -> Q:
+    """A Q over ProgrammeItem (or a relation to it) for the items audience sees of the events
+    it sees: sees_internal_programme's rule, for a query."""
+    if audience.is_staff:
+        return Q()
+    visible = Q(**{f"{prefix}visibility": "public"})
+    if audience.is_partner:
+        visible |= Q(**{f"{prefix}event__host_organisation_id": audience.organisation_id})
+    return visible

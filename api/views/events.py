@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from scheduling import services
 from scheduling.models import Booking, Change, Event, ProgrammeItem, ProgrammeRole
+from scheduling.visibility import programme_item_filter
 from visitors.invitations import invites_send
 
 from .. import ics, serializers
@@ -94,9 +95,10 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         return self.visible_queryset().prefetch_related(
             Prefetch(
                 "programme",
-                queryset=ProgrammeItem.objects.order_by("start", "position", "id").prefetch_related(
-                    roles
-                ),
+                # Only the items this key may see: internal ones are not even read for others.
+                queryset=ProgrammeItem.objects.filter(programme_item_filter(self.audience))
+                .order_by("start", "position", "id")
+                .prefetch_related(roles),
                 to_attr=PREFETCHED + "programme",
             ),
             Prefetch(

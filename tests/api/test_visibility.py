@@ -9,7 +9,7 @@ from drf_spectacular.generators import SchemaGenerator
 from api.feeds import feed_create
 from scheduling import services
 from scheduling.models import Event, ProgrammeItem
-from tests.factories import PersonFactory, hk
+from tests.factories import FacilityFactory, PersonFactory, hk
 from visitors import services as visitor_services
 
 pytestmark = pytest.mark.django_db
@@ -49,8 +49,8 @@ def test_internal_programme_items_and_staff_fields_stay_with_staff_and_host(
     world, api_for, staff_api
 ):
     event = world["events"]["public"]
-    for visibility in ("public", "internal"):
-        services.programme_item_create(
+    items = {
+        visibility: services.programme_item_create(
             event_id=event.pk,
             title=f"{visibility} item",
             start=event.start,
@@ -58,6 +58,16 @@ def test_internal_programme_items_and_staff_fields_stay_with_staff_and_host(
             visibility=visibility,
             cue_notes="Minister's car at gate 2",
         )
+        for visibility in ("public", "internal")
+    }
+    holding_room = FacilityFactory(site=event.site)
+    services.booking_hold(  # the minister's holding room, for the internal item only
+        event_id=event.pk,
+        facility_id=holding_room.pk,
+        start=event.start,
+        end=event.end,
+        programme_item_id=items["internal"].pk,
+    )
     apis = _apis(world, api_for, staff_api)
 
     seen = {
@@ -74,6 +84,18 @@ def test_internal_programme_items_and_staff_fields_stay_with_staff_and_host(
     assert [i["title"] for i in listed["other"]] == ["public item"]
     assert {i["cue_notes"] for i in seen["staff"]} == {"Minister's car at gate 2"}
     assert {i["cue_notes"] for i in seen["host"] + seen["other"]} == {None}
+    # The booking for the internal item shows, but names the item only to those who see it.
+    for who, api in apis.items():
+        listed_event = next(
+            e
+            for e in api.get("/api/v1/events/?page_size=200").json()["results"]
+            if e["id"] == event.pk
+        )
+        detail = api.get(f"/api/v1/events/{event.pk}/").json()
+        for body in (listed_event, detail):
+            named = {b["facility"]: b["programme_item"] for b in body["bookings"]}
+            expected = None if who == "other" else items["internal"].pk
+            assert named[holding_room.pk] == expected, who
 
 
 def test_attendee_personal_data_only_for_staff_and_host_with_attendees_read(

@@ -25,7 +25,7 @@ from api.services import api_key_create
 from scheduling.models import Booking
 from tests.e2e.cluster import BASE_DIR, QCluster, database_url, wait_until
 from tests.e2e.sink import Sink, free_port
-from tests.factories import FacilityFactory, SiteFactory, hk
+from tests.factories import FacilityFactory, OrganisationFactory, SiteFactory, hk
 from visitors.models import Delivery
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -257,3 +257,26 @@ def test_two_web_and_two_worker_processes_behave_as_one_system(system):
     ((first, second),) = sequences
     assert first[0] == second[0] == "REQUEST" and second[1] == first[1] + 1
     assert not Delivery.objects.exclude(state=Delivery.State.SENT).exists()
+
+
+def test_a_keys_rate_limit_holds_across_web_workers(system):
+    client, _sink = system
+    _key, token = api_key_create(
+        name="busy partner", organisation=OrganisationFactory(), rate_per_minute=20
+    )
+    partner = Client(client.base, token)
+    barrier, answers = threading.Barrier(8), []
+
+    def burst() -> None:
+        barrier.wait()
+        for _ in range(5):
+            answers.append(partner.call("GET", "sites/")[0])
+
+    threads = [threading.Thread(target=burst) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # Forty requests over two processes: the counter lives in Redis, so twenty pass, not forty.
+    assert Counter(answers) == {200: 20, 429: 20}

@@ -4,6 +4,7 @@ import time
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from scheduling.models import Event
 from tests.factories import AttendanceFactory, BookingFactory, EventFactory, ProgrammeItemFactory
@@ -116,6 +117,24 @@ def test_rsvp_latest_answer_wins_and_the_next_invite_carries_it(client):
         sequence=attendance.event.sequence,
     ).to_ical()
     assert b"PARTSTAT=DECLINED" in ics
+
+
+def test_rsvp_answer_shows_in_the_back_office(client, officer):
+    attendance = _attendance(person__name="Dr Alice Lam")
+    _answer(client, attendance, "tentative")
+    staff = Client()
+    staff.force_login(officer)
+
+    listing = staff.get(
+        reverse("admin:visitors_attendance_changelist"), {"event__id__exact": attendance.event_id}
+    )
+    change = staff.get(reverse("admin:visitors_attendance_change", args=[attendance.pk]))
+
+    (row,) = listing.context["cl"].result_list
+    assert row.pk == attendance.pk and row.rsvp == Attendance.RSVP.TENTATIVE
+    assert "Tentative" in listing.content.decode()
+    assert 'value="tentative" selected' in change.content.decode()
+    assert attendance.history.first().history_change_reason == "RSVP tentative"
 
 
 def test_rsvp_post_without_an_answer_shows_the_form_again_and_records_nothing(client):
