@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     floor_seconds, queue_seconds = statistics.median(floors), statistics.median(queues)
 
     floor_rate, queue_rate = args.attendees / floor_seconds, args.attendees / queue_seconds
+    embedded = database_label().startswith("SQLite")
     floor_ms, queue_ms = (
         1000 * floor_seconds / args.attendees,
         1000 * queue_seconds / args.attendees,
@@ -113,13 +114,14 @@ def main(argv: list[str] | None = None) -> None:
                     "baseline": {"label": "smtplib, prebuilt, 1 connection", "value": floor_ms},
                     "value": {"label": f"qcluster, {args.workers} workers", "value": queue_ms},
                     "ratio": round(queue_ms / floor_ms, 2),
-                    "goal": 2.0,
+                    # The issue sets the goal on the embedded default; elsewhere it is shown.
+                    "goal": 2.0 if embedded else None,
                 }
             ],
             "notes": (
                 f"floor {floor_rate:,.0f} invites/s, queue {queue_rate:,.0f} invites/s: "
-                f"{queue_rate / floor_rate:.2f} of the floor (goal ≥ 0.5), medians of "
-                f"{args.rounds} rounds; local aiosmtpd sink"
+                f"{queue_rate / floor_rate:.2f} of the floor (goal ≥ 0.5 on the embedded "
+                f"default), medians of {args.rounds} rounds; local aiosmtpd sink"
             ),
         }
     )

@@ -665,8 +665,16 @@ def _record_sent(row: Delivery, message_id: str) -> None:
         Delivery._meta.get_field(name).get_db_prep_save(value, connection)
         for name, value in values.items()
     ]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, row.pk])
+    if connection.vendor == "postgresql":
+        # Without waiting for the disk: a mark lost to a database crash (not a worker's)
+        # means the message goes again with the same UID and SEQUENCE, which calendars
+        # collapse, as for a worker killed between SMTP and this write.
+        with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+            cursor.execute(sql, [*params, row.pk])
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, row.pk])
     row.state, row.sent_at, row.message_id, row.last_error = (
         Delivery.State.SENT,
         sent_at,
