@@ -37,7 +37,6 @@ import http.client
 import io
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,15 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.harness import emit, progress, setup_django
+from bench.harness import (
+    cache_label,
+    database_label,
+    emit,
+    free_port,
+    progress,
+    setup_django,
+    stop_process_group,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 HK = zoneinfo.ZoneInfo("Asia/Hong_Kong")
@@ -120,7 +127,7 @@ def main(argv: list[str] | None = None) -> None:
         f"{FLOOR_PATH}?organisation={organisation_id}&page_size={args.page_size}",
         {"Accept": "application/json"},
     )
-    port = _free_port()
+    port = free_port()
     server = start_gunicorn(port, args.workers)
     try:
         wait_until_up(port, server)
@@ -139,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"floor {floor.rps:,.0f} req/s so far"
             )
     finally:
-        stop_gunicorn(server)
+        stop_process_group(server)
 
     api_ms, floor_ms = 1000 / api.rps, 1000 / floor.rps
     progress(
@@ -149,7 +156,7 @@ def main(argv: list[str] | None = None) -> None:
     emit(
         {
             "bench": "api",
-            "database": database_label(),
+            "database": database_label(cache_label()),
             "figures": [
                 {
                     "figure": f"page of {args.page_size} events, {args.clients} clients",
@@ -470,39 +477,6 @@ def wait_until_up(port: int, server: subprocess.Popen, timeout: float = 60) -> N
                 return
         time.sleep(0.2)
     raise SystemExit(f"gunicorn did not answer within {timeout:g}s")
-
-
-def stop_gunicorn(server: subprocess.Popen) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)
-    server.wait(timeout=10)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_label() -> str:
-    from django.conf import settings
-    from django.db import connection
-
-    cache = "Redis cache" if settings.REDIS_URL else "local-memory cache"
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version}, {cache}"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}, {cache}"
 
 
 if __name__ == "__main__":

@@ -27,7 +27,15 @@ import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from bench.harness import database_pair, emit, interleaved_ms, progress, setup_django, using
+from bench.harness import (
+    database_label,
+    database_pair,
+    emit,
+    interleaved_ms,
+    progress,
+    setup_django,
+    using,
+)
 
 HK = zoneinfo.ZoneInfo("Asia/Hong_Kong")
 PLANNING_MONDAY = dt.date(2026, 3, 2)
@@ -449,18 +457,6 @@ def prepare(world: World, cells: list[Cell]) -> dict[str, list[Callable[[], None
         "clash": [clash],
         "week": [week],
     }
-
-
-def database_label() -> str:
-    from django.db import connection
-
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version}"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
 
 
 def explain(world: World) -> dict[str, list[str]]:

@@ -25,7 +25,15 @@ import datetime as dt
 import sys
 import zoneinfo
 
-from bench.harness import Prepared, emit, interleaved_ms, progress, setup_django
+from bench.harness import (
+    Prepared,
+    cache_label,
+    database_label,
+    emit,
+    interleaved_ms,
+    progress,
+    setup_django,
+)
 
 BUDGET_304_MS = 5.0
 ZONES = ("Asia/Hong_Kong",) * 8 + ("Europe/London", "America/New_York")
@@ -111,7 +119,7 @@ def main(argv: list[str] | None = None) -> None:
     emit(
         {
             "bench": "feeds",
-            "database": database_label(),
+            "database": database_label(cache_label()),
             "figures": [
                 {
                     "figure": f"feed of {args.events:,} events after a change to one",
@@ -257,20 +265,6 @@ def bare_serialisation(values: list[dict]) -> bytes:
             vevent.add(name, value)
         calendar.add_component(vevent)
     return calendar.to_ical()
-
-
-def database_label() -> str:
-    from django.conf import settings
-    from django.db import connection
-
-    cache = "Redis cache" if settings.REDIS_URL else "local-memory cache"
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version}, {cache}"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}, {cache}"
 
 
 if __name__ == "__main__":

@@ -13,7 +13,10 @@ without configuring Django in the parent process.
 import contextlib
 import json
 import os
+import signal
+import socket
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -85,6 +88,45 @@ class Prepared:
 
     def __call__(self) -> Any:
         return self.action()
+
+
+def database_label(*services: str) -> str:
+    """'SQLite 3.40.1' or 'PostgreSQL 15.4', then the services named (a broker, a cache)."""
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        label = f"SQLite {sqlite3.sqlite_version}"
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            label = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
+    return ", ".join([label, *services])
+
+
+def cache_label() -> str:
+    from django.conf import settings
+
+    return "Redis cache" if settings.REDIS_URL else "local-memory cache"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def stop_process_group(process: subprocess.Popen) -> None:
+    """SIGTERM a server started with start_new_session=True, then SIGKILL what is left."""
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=10)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        pass
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def progress(message: str) -> None:

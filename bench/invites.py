@@ -18,9 +18,7 @@ fills whatever database the environment names, so do not.
 """
 
 import argparse
-import contextlib
 import os
-import signal
 import smtplib
 import statistics
 import subprocess
@@ -30,7 +28,14 @@ import time
 import uuid
 from pathlib import Path
 
-from bench.harness import emit, progress, setup_django
+from bench.harness import (
+    database_label,
+    emit,
+    free_port,
+    progress,
+    setup_django,
+    stop_process_group,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 WARM_UP_ATTENDEES = 5
@@ -65,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     from aiosmtpd.controller import Controller
 
     sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
     controller.start()
     os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{controller.port}?timeout=30"
     setup_django()
@@ -93,12 +98,15 @@ def main(argv: list[str] | None = None) -> None:
                 f"queue {args.attendees / queues[-1]:,.0f} invites/s ({args.workers} workers)"
             )
     finally:
-        stop_cluster(cluster)
+        stop_process_group(cluster)
         controller.stop()
     floor_seconds, queue_seconds = statistics.median(floors), statistics.median(queues)
 
     floor_rate, queue_rate = args.attendees / floor_seconds, args.attendees / queue_seconds
-    embedded = database_label().startswith("SQLite")
+    from django.conf import settings
+
+    database = database_label("Redis broker" if settings.REDIS_URL else "ORM broker")
+    embedded = database.startswith("SQLite")
     floor_ms, queue_ms = (
         1000 * floor_seconds / args.attendees,
         1000 * queue_seconds / args.attendees,
@@ -106,7 +114,7 @@ def main(argv: list[str] | None = None) -> None:
     emit(
         {
             "bench": "invites",
-            "database": database_label(),
+            "database": database,
             "figures": [
                 {
                     "figure": f"invites sent end to end ({args.attendees:,})",
@@ -258,39 +266,6 @@ def start_cluster(workers: int) -> subprocess.Popen:
         stderr=sys.stderr,
         start_new_session=True,
     )
-
-
-def stop_cluster(cluster: subprocess.Popen) -> None:
-    try:
-        os.killpg(cluster.pid, signal.SIGTERM)
-        cluster.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        pass
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(cluster.pid, signal.SIGKILL)
-    cluster.wait(timeout=10)
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def database_label() -> str:
-    from django.conf import settings
-    from django.db import connection
-
-    broker = "Redis broker" if settings.REDIS_URL else "ORM broker"
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version}, {broker}"
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        return f"PostgreSQL {cursor.fetchone()[0].split()[0]}, {broker}"
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ import os
 import random
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,17 +34,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.harness import free_port
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Memory may grow during warm-up (imports, caches, connection pools); after it, a process
 # whose resident size grows by more than this is reported as leaking.
 MEMORY_BOUND_MB = 30
 WARM_UP_SHARE = 0.3
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
