@@ -29,6 +29,7 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -318,7 +319,7 @@ class _FeedEntry:
             description="\n\n".join(blocks),
         )
 
-    @property
+    @cached_property
     def key(self) -> str:
         """Names the VEVENT's bytes: every value to_ical reads (keep the two in step), the
         rendering's version and icalendar's."""
