@@ -444,7 +444,10 @@ def check_answers(port: int, api: Target, floor: Target, size: int) -> tuple[int
 
 def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
     """gunicorn as deployed (gunicorn.conf.py, config.wsgi) on this process's database; only the
-    settings module differs, to add the floor's URL."""
+    settings module differs, to add the floor's URL. No page the bench asks for has static
+    files; an empty STATIC_ROOT keeps WhiteNoise from warning that there is none."""
+    static_root = Path(os.environ["VAR_DIR"]) / "static"
+    static_root.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.api_settings",
@@ -453,6 +456,7 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         "GUNICORN_MAX_REQUESTS": "0",  # no recycling inside a timed window (see the docstring)
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
+        "STATIC_ROOT": str(static_root),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "config.wsgi"],
