@@ -28,10 +28,12 @@ run: install
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py ensure_admin
 	@echo "Protocol Desk on http://$(HOST):$(PORT)/ (back office: /admin/) with a django-q2 worker. Ctrl-C stops both."
-	@trap 'kill 0' INT TERM; \
-	  $(BIN)/python manage.py qcluster & \
-	  $(BIN)/python manage.py runserver $(HOST):$(PORT) & \
-	  wait
+	@# The worker runs in the background, where Ctrl-C does not reach it; the web server in the
+	@# foreground takes Ctrl-C, and the trap then stops the worker with one TERM (django-q2 can
+	@# deadlock when a second signal arrives while it handles the first).
+	@$(BIN)/python manage.py qcluster & worker=$$!; \
+	  trap 'trap - INT TERM EXIT; kill -TERM $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Test-only Node tools (Mozilla's ical.js parses our invites and feeds), pinned by package-lock.
 node_modules/.installed: package.json package-lock.json
