@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections import Counter
@@ -266,6 +267,8 @@ def test_a_keys_rate_limit_holds_across_web_workers(system):
     )
     partner = Client(client.base, token)
     barrier, answers = threading.Barrier(8), []
+    if time.time() % 60 > 50:  # the burst stays inside one minute of the throttle's window
+        time.sleep(61 - time.time() % 60)
 
     def burst() -> None:
         barrier.wait()
