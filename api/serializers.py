@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from scheduling.models import Booking, Event, Facility, ProgrammeItem, ProgrammeRole, Site
-from scheduling.visibility import Audience, sees_internal_programme
+from scheduling.visibility import Audience, sees_contact_details, sees_internal_programme
 from visitors.models import Attendance, Organisation, Person
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
@@ -577,7 +577,11 @@ class InviteQueuedSerializer(serializers.Serializer):
 
 
 class SendInvitesResultSerializer(serializers.Serializer):
+    detail = serializers.CharField()
     queued = serializers.IntegerField(help_text="Invites queued by this request.")
+    awaiting_approval = serializers.IntegerField(
+        help_text="Invites written but held until a staff member approves them (answer 202)."
+    )
     deliveries = InviteQueuedSerializer(many=True)
 
 
@@ -620,7 +624,8 @@ class PersonSerializer(serializers.ModelSerializer):
 
 
 class AttendeePersonSerializer(serializers.ModelSerializer):
-    """The person on an attendee list; contact details only for who may have them."""
+    """The person on an attendee list: the e-mail address for those who may have it
+    (sees_contact_details), the phone for staff keys only."""
 
     email = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField()
@@ -641,19 +646,23 @@ class AttendeePersonSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_email(self, person: Person) -> str | None:
-        return person.email if self.context.get("personal_data") else None
+        return person.email if sees_contact_details(_audience(self), person) else None
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Staff keys only."))
     def get_phone(self, person: Person) -> str | None:
-        return person.phone if self.context.get("personal_data") else None
+        return person.phone if _audience(self).is_staff else None
 
 
 class AttendanceSerializer(serializers.ModelSerializer):
     person_id = serializers.SerializerMethodField(help_text="Staff keys only.")
     person = AttendeePersonSerializer(read_only=True)
-    dietary = serializers.SerializerMethodField()
-    accessibility = serializers.SerializerMethodField()
+    dietary = serializers.SerializerMethodField(help_text="Staff keys only.")
+    accessibility = serializers.SerializerMethodField(help_text="Staff keys only.")
     notes = serializers.SerializerMethodField(help_text="Staff keys only.")
+    awaiting_approval = serializers.BooleanField(
+        read_only=True,
+        help_text="Invites to this attendee wait until a staff member approves them.",
+    )
 
     class Meta:
         model = Attendance
@@ -671,6 +680,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
             "dietary",
             "accessibility",
             "notes",
+            "awaiting_approval",
             "updated_at",
         ]
         read_only_fields = fields
@@ -681,11 +691,11 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_dietary(self, attendance: Attendance) -> str | None:
-        return attendance.dietary if self.context.get("personal_data") else None
+        return attendance.dietary if _audience(self).is_staff else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_accessibility(self, attendance: Attendance) -> str | None:
-        return attendance.accessibility if self.context.get("personal_data") else None
+        return attendance.accessibility if _audience(self).is_staff else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_notes(self, attendance: Attendance) -> str | None:
@@ -702,7 +712,11 @@ class AttendanceAddSerializer(StrictInputMixin, serializers.Serializer):
     name = serializers.CharField(
         max_length=200,
         required=False,
-        help_text="With email: a new person, or the one with that e-mail.",
+        help_text=(
+            "With email. Staff keys: the person on file with that address, or a new one. "
+            "Partner keys: a nomination of the partner's own, which staff match to people on "
+            "file; the answer shows only what the partner supplied."
+        ),
     )
     email = serializers.EmailField(required=False)
     honorific = serializers.CharField(max_length=40, required=False, allow_blank=True)

@@ -25,7 +25,7 @@ from django.db import models
 from django.db.models import Q
 
 from scheduling.models import Change, Event, ProgrammeItem
-from scheduling.visibility import Audience, can_see_event, sees_internal_programme
+from scheduling.visibility import Audience, can_see_event, event_filter, sees_internal_programme
 
 from .exceptions import SyncTokenGone
 
@@ -88,6 +88,29 @@ class SyncSpec:
         if self.event_id is not None:
             q &= Q(event_id=self.event_id)
         return q
+
+
+def seen_by(audience: Audience) -> Q:
+    """Log rows about objects this audience could see before or after the change."""
+    if audience.is_staff:
+        return Q()
+    now = event_filter(audience) & Q(internal=False)
+    was = event_filter(audience, "was_") & Q(was_internal=False)
+    if audience.is_partner:  # a host sees its events' internal items too
+        mine = audience.organisation_id
+        now |= event_filter(audience) & Q(host_organisation_id=mine)
+        was |= event_filter(audience, "was_") & Q(was_host_organisation_id=mine)
+    return now | was
+
+
+def latest_seen(spec: "SyncSpec", audience: Audience) -> dict[str, Any]:
+    """The latest change (id, created_at) of a list that this audience could see: what its
+    ETag and Last-Modified are made of, so that hidden changes do not move them. Staff see
+    every change, including the people and places the JSON names."""
+    changes = Change.objects.order_by("-id").values("id", "created_at")
+    if not audience.is_staff:
+        changes = changes.filter(spec.rows_q(), seen_by(audience))
+    return changes.first() or {"id": 0, "created_at": None}
 
 
 @dataclass

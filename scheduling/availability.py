@@ -310,7 +310,7 @@ def _booking_occupant(booking: Booking, can_see: CanSee | None) -> Occupant:
         status=booking.status,
     )
     if can_see is not None and not can_see(booking.event):
-        return dataclasses.replace(occupant, what=HIDDEN_BOOKING, event_id=None)
+        return dataclasses.replace(occupant, what=HIDDEN_BOOKING, event_id=None, booking_id=None)
     return occupant
 
 

@@ -303,6 +303,15 @@ class Event(models.Model):
         on_delete=models.PROTECT,
         related_name="hosted_events",
     )
+    proposed_by = models.ForeignKey(
+        "visitors.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposed_events",
+        help_text="The partner organisation whose API key created it: its invites wait for "
+        "staff approval.",
+    )
     organiser = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

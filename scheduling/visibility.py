@@ -79,3 +79,12 @@ def programme_item_filter(audience: Audience, prefix: str = "") -> Q:
     if audience.is_partner:
         visible |= Q(**{f"{prefix}event__host_organisation_id": audience.organisation_id})
     return visible
+
+
+def sees_contact_details(audience: Audience, person) -> bool:
+    """A person's e-mail address: staff, and a partner for its own organisation's people and
+    the people it nominated itself. Phones and notes are for staff alone."""
+    return audience.is_staff or (
+        audience.is_partner
+        and audience.organisation_id in (person.organisation_id, person.proposed_by_id)
+    )

@@ -33,8 +33,14 @@ class OrganisationAdmin(admin.ModelAdmin):
 class PersonAdmin(admin.ModelAdmin):
     list_display = (
         "display_name", "post", "organisation", "precedence_rank", "email", "interpreter_needed",
+        "proposed_by",
     )  # fmt: skip
-    list_filter = ("organisation__kind", "interpreter_needed")
+    list_filter = (
+        "organisation__kind",
+        "interpreter_needed",
+        ("proposed_by", admin.RelatedOnlyFieldListFilter),
+    )
+    actions = ["merge_nominations"]
     search_fields = ("name", "name_zh", "email", "post", "organisation__name")
     list_select_related = ("organisation",)
     autocomplete_fields = ("organisation",)
@@ -47,22 +53,47 @@ class PersonAdmin(admin.ModelAdmin):
             "Needs",
             {"fields": ("languages", "interpreter_needed", "dietary", "accessibility", "notes")},
         ),
+        ("Nomination", {"fields": ("proposed_by",)}),
     )
 
     @admin.display(description="Name", ordering="name")
     def display_name(self, person: Person) -> str:
         return person.display_name
 
+    @admin.action(
+        description="Merge selected partner nominations into the person on file with the same "
+        "e-mail address",
+        permissions=["change"],
+    )
+    def merge_nominations(self, request, queryset):
+        """Staff decide that a partner's nomination is someone on file (services.person_merge)."""
+        for nominee in queryset.filter(proposed_by__isnull=False):
+            matches = list(services.person_matches_on_file(person_id=nominee.pk))
+            if len(matches) != 1:
+                self.message_user(
+                    request,
+                    f"{nominee}: no single person on file has {nominee.email}; edit it instead.",
+                    messages.WARNING,
+                )
+                continue
+            try:
+                services.person_merge(nominee_id=nominee.pk, into_id=matches[0].pk, by=request.user)
+            except ValidationError as error:
+                reason = " ".join(error.messages)
+                self.message_user(request, f"{nominee} not merged: {reason}", messages.ERROR)
+            else:
+                self.message_user(request, f"{nominee} is now {matches[0]}.", messages.SUCCESS)
+
 
 @admin.register(Attendance)
 class AttendanceAdmin(ServiceAdmin):
     form = AttendanceAdminForm
     list_display = ("person", "event", "event_start", "role", "rsvp", "guests", "checked_in_at")
-    list_filter = ("role", "rsvp", "event__site", "event__status")
+    list_filter = ("role", "rsvp", "awaiting_approval", "event__site", "event__status")
     search_fields = ("person__name", "person__name_zh", "event__title", "event__title_zh")
     list_select_related = ("person", "event")
     autocomplete_fields = ("event", "person")
-    actions = ["check_in", "send_invites"]
+    actions = ["check_in", "send_invites", "approve_invites"]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -119,13 +150,35 @@ class AttendanceAdmin(ServiceAdmin):
                 reason = " ".join(error.messages)
                 self.message_user(request, f"No invites for “{event}”: {reason}", messages.ERROR)
                 continue
+            held = sum(row.state == Delivery.State.HELD for row in queued)
             skipped = len(attendance_ids) - len(queued)
             note = f" ({skipped} already have this version or have no e-mail address)"
+            waiting = f", {held} awaiting approval" if held else ""
             self.message_user(
                 request,
-                f"“{event}”: {len(queued)} queued{note if skipped else ''}.",
+                f"“{event}”: {len(queued) - held} queued{waiting}{note if skipped else ''}.",
                 messages.SUCCESS if queued else messages.INFO,
             )
+
+    @admin.action(
+        description="Approve invites to the selected attendees (a partner wrote or added them)",
+        permissions=["change"],
+    )
+    def approve_invites(self, request, queryset):
+        chosen: dict[int, list[int]] = {}
+        for event_id, pk in queryset.filter(awaiting_approval=True).values_list("event_id", "pk"):
+            chosen.setdefault(event_id, []).append(pk)
+        released = 0
+        for event_id, attendance_ids in chosen.items():
+            released += len(
+                invitations.invites_approve(
+                    event_id=event_id, attendance_ids=attendance_ids, by=request.user
+                )
+            )
+        approved = sum(len(ids) for ids in chosen.values())
+        self.message_user(
+            request, f"{approved} approved; {released} messages queued.", messages.SUCCESS
+        )
 
 
 @admin.register(Delivery)

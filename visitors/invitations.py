@@ -68,11 +68,13 @@ def invites_send(
         raise ValidationError({"event": "No such event."}, code="not_found")
     _require_sendable(event)
     # Ids and addresses are all a row needs: no model instances for a list of a thousand.
-    attendances = event.attendances.values_list("pk", "person_id", "person__email")
+    attendances = event.attendances.values_list(
+        "pk", "person_id", "person__email", "awaiting_approval"
+    )
     if attendance_ids is not None:
         wanted = set(attendance_ids)
         attendances = attendances.filter(pk__in=wanted)
-        strangers = wanted - {pk for pk, _person, _email in attendances}
+        strangers = wanted - {row[0] for row in attendances}
         if strangers:
             raise ValidationError(
                 {"attendance_ids": f"Not on the list of “{event}”: {sorted(strangers)}."},
@@ -91,9 +93,10 @@ def invites_send(
             attendance_id=attendance_id,
             method=Delivery.Method.REQUEST,
             sequence=event.sequence,
+            state=_first_state(awaiting_approval),
             next_attempt_at=now,
         )
-        for attendance_id, person_id, email in attendances
+        for attendance_id, person_id, email, awaiting_approval in attendances
         if email and person_id not in already
     )
     logger.info(
@@ -158,11 +161,94 @@ def invite_queue_for_attendance(
                 attendance=attendance,
                 method=Delivery.Method.REQUEST,
                 sequence=event.sequence,
+                state=_first_state(attendance.awaiting_approval),
                 next_attempt_at=timezone.now(),
             )
         ]
     )
     return rows[0]
+
+
+@transaction.atomic
+def invites_hold(*, event_id: int, reason: str) -> int:
+    """Hold everything the office would send about this event until a staff member approves
+    it again: a partner changed what the invite says. Returns the messages held."""
+    held = list(Attendance.objects.filter(event_id=event_id, awaiting_approval=False))
+    for attendance in held:
+        attendance.awaiting_approval = True
+        attendance.invite_approved_by = None
+        attendance.invite_approved_at = None
+    if held:
+        bulk_update_with_history(
+            held,
+            Attendance,
+            ["awaiting_approval", "invite_approved_by", "invite_approved_at"],
+            default_change_reason=reason[:100],
+        )
+        change_log.attendances_changed(event_id=event_id, attendance_ids=[a.pk for a in held])
+    return (
+        Delivery.objects.filter(event_id=event_id, state__in=WAITING)
+        .exclude(method=Delivery.Method.CANCEL)
+        .update(state=Delivery.State.HELD, last_error=reason, updated_at=timezone.now())
+    )
+
+
+@transaction.atomic
+def invites_approve(
+    *, event_id: int, attendance_ids: Iterable[int] | None = None, by: AbstractBaseUser
+) -> list[Delivery]:
+    """A staff member approves what the office sends to these attendees (default: everyone
+    awaiting approval): their held messages go out, and if the event's invites are already
+    out, those who have none at the current SEQUENCE get one. Returns the messages released
+    or queued."""
+    event = Event.objects.select_for_update().filter(pk=event_id).first()
+    if event is None:
+        raise ValidationError({"event": "No such event."}, code="not_found")
+    awaiting = event.attendances.filter(awaiting_approval=True)
+    if attendance_ids is not None:
+        awaiting = awaiting.filter(pk__in=set(attendance_ids))
+    approved = list(awaiting.select_related("person"))
+    if not approved:
+        return []
+    now = timezone.now()
+    for attendance in approved:
+        attendance.awaiting_approval = False
+        attendance.invite_approved_by = by
+        attendance.invite_approved_at = now
+    bulk_update_with_history(
+        approved,
+        Attendance,
+        ["awaiting_approval", "invite_approved_by", "invite_approved_at"],
+        default_user=by,
+        default_change_reason="Invites approved",
+    )
+    people = [attendance.person_id for attendance in approved]
+    held = Delivery.objects.filter(event=event, person_id__in=people, state=Delivery.State.HELD)
+    released = list(held)
+    held.update(state=Delivery.State.QUEUED, next_attempt_at=now, last_error="", updated_at=now)
+    _enqueue([row.pk for row in released])
+    queued = []
+    invites_out = Delivery.objects.filter(event=event, method=Delivery.Method.REQUEST).exists()
+    if event.status == Event.Status.CONFIRMED and invites_out:
+        already = Delivery.objects.filter(
+            event=event, method=Delivery.Method.REQUEST, sequence=event.sequence
+        ).values_list("person_id", flat=True)
+        queued = _create(
+            Delivery(
+                event=event,
+                person=attendance.person,
+                attendance=attendance,
+                method=Delivery.Method.REQUEST,
+                sequence=event.sequence,
+                next_attempt_at=now,
+            )
+            for attendance in approved
+            if attendance.person.email and attendance.person_id not in set(already)
+        )
+    logger.info("%s approved invites to %d attendees of event %s", by, len(approved), event.pk)
+    # Last: the change log's lock comes after every other lock.
+    change_log.attendances_changed(event_id=event.pk, attendance_ids=[a.pk for a in approved])
+    return released + queued
 
 
 @transaction.atomic
@@ -251,7 +337,8 @@ def reminders_queue(*, now: dt.datetime | None = None) -> list[Delivery]:
                     sequence=event.sequence,
                     next_attempt_at=now,
                 )
-                for attendance in event.attendances.filter(rsvp=Attendance.RSVP.ACCEPTED)
+                for attendance in event.attendances.cleared_to_send()
+                .filter(rsvp=Attendance.RSVP.ACCEPTED)
                 .exclude(person__email="")
                 .exclude(person_id__in=list(reminded))
                 .select_related("person")
@@ -401,8 +488,13 @@ def _create(rows: Iterable[Delivery]) -> list[Delivery]:
     """Insert outbox rows and hand the ones due now to the queue once the transaction commits."""
     created = Delivery.objects.bulk_create(list(rows))
     now = timezone.now()
-    _enqueue([row.pk for row in created if row.next_attempt_at <= now])
+    _enqueue([row.pk for row in created if row.state in WAITING and row.next_attempt_at <= now])
     return created
+
+
+def _first_state(awaiting_approval: bool) -> str:
+    """A new message waits for the queue, or for a staff member's approval first."""
+    return Delivery.State.HELD if awaiting_approval else Delivery.State.QUEUED
 
 
 def _enqueue(ids: list[int]) -> None:
@@ -445,6 +537,11 @@ def _queue_update(event: Event, *, delivered_only: bool) -> list[Delivery]:
         .values_list("person_id", "due")
     )
     _supersede(waiting, f"Replaced by the update at SEQUENCE {event.sequence}.")
+    requests.filter(state=Delivery.State.HELD, sequence__lt=event.sequence).update(
+        state=Delivery.State.SUPERSEDED,
+        last_error=f"Replaced by the update at SEQUENCE {event.sequence}.",
+        updated_at=now,
+    )
     already = requests.filter(sequence=event.sequence).values_list("person_id", flat=True)
     return _create(
         Delivery(
@@ -453,6 +550,7 @@ def _queue_update(event: Event, *, delivered_only: bool) -> list[Delivery]:
             attendance=attendance,
             method=Delivery.Method.REQUEST,
             sequence=event.sequence,
+            state=_first_state(attendance.awaiting_approval),
             next_attempt_at=min(
                 due_by_person.get(attendance.person_id, window_closes), window_closes
             ),

@@ -1,5 +1,6 @@
 """Organisations, people and their attendance at events."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -66,6 +67,18 @@ class Person(models.Model):
     languages = models.CharField(max_length=100, blank=True, help_text="e.g. Cantonese, English")
     interpreter_needed = models.BooleanField(default=False)
     notes = models.TextField(blank=True, help_text="Staff only.")
+    proposed_by = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proposed_people",
+        help_text=(
+            "A partner's nomination, exactly as its API key supplied it. It is not matched to "
+            "people on file by itself: staff merge it into the person it turns out to be, or "
+            "clear this field to keep it on file as a new person."
+        ),
+    )
 
     class Meta:
         ordering = [models.F("precedence_rank").asc(nulls_last=True), "name", "name_zh"]
@@ -76,11 +89,20 @@ class Person(models.Model):
                 name="person_has_a_name",
                 violation_error_message="Give an English or a Chinese name.",
             ),
+            # People on file have one address each; a partner's nominations are its own
+            # namespace, so nominating an address says nothing about who else has it.
             models.UniqueConstraint(
                 Lower("email"),
-                condition=~Q(email=""),
+                condition=~Q(email="") & Q(proposed_by__isnull=True),
                 name="person_unique_email",
                 violation_error_message="Another person already has this e-mail address.",
+            ),
+            models.UniqueConstraint(
+                Lower("email"),
+                models.F("proposed_by"),
+                condition=~Q(email="") & Q(proposed_by__isnull=False),
+                name="person_unique_proposed_email",
+                violation_error_message="This partner already nominated this e-mail address.",
             ),
         ]
         indexes = [models.Index(fields=["precedence_rank"])]
@@ -112,6 +134,10 @@ class AttendanceQuerySet(models.QuerySet):
     def expected(self) -> "AttendanceQuerySet":
         """Everyone not known to be staying away."""
         return self.exclude(rsvp=Attendance.RSVP.DECLINED)
+
+    def cleared_to_send(self) -> "AttendanceQuerySet":
+        """Attendees the office may write to: none whose invites await staff approval."""
+        return self.filter(awaiting_approval=False)
 
 
 class Attendance(models.Model):
@@ -160,6 +186,29 @@ class Attendance(models.Model):
         max_length=200, blank=True, help_text="As given when answering."
     )
     notes = models.TextField(blank=True, help_text="Staff only.")
+    proposed_by = models.ForeignKey(
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposed_attendances",
+        help_text="The partner organisation whose API key put this person on the list.",
+    )
+    awaiting_approval = models.BooleanField(
+        default=False,
+        help_text=(
+            "Invites and updates to this attendee wait until a staff member approves them: "
+            "a partner added them, created the event, or changed what the invite says."
+        ),
+    )
+    invite_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    invite_approved_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -219,6 +268,7 @@ class Delivery(models.Model):
         RETRYING = "retrying", _("Retrying")
         FAILED = "failed", _("Failed")
         SUPERSEDED = "superseded", _("Superseded")
+        HELD = "held", _("Awaiting staff approval")
 
     event = models.ForeignKey(
         "scheduling.Event", on_delete=models.CASCADE, related_name="deliveries"

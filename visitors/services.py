@@ -5,15 +5,16 @@ from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from scheduling.models import Event
+from scheduling.models import Event, ProgrammeRole
+from scheduling.services import changes as change_log
 from scheduling.services.audit import stamp
 from scheduling.services.changes import attendance_changed
 
 from . import invitations
-from .models import Attendance, Organisation, Person
+from .models import Attendance, Delivery, Organisation, Person
 
 ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes"})
 PERSON_FIELDS = frozenset(
@@ -32,6 +33,7 @@ PERSON_FIELDS = frozenset(
         "languages",
         "interpreter_needed",
         "notes",
+        "proposed_by_id",
     }
 )
 
@@ -78,9 +80,14 @@ def attendance_add(
     person_id: int,
     role: str = Attendance.Role.GUEST,
     by: AbstractBaseUser | None = None,
+    partner_id: int | None = None,
     **fields: Any,
 ) -> Attendance:
-    """Add a person to an event once; adding them again is refused with a clear message."""
+    """Add a person to an event once; adding them again is refused with a clear message.
+
+    partner_id: the partner organisation whose API key adds them. Invites to someone a partner
+    added, or to anyone on a partner's event unless a staff member adds them, wait for staff
+    approval (the office's mailbox sends only what the office approved)."""
     unknown = set(fields) - ATTENDANCE_FIELDS
     if unknown:
         raise TypeError(f"attendance_add() got unexpected fields: {sorted(unknown)}")
@@ -89,7 +96,14 @@ def attendance_add(
         raise ValidationError(
             {"person": "This person is already on the attendee list."}, code="duplicate"
         )
-    attendance = Attendance(event=event, person_id=person_id, role=role, **fields)
+    attendance = Attendance(
+        event=event, person_id=person_id, role=role, proposed_by_id=partner_id, **fields
+    )
+    staff = getattr(by, "is_staff", False)
+    if partner_id is not None or (event.proposed_by_id is not None and not staff):
+        attendance.awaiting_approval = True
+    elif event.proposed_by_id is not None:
+        attendance.invite_approved_by, attendance.invite_approved_at = by, timezone.now()
     attendance.full_clean(validate_unique=False)
     stamp(attendance, by=by, reason="Added to attendee list")
     try:
@@ -103,6 +117,123 @@ def attendance_add(
     invitations.invite_queue_for_attendance(attendance=attendance, by=by)
     attendance_changed(attendance=attendance)  # last: the change log's lock comes after all
     return attendance
+
+
+@transaction.atomic
+def attendance_add_by_address(
+    *,
+    event_id: int,
+    name: str,
+    email: str,
+    honorific: str = "",
+    role: str = Attendance.Role.GUEST,
+    by: AbstractBaseUser | None = None,
+    **fields: Any,
+) -> Attendance:
+    """Staff add someone by address: the person on file with it, or a new one."""
+    _open_event(event_id)  # first: saving a person writes the change log, whose lock is last
+    found = Person.objects.filter(email__iexact=email, proposed_by__isnull=True).first()
+    if found is None:
+        try:
+            with transaction.atomic():  # a concurrent request may create them first
+                found = person_create(name=name.strip(), email=email, honorific=honorific)
+        except IntegrityError:
+            found = Person.objects.get(email__iexact=email, proposed_by__isnull=True)
+    return attendance_add(event_id=event_id, person_id=found.pk, role=role, by=by, **fields)
+
+
+@transaction.atomic
+def attendance_propose(
+    *,
+    event_id: int,
+    partner_id: int,
+    name: str,
+    email: str,
+    honorific: str = "",
+    role: str = Attendance.Role.GUEST,
+    **fields: Any,
+) -> Attendance:
+    """A partner puts someone on an event's list by name and address: a nomination in the
+    partner's own name, never matched to people on file, so that the answer says nothing about
+    who is on file. Staff merge it into the person it turns out to be (person_merge); invites
+    to it wait for their approval."""
+    _open_event(event_id)  # first: saving a person writes the change log, whose lock is last
+    nominee = _nominee(partner_id=partner_id, name=name.strip(), email=email, honorific=honorific)
+    return attendance_add(
+        event_id=event_id, person_id=nominee.pk, role=role, partner_id=partner_id, **fields
+    )
+
+
+def _nominee(*, partner_id: int, name: str, email: str, honorific: str) -> Person:
+    """The partner's nomination with this address, as it last wrote it (created if new)."""
+    # Lock it: two requests of one partner must not both rename it or both create it.
+    nominee = (
+        Person.objects.select_for_update()
+        .filter(proposed_by_id=partner_id, email__iexact=email)
+        .first()
+    )
+    if nominee is None:
+        try:
+            with transaction.atomic():
+                return person_create(
+                    name=name, email=email, honorific=honorific, proposed_by_id=partner_id
+                )
+        except IntegrityError:
+            nominee = Person.objects.select_for_update().get(
+                proposed_by_id=partner_id, email__iexact=email
+            )
+    if (nominee.name, nominee.email, nominee.honorific) != (name, email, honorific):
+        nominee.name, nominee.email, nominee.honorific = name, email, honorific
+        nominee.full_clean()
+        nominee.save(update_fields=["name", "email", "honorific"])
+    return nominee
+
+
+def person_matches_on_file(*, person_id: int) -> "models.QuerySet[Person]":
+    """People on file a partner's nomination may be: the same address, for staff to decide."""
+    nominee = Person.objects.get(pk=person_id)
+    if nominee.proposed_by_id is None or not nominee.email:
+        return Person.objects.none()
+    return Person.objects.filter(email__iexact=nominee.email, proposed_by__isnull=True)
+
+
+@transaction.atomic
+def person_merge(*, nominee_id: int, into_id: int, by: AbstractBaseUser | None = None) -> Person:
+    """Staff decide that a partner's nomination is a person on file: its places on attendee
+    lists and its messages move to that person, and the nomination is deleted."""
+    # Lock both: a concurrent add must not put either on a list meanwhile.
+    people = {
+        p.pk: p for p in Person.objects.select_for_update().filter(pk__in=[nominee_id, into_id])
+    }
+    nominee, into = people.get(nominee_id), people.get(into_id)
+    if nominee is None or nominee.proposed_by_id is None:
+        raise ValidationError({"nominee": "Choose a partner's nomination."}, code="not_nominee")
+    if into is None or into.proposed_by_id is not None:
+        raise ValidationError({"into": "Choose a person on file."}, code="not_on_file")
+    both = Event.objects.filter(attendances__person=nominee).filter(attendances__person=into)
+    if both.exists():
+        raise ValidationError(
+            {"into": f"Both are on the list of “{both.first()}”: take one of them off first."},
+            code="both_listed",
+        )
+    with change_log.deferred():  # the log's lock after every row lock below
+        moved = list(Attendance.objects.select_for_update().filter(person=nominee))
+        for attendance in moved:
+            attendance.person = into
+            stamp(attendance, by=by, reason=f"Nomination merged into {into}")
+            attendance.save(update_fields=["person", "updated_at"])
+            attendance_changed(attendance=attendance)
+        try:
+            with transaction.atomic():
+                Delivery.objects.filter(person=nominee).update(person=into)
+                ProgrammeRole.objects.filter(person=nominee).update(person=into)
+        except IntegrityError:
+            raise ValidationError(
+                {"into": "Both have a part in the same programme item: remove one first."},
+                code="both_listed",
+            ) from None
+        nominee.delete()
+    return into
 
 
 @transaction.atomic

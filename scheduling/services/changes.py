@@ -73,6 +73,11 @@ def attendance_changed(*, attendance: Attendance) -> None:
     _record(Change.Entity.ATTENDANCE, [(attendance.pk, False)], event_id=attendance.event_id)
 
 
+def attendances_changed(*, event_id: int, attendance_ids: Sequence[int]) -> None:
+    """Log a change to several attendances of one event at once."""
+    _record(Change.Entity.ATTENDANCE, [(pk, False) for pk in attendance_ids], event_id=event_id)
+
+
 def change_head() -> int:
     """The id of the latest committed change (0 for none): a sync position."""
     return Change.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -23,6 +23,8 @@ from .bookings import bookings_shift_for_event
 # Fields that change what a calendar invite says: editing one raises the SEQUENCE so calendar
 # clients replace the earlier copy (RFC 5546 §2.1.4).
 INVITE_FIELDS = frozenset({"title", "title_zh", "description", "site", "timezone", "start", "end"})
+# The words of an invite: when a partner writes them, the office's mail waits for staff approval.
+INVITE_TEXT_FIELDS = frozenset({"title", "title_zh", "description"})
 EDITABLE_FIELDS = frozenset(
     {
         "title",
@@ -61,9 +63,11 @@ def event_create(
     visibility: str = Event.Visibility.INTERNAL,
     timezone: str | None = None,
     by: AbstractBaseUser | None = None,
+    partner_id: int | None = None,
     **fields: Any,
 ) -> Event:
-    """Create a validated event; its time zone defaults to the site's."""
+    """Create a validated event; its time zone defaults to the site's. partner_id: the partner
+    organisation whose API key creates it (its invites then wait for staff approval)."""
     unknown = set(fields) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"event_create() got unexpected fields: {', '.join(sorted(unknown))}")
@@ -78,6 +82,7 @@ def event_create(
         status=status,
         visibility=visibility,
         timezone=timezone or site.timezone,
+        proposed_by_id=partner_id,
         **fields,
     )
     event.full_clean()
@@ -89,12 +94,18 @@ def event_create(
 
 @transaction.atomic
 def event_update(
-    *, event_id: int, by: AbstractBaseUser | None = None, reason: str = "", **changes: Any
+    *,
+    event_id: int,
+    by: AbstractBaseUser | None = None,
+    reason: str = "",
+    partner_id: int | None = None,
+    **changes: Any,
 ) -> Event:
     """Change an event's details; a change that shows in invites raises its SEQUENCE.
 
     Times change through event_reschedule (bookings and programme move with them) and status
-    through event_transition, so neither is accepted here.
+    through event_transition, so neither is accepted here. When a partner's key (partner_id)
+    rewrites what an invite says, every message about the event waits for staff approval.
     """
     if {"start", "end", "status"} & set(changes):
         raise ValidationError(
@@ -115,6 +126,8 @@ def event_update(
         event.sequence += 1
     stamp(event, by=by, reason=reason or "Updated " + ", ".join(changed))
     event.save()
+    if partner_id is not None and INVITE_TEXT_FIELDS & set(changed):
+        invitations.invites_hold(event_id=event.pk, reason="A partner changed the invite's text.")
     if INVITE_FIELDS & set(changed):
         # Attendees hear of it (after commit); a new site resets their answers.
         invitations.invites_follow_change(

@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from visitors import invitations
+
 from ..models import Event, ProgrammeItem, ProgrammeRole
 from . import changes as change_log
 from .audit import stamp
@@ -38,9 +40,12 @@ def programme_item_create(
     end: dt.datetime,
     roles: Iterable[tuple[Any, str]] = (),
     by: AbstractBaseUser | None = None,
+    partner_id: int | None = None,
     **fields: Any,
 ) -> ProgrammeItem:
-    """Add an item inside the event's window, with (person, part) roles in speaking order."""
+    """Add an item inside the event's window, with (person, part) roles in speaking order.
+    Invites list the programme: an item a partner writes holds the event's messages for staff
+    approval."""
     unknown = set(fields) - ITEM_FIELDS
     if unknown:
         raise TypeError(f"programme_item_create() got unexpected fields: {sorted(unknown)}")
@@ -51,13 +56,19 @@ def programme_item_create(
     stamp(item, by=by, reason="Added to programme")
     item.save()
     _set_roles(item, roles, by=by)
+    _hold_for_partner(event.pk, partner_id)
     change_log.programme_item_changed(item=item)  # last: the change log's lock comes after all
     return item
 
 
 @transaction.atomic
 def programme_item_update(
-    *, item_id: int, by: AbstractBaseUser | None = None, roles=None, **changes: Any
+    *,
+    item_id: int,
+    by: AbstractBaseUser | None = None,
+    roles=None,
+    partner_id: int | None = None,
+    **changes: Any,
 ) -> ProgrammeItem:
     """Edit an item; it must stay inside its event's window. roles=None leaves roles alone."""
     unknown = set(changes) - ITEM_FIELDS
@@ -72,17 +83,28 @@ def programme_item_update(
     item.save()
     if roles is not None:
         _set_roles(item, roles, by=by)
+    _hold_for_partner(item.event_id, partner_id)
     change_log.programme_item_changed(item=item)
     return item
 
 
 @transaction.atomic
-def programme_item_delete(*, item_id: int, by: AbstractBaseUser | None = None) -> None:
+def programme_item_delete(
+    *, item_id: int, by: AbstractBaseUser | None = None, partner_id: int | None = None
+) -> None:
     """Remove an item from the run-of-show (its history stays in the audit trail)."""
     item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
     _refuse_if_final(item.event)
     stamp(item, by=by, reason="Removed from programme")
+    _hold_for_partner(item.event_id, partner_id)
     item.delete()
+
+
+def _hold_for_partner(event_id: int, partner_id: int | None) -> None:
+    if partner_id is not None:
+        invitations.invites_hold(
+            event_id=event_id, reason="A partner changed the programme an invite lists."
+        )
 
 
 def _refuse_if_final(event: Event) -> None:

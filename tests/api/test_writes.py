@@ -104,7 +104,8 @@ def test_attendees_are_added_by_email_or_id_and_answers_recorded_by_staff(
     path = f"/api/v1/events/{event.pk}/attendees/"
 
     new = host.post(path, {"name": "Ada Lau", "email": "ada@example.org", "role": "speaker"})
-    reused = host.post(path, {"name": "K", "email": "KNOWN@example.org"})
+    nominated = host.post(path, {"name": "K", "email": "KNOWN@example.org"})
+    reused = staff_api.post(path, {"name": "K", "email": "KNOWN@example.org"})
     by_id = staff_api.post(path, {"person": known.pk})
     by_id_partner = host.post(path, {"person": known.pk})
     attendance = new.json()["id"]
@@ -113,6 +114,8 @@ def test_attendees_are_added_by_email_or_id_and_answers_recorded_by_staff(
     removed = host.delete(f"{path}{attendance}/")
 
     assert new.status_code == 201 and new.json()["person"]["email"] == "ada@example.org"
+    # A partner's nomination is its own, never the person on file; staff keys find them.
+    assert Attendance.objects.get(pk=nominated.json()["id"]).person.proposed_by == world["host"]
     assert reused.status_code == 201
     assert Attendance.objects.get(pk=reused.json()["id"]).person == known
     assert by_id.status_code == 400 and "person" in by_id.json()["errors"]  # already listed

@@ -681,8 +681,8 @@ def test_booking_clash_as_dict_hides_titles_the_caller_may_not_see():
     text = json.dumps(body)
     assert "Unannounced" not in text
     assert str(secret.event_id) not in [str(c.get("event_id")) for c in body["conflicts"]]
-    assert body["conflicts"][0]["what"] == "Another booking"
-    assert body["conflicts"][0]["booking_id"] == secret.pk
+    assert body["conflicts"][0]["what"] == "Booked"
+    assert body["conflicts"][0]["booking_id"] is None  # as availability shows it: no id
     assert "booked for another event" in body["message"]
     assert body["code"] == "booking_clash"
     assert body["requested"]["start"] == event.start.isoformat()

@@ -100,6 +100,7 @@ def test_person_with_a_taken_email_is_a_form_error(client, officer):
         "dietary": "",
         "accessibility": "",
         "notes": "",
+        "proposed_by": "",
     }
 
     response = client.post(reverse("admin:visitors_person_add"), data)
@@ -250,3 +251,61 @@ def test_viewer_may_look_at_people_but_not_add_them(client, viewer, kind):
     response = client.get(reverse(f"admin:visitors_person_{kind}"))
 
     assert response.status_code == (200 if kind == "changelist" else 403)
+
+
+def test_staff_merge_a_partner_nomination_in_the_back_office(client, officer):
+    partner = OrganisationFactory()
+    on_file = PersonFactory(name="Sun Dong", email="sun@gov.example")
+    event = EventFactory()
+    nominee = PersonFactory(name="S. Dong", email="SUN@gov.example", proposed_by=partner)
+    attendance = AttendanceFactory(event=event, person=nominee, proposed_by=partner)
+    unmatched = PersonFactory(email="nobody@x.example", proposed_by=partner)
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("admin:visitors_person_changelist"),
+        {"action": "merge_nominations", "_selected_action": [nominee.pk, unmatched.pk]},
+        follow=True,
+    )
+
+    attendance.refresh_from_db()
+    assert attendance.person == on_file
+    assert not Person.objects.filter(pk=nominee.pk).exists()
+    assert Person.objects.filter(pk=unmatched.pk).exists()
+    assert any("is now" in m for m in messages_of(response))
+    assert any("no single person on file" in m for m in messages_of(response))
+
+
+def test_staff_approve_invites_a_partner_added_in_the_back_office(
+    client, officer, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from visitors.models import Delivery
+
+    event = EventFactory(status=Event.Status.CONFIRMED)
+    attendance = AttendanceFactory(event=event, awaiting_approval=True)
+    Delivery.objects.create(
+        event=event,
+        person=attendance.person,
+        attendance=attendance,
+        method=Delivery.Method.REQUEST,
+        sequence=event.sequence,
+        state=Delivery.State.HELD,
+        next_attempt_at=event.start,
+    )
+    client.force_login(officer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:visitors_attendance_changelist"),
+            {"action": "approve_invites", "_selected_action": [attendance.pk]},
+            follow=True,
+        )
+
+    attendance.refresh_from_db()
+    assert not attendance.awaiting_approval and attendance.invite_approved_by == officer
+    assert messages_of(response) == ["1 approved; 1 messages queued."]
+    assert [m.to[0] for m in mail.outbox] == [
+        f'"{attendance.person.display_name}" <{attendance.person.email}>'
+    ]
