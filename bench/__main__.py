@@ -103,7 +103,7 @@ def throwaway_database(database: str) -> Iterator[dict[str, str]]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
         "VAR_DIR": var_dir,  # the SQLite files and any mail land here, then go
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + secrets.token_hex(16),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-" + secrets.token_hex(32),
         "DEBUG": "false",  # DEBUG keeps every query in memory, which skews timings
         "LOG_LEVEL": "WARNING",
         # Whatever a bench enqueues must not reach the workers of a real cluster.

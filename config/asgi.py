@@ -6,7 +6,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_asgi_application()
 
-from django.conf import settings  # noqa: E402
+from config.security import require_strong_secret_key  # noqa: E402
 
-# Fail at start, not on the first request: ImproperlyConfigured if SECRET_KEY is empty.
-settings.SECRET_KEY  # noqa: B018
+# Fail at start, not on the first request: ImproperlyConfigured if SECRET_KEY is empty, or
+# weak while DEBUG is off.
+require_strong_secret_key()

@@ -3,7 +3,8 @@
 import os
 
 os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "tests-only-secret-key")
+# Strong enough for config/wsgi.py's start-up check, which the gunicorn of e2e tests runs.
+os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-7Yq2vL9xK4mN8pR3sT6wZ1bC5dF0gH2jJ")
 
 from config.settings import *  # noqa: E402,F403
 from config.settings import DATABASES, Q_CLUSTER, REDIS_URL, VAR_DIR  # noqa: E402
