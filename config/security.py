@@ -1,5 +1,5 @@
-"""What the web processes check about their own security: a SECRET_KEY strong enough to sign
-sessions and RSVP links."""
+"""What the web processes check about their own security: the client address that login
+lockouts count by, and a SECRET_KEY strong enough to sign sessions and RSVP links."""
 
 from django.conf import settings
 from django.core.checks.security.base import (
@@ -8,11 +8,28 @@ from django.core.checks.security.base import (
     SECRET_KEY_MIN_UNIQUE_CHARACTERS,
 )
 from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest
 
 MAKE_A_KEY = (
     "python -c 'from django.core.management.utils import get_random_secret_key; "
     "print(get_random_secret_key())'"
 )
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address django-axes counts failed logins by (AXES_CLIENT_IP_CALLABLE).
+
+    Behind TRUSTED_PROXY_COUNT proxies that each append the address they saw to
+    X-Forwarded-For, the client is the entry the outermost one added; entries further left
+    came from the client and could be anything. With no proxy, the socket's address.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return request.META.get("REMOTE_ADDR")
 
 
 def secret_key_problem(key: str) -> str:

@@ -7,6 +7,7 @@ mail server without touching code. README.md lists every variable with its defau
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -74,6 +75,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "django_q",
     "simple_history",
+    "axes",
     "scheduling",
     "visitors",
     "api",
@@ -90,6 +92,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -265,12 +269,39 @@ STORAGES = {
 # --- Auth -----------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # First, so that a locked-out login is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "staff:login"
 LOGIN_REDIRECT_URL = "staff:calendar"
+# A staff session lasts a working day and ends when the browser closes: the cookie carries no
+# expiry, and the server forgets the session SESSION_HOURS after the login.
+SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 10) * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Failed logins (staff and admin login pages alike) are counted per username and client
+# address by django-axes, in the database; after AXES_FAILURE_LIMIT of them that pair is
+# refused, even with the right password, until AXES_COOLOFF_MINUTES pass or staff unlock it
+# (admin: Axes › Access attempts, or `manage.py axes_reset_username <name>`).
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"  # answered with 429
+AXES_VERBOSE = False  # no banner on every start; failures are still logged, with the pair
+# Behind a proxy every request comes from the proxy's address: the client's is read from
+# X-Forwarded-For, trusting only the entries our own TRUSTED_PROXY_COUNT proxies appended.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
 
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
