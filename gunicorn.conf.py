@@ -6,6 +6,22 @@ gunicorn config.wsgi        # reads this file from the working directory
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from config.observability import RedactSecretsFilter
+
+
+class RedactingLogger(Logger):
+    """gunicorn's logger, with the tokens of RSVP and feed URLs blanked in the access and error
+    logs by the filter Django's logging uses too."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactSecretsFilter) for f in log.filters):  # reloads
+                log.addFilter(RedactSecretsFilter())
+
+
 bind = os.environ.get(
     "GUNICORN_BIND", f"{os.environ.get('HOST', '0.0.0.0')}:{os.environ.get('PORT', '8000')}"
 )
@@ -28,5 +44,6 @@ access_log_format = (
     '"status":%(s)s,"bytes":"%(B)s","duration_ms":%(M)s,"remote":"%(h)s"}'
 )
 errorlog = "-"
+logger_class = RedactingLogger
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
