@@ -91,9 +91,22 @@ def _plan_visit(page, world, screenshot) -> Event:
     return event
 
 
+def _csp_violations(page) -> list[str]:
+    """Console messages of the page (collected from now on) that report a blocked resource."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return violations
+
+
 def test_officer_and_guest_journey_in_chromium(
     page, browser, live_server, world, officer, screenshot
 ):
+    violations = _csp_violations(page)
     _log_in(page, live_server, screenshot, officer)
     screenshot(page, "calendar-empty")
 
@@ -141,6 +154,7 @@ def test_officer_and_guest_journey_in_chromium(
     )
     phone.set_default_timeout(10_000)
     guest = phone.new_page()
+    violations += _csp_violations(guest)
     guest.goto(link)
     assert "For Prof Sun Dong (孫東)" in guest.inner_text("main")
     assert guest.get_by_label("I will attend").is_checked()  # preselected by the link
@@ -193,3 +207,28 @@ def test_officer_and_guest_journey_in_chromium(
         for box in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     }
     assert boxes == {A4_POINTS}
+    assert violations == []  # nothing the Content-Security-Policy blocked, on any page
+
+
+def test_api_docs_and_admin_render_under_the_policy_without_a_cdn(page, live_server, screenshot):
+    violations = _csp_violations(page)
+    elsewhere: list[str] = []
+    page.on(
+        "request",
+        lambda request: (
+            elsewhere.append(request.url) if not request.url.startswith(live_server.url) else None
+        ),
+    )
+
+    page.goto(f"{live_server.url}/api/docs/")
+    page.wait_for_selector(".swagger-ui .info .title")
+    page.wait_for_selector(".opblock-tag")
+    title = page.inner_text(".swagger-ui .info .title")
+    groups = page.locator(".opblock-tag").count()  # the operations, grouped, rendered
+    screenshot(page, "api-docs")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.wait_for_selector("#login-form")
+
+    assert "Protocol Desk API" in title and groups > 3
+    assert elsewhere == []  # Swagger UI came from this server
+    assert violations == []
