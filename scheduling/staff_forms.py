@@ -20,6 +20,20 @@ from .models import Event, Facility, Site
 from .services.visits import MAX_STOP_MINUTES, MAX_STOPS, MIN_STOP_MINUTES, VisitStop
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
+# The years staff pages plan in, as in the API: far enough from datetime's own limits (years 1
+# and 9999) that a week's navigation, a visit's stops or a zone's offset cannot leave them.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+MAX_ID = 2**63 - 1  # the largest value of a (big) auto field
+
+
+def validate_supported_year(value: dt.date) -> None:
+    """Refuse a date (or time) outside the supported years."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValidationError(
+            _("Choose a date between the years %(first)s and %(last)s."),
+            code="out_of_range",
+            params={"first": FIRST_YEAR, "last": LAST_YEAR},
+        )
 
 
 class ZonedForm(forms.Form):
@@ -38,6 +52,7 @@ def local_datetime_field(label) -> forms.DateTimeField:
     return forms.DateTimeField(
         label=label,
         input_formats=[LOCAL_INPUT, "%Y-%m-%d %H:%M"],
+        validators=[validate_supported_year],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT),
     )
 
@@ -81,6 +96,18 @@ class PersonChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, person: Person) -> str:
         return person.display_name
 
+    def clean(self, value):
+        # Django looks the choices up with "pk IN (...)", where SQLite raises on a number past
+        # 64 bits instead of matching nothing: no row has such an id, so it is no valid choice.
+        for pk in value if isinstance(value, list | tuple) else ():
+            if _beyond_any_id(pk):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super().clean(value)
+
 
 class FacilityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, facility: Facility) -> str:
@@ -103,7 +130,9 @@ class VisitForm(forms.Form):
         label=_("Visibility"), choices=Event.Visibility.choices, initial=Event.Visibility.INTERNAL
     )
     date = forms.DateField(
-        label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("Date"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_supported_year],
     )
     start_time = forms.TimeField(
         label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -192,6 +221,13 @@ class BaseStopFormSet(forms.BaseFormSet):
 StopFormSet = formset_factory(
     StopForm, formset=BaseStopFormSet, extra=0, max_num=MAX_STOPS, absolute_max=MAX_STOPS
 )
+
+
+def _beyond_any_id(value: object) -> bool:
+    try:
+        return abs(int(str(value))) > MAX_ID
+    except ValueError:
+        return False
 
 
 def _aware(local: dt.datetime, zone_name: str) -> dt.datetime:

@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from ..availability import bookable_window
 from ..models import Booking, Closure, Event, Facility, Site
-from .common import VIEW_EVENT, staff_required, zone_label
+from .common import VIEW_EVENT, bad_request, query_day, staff_required, zone_label
 
 VIEWS = ("week", "day", "agenda")
 
@@ -96,7 +97,10 @@ def calendar(request: HttpRequest) -> HttpResponse:
     if site is None:
         return render(request, "staff/calendar.html", context)
     zone = zoneinfo.ZoneInfo(site.timezone)
-    day = _parse_day(request.GET.get("date")) or timezone.now().astimezone(zone).date()
+    try:
+        day = query_day(request) or timezone.now().astimezone(zone).date()
+    except ValidationError as error:
+        return bad_request(request, error, back=reverse("staff:calendar"))
     window = (
         Window(day, 1, zone)
         if view == "day"
@@ -119,13 +123,6 @@ def calendar(request: HttpRequest) -> HttpResponse:
 
 def _chosen_site(sites: list[Site], slug: str | None) -> Site | None:
     return next((s for s in sites if s.slug == slug), sites[0] if sites else None)
-
-
-def _parse_day(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return None
 
 
 def _query(site: Site, view: str, kind: str, day: dt.date) -> str:

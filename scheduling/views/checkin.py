@@ -21,6 +21,8 @@ from ..models import Event, Site
 from .common import (
     CHANGE_ATTENDANCE,
     VIEW_ATTENDANCE,
+    bad_request,
+    query_day,
     refusal_text,
     safe_next,
     staff_required,
@@ -33,7 +35,10 @@ def checkin(request: HttpRequest) -> HttpResponse:
     sites = list(Site.objects.order_by("name"))
     site = next((s for s in sites if s.slug == request.GET.get("site")), None)
     zone = zoneinfo.ZoneInfo(site.timezone if site else settings.TIME_ZONE)
-    day = _parse_day(request.GET.get("date")) or timezone.now().astimezone(zone).date()
+    try:
+        day = query_day(request) or timezone.now().astimezone(zone).date()
+    except ValidationError as error:
+        return bad_request(request, error, back=reverse("staff:checkin"))
     start = dt.datetime.combine(day, dt.time(), tzinfo=zone)
     events = Event.objects.active().between(start, start + dt.timedelta(days=1))
     if site:
@@ -75,13 +80,6 @@ def checkin_arrive(request: HttpRequest, pk: int) -> HttpResponse:
         reverse("staff:checkin") + "?" + urlencode({"date": timezone.localdate().isoformat()})
     )
     return redirect(safe_next(request, fallback) + f"#attendee-{attendance.pk}")
-
-
-def _parse_day(value: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value or "")
-    except ValueError:
-        return None
 
 
 def _matches(attendance: Attendance, query: str) -> bool:

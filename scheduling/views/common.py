@@ -1,8 +1,10 @@
-"""What the staff pages share: who may do what, times in a labelled zone, service refusals.
+"""What the staff pages share: who may do what, times in a labelled zone, service refusals,
+and reading the query string and posted ids.
 
 Every page needs a login; reading needs the "view" permission, any change its "change" (or
 "add") permission, so that the Viewers group reads everything and changes nothing
-(``scheduling.staff_groups``).
+(``scheduling.staff_groups``). Input a page cannot use (a date outside the supported years, an
+id that is not a number) gets a 400 page that says why.
 """
 
 import datetime as dt
@@ -12,8 +14,11 @@ from collections.abc import Callable
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+
+from ..staff_forms import MAX_ID, validate_supported_year
 
 VIEW_EVENT = "scheduling.view_event"
 CHANGE_EVENT = "scheduling.change_event"
@@ -57,10 +62,43 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:
-    """Where to go back to after a POST: a local URL the form sent, or the fallback."""
+    """Where to go back to after a POST: a local path the form sent, or the fallback."""
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
+    # A path, not a relative reference such as "0", which redirect() would take for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
     return fallback
+
+
+def query_day(request: HttpRequest, name: str = "date") -> dt.date | None:
+    """The ISO date in the query string, or None if there is none or it is no date (the page
+    then shows today); a date outside the supported years raises ValidationError."""
+    try:
+        day = dt.date.fromisoformat(request.GET.get(name) or "")
+    except ValueError:
+        return None
+    validate_supported_year(day)
+    return day
+
+
+def posted_id(request: HttpRequest, name: str, *, refusal: str) -> int | None:
+    """The row id posted as ``name``, or None if none was; anything but the digits of a
+    number a primary key can hold raises ValidationError with the refusal."""
+    value = request.POST.get(name, "")
+    if not value:
+        return None
+    # Not int(value) alone: it also reads "-1", " 1", "1_0" and non-ASCII digits ("١"), refuses
+    # thousands of digits with ValueError, and a number past 64 bits makes SQLite raise instead
+    # of matching nothing.
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID))
+    if not digits or int(value) > MAX_ID:
+        raise ValidationError(refusal, code="invalid_id")
+    return int(value)
+
+
+def bad_request(request: HttpRequest, error: ValidationError, *, back: str) -> HttpResponse:
+    """The 400 page: what was wrong with the request, and a way back."""
+    context = {"message": refusal_text(error), "back": back}
+    return render(request, "staff/bad_request.html", context, status=400)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -23,6 +24,8 @@ from .common import (
     CHANGE_EVENT,
     VIEW_EVENT,
     add_service_error,
+    bad_request,
+    posted_id,
     refusal_text,
     staff_required,
     zone_label,
@@ -166,9 +169,15 @@ def event_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
 def bookings_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """Confirm one held booking of the event (booking=<id>), or all of them."""
     event = get_object_or_404(Event, pk=pk)
+    try:
+        booking_id = posted_id(
+            request, "booking", refusal=_("The booking to confirm must be given by its number.")
+        )
+    except ValidationError as error:
+        return bad_request(request, error, back=reverse("staff:event", args=[event.pk]))
     held = event.bookings.filter(status=Booking.Status.HELD).select_related("facility")
-    if request.POST.get("booking"):
-        held = held.filter(pk=request.POST["booking"])
+    if booking_id is not None:
+        held = held.filter(pk=booking_id)
     for booking in held:
         try:
             services.booking_confirm(booking_id=booking.pk, by=request.user)

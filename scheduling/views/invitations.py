@@ -24,7 +24,15 @@ from visitors.invitations import delivery_resend, invites_send
 from visitors.models import Attendance, Delivery
 
 from ..models import Event, Site
-from .common import CHANGE_EVENT, VIEW_EVENT, refusal_text, staff_required, zone_label
+from .common import (
+    CHANGE_EVENT,
+    VIEW_EVENT,
+    bad_request,
+    posted_id,
+    refusal_text,
+    staff_required,
+    zone_label,
+)
 from .events import event_queryset
 
 # The event fields an invite shows, compared with the version last sent.
@@ -187,11 +195,16 @@ def _local(moment: dt.datetime, event: Event) -> str:
 def invitations_send(request: HttpRequest, pk: int) -> HttpResponse:
     """Queue invites to everyone, or to one attendee (attendance=<id>)."""
     event = get_object_or_404(Event, pk=pk)
-    chosen = request.POST.get("attendance")
+    try:
+        chosen = posted_id(
+            request, "attendance", refusal=_("The attendee to invite must be given by its number.")
+        )
+    except ValidationError as error:
+        return bad_request(request, error, back=reverse("staff:invitations", args=[event.pk]))
     try:
         queued = invites_send(
             event_id=event.pk,
-            attendance_ids=[int(chosen)] if chosen and chosen.isdigit() else None,
+            attendance_ids=None if chosen is None else [chosen],
             by=request.user,
         )
     except ValidationError as error:

@@ -17,18 +17,25 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..services.visits import MAX_STOPS, VisitCheck, visit_check, visit_create
-from ..staff_forms import StopFormSet, VisitForm
+from ..staff_forms import FIRST_YEAR, LAST_YEAR, StopFormSet, VisitForm
 from .common import ADD_BOOKING, ADD_EVENT, add_service_error, staff_required, zone_label
 
 PREFIX = "stops"
 BLANK_ROWS = 4
+SUPPORTED_MINUTES = (LAST_YEAR - FIRST_YEAR + 1) * 366 * 24 * 60
 
 
 @staff_required(ADD_EVENT, ADD_BOOKING)
 def planner(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _render(request, VisitForm(), _blank_stops(BLANK_ROWS))
-    data, action = _apply_choice(request.POST)
+    try:
+        data, action = _apply_choice(request.POST)
+    except ValidationError as refusal:  # a suggestion that cannot be taken: keep what was typed
+        form, stops = VisitForm(request.POST), StopFormSet(request.POST, prefix=PREFIX)
+        form.is_valid()  # cleaned first, so that the refusal joins the fields' own errors
+        add_service_error(form, refusal)
+        return _render(request, form, stops, status=400)
     if action == "add_stop":
         _add_row(data)
     form, stops = VisitForm(data), StopFormSet(data, prefix=PREFIX)
@@ -110,7 +117,8 @@ def _visit_arguments(form: VisitForm, stops) -> dict:
 
 def _apply_choice(posted: QueryDict) -> tuple[QueryDict, str]:
     """The form as posted, with a suggestion taken: "facility:<row>:<id>" puts another facility
-    in a stop; "shift:<minutes>" moves the whole visit so that a stop gets a free slot."""
+    in a stop; "shift:<minutes>" moves the whole visit so that a stop gets a free slot. A move
+    out of the supported years raises ValidationError."""
     data = posted.copy()
     action = posted.get("action", "check")
     kind, _sep, rest = action.partition(":")
@@ -134,6 +142,22 @@ def _shift(data: QueryDict, minutes: int) -> None:
     start = form.cleaned_data.get("start")
     if start is None:
         return
+    # The start is within the supported years; a move longer than all of them leaves them
+    # whatever its direction, and is refused before the sum could leave datetime's range.
+    if abs(minutes) > SUPPORTED_MINUTES:
+        raise _out_of_range()
     moved = (start + dt.timedelta(minutes=minutes)).astimezone(start.tzinfo)
+    if not FIRST_YEAR <= moved.year <= LAST_YEAR:
+        raise _out_of_range()
     data["date"] = moved.date().isoformat()
     data["start_time"] = moved.strftime("%H:%M")
+
+
+def _out_of_range() -> ValidationError:
+    return ValidationError(
+        {
+            "date": _("That move would take the visit outside the years %(first)s to %(last)s.")
+            % {"first": FIRST_YEAR, "last": LAST_YEAR}
+        },
+        code="out_of_range",
+    )
