@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
 from ..staff_forms import MAX_ID, validate_supported_year
 
@@ -73,12 +74,17 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
 
 
 def query_day(request: HttpRequest, name: str = "date") -> dt.date | None:
-    """The ISO date in the query string, or None if there is none or it is no date (the page
-    then shows today); a date outside the supported years raises ValidationError."""
-    try:
-        day = dt.date.fromisoformat(request.GET.get(name) or "")
-    except ValueError:
+    """The ISO date in the query string, or None if there is none (the page then shows today);
+    text that is no date, or a date outside the supported years, raises ValidationError."""
+    raw = request.GET.get(name) or ""
+    if not raw:
         return None
+    try:
+        day = dt.date.fromisoformat(raw) if raw.isascii() else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValidationError(_("Give the date as YYYY-MM-DD."), code="invalid_date")
     validate_supported_year(day)
     return day
 

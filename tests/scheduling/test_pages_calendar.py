@@ -170,14 +170,17 @@ def test_calendar_navigates_by_week_and_day(client, viewer, site):
 
     week = _page(client, site="tai-po", date="2030-03-06")
     day = _page(client, site="tai-po", date="2030-03-06", view="day")
-    fallback = _page(client, site="tai-po", date="not-a-date", view="nonsense")
+    fallback = _page(client, site="tai-po", view="nonsense")
+    malformed = client.get("/staff/calendar/", {"site": "tai-po", "date": "not-a-date"})
 
     assert 'href="?site=tai-po&amp;view=week&amp;date=2030-02-27"' in week
     assert 'href="?site=tai-po&amp;view=week&amp;date=2030-03-13"' in week
     assert 'href="?site=tai-po&amp;view=day&amp;date=2030-03-05"' in day
     assert 'href="?site=tai-po&amp;view=day&amp;date=2030-03-07"' in day
     assert "Wednesday 6 March 2030" in day
-    assert 'class="tl-row"' in fallback  # an unknown view is the week; a bad date is today
+    assert 'class="tl-row"' in fallback  # an unknown view is the week, of this week
+    assert malformed.status_code == 400
+    assert "Give the date as YYYY-MM-DD." in malformed.content.decode()
 
 
 def test_calendar_costs_the_same_queries_for_one_booking_or_many(client, viewer, site):
