@@ -4,6 +4,9 @@
 - BookingClash → 409 with ``BookingClash.as_dict(can_see=…)`` for the caller's audience;
 - not found, or not visible to this key → 404 (never 403: that would confirm it exists);
 - DRF's own errors (401, 403, 405, 406, 415, 429…) in the same shape.
+
+Every body carries the request id. Errors Django answers before or after DRF (an unknown path,
+an oversized body, a fault, the database unavailable) get the same shape from config/errors.py.
 """
 
 from typing import Any
@@ -33,14 +36,26 @@ class IdempotencyMismatch(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+def error_body(request, *, code: str, detail: str, errors: dict | None = None) -> dict:
+    """The one shape of every error under /api/, with the id that is in the logs too."""
+    return {
+        "code": code,
+        "detail": detail,
+        "errors": errors or {},
+        "request_id": getattr(request, "request_id", "-"),
+    }
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     request = context.get("request")
     if isinstance(exc, BookingClash):
-        return Response(exc.as_dict(can_see=_can_see_for(request)), status=status.HTTP_409_CONFLICT)
+        body = exc.as_dict(can_see=_can_see_for(request))
+        body["request_id"] = getattr(request, "request_id", "-")
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, DjangoValidationError):
         errors = _field_errors(exc)
         return Response(
-            {"code": "invalid", "detail": _summary(errors), "errors": errors},
+            error_body(request, code="invalid", detail=_summary(errors), errors=errors),
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, ObjectDoesNotExist | Http404):
@@ -52,15 +67,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return None
     if isinstance(exc, exceptions.ValidationError):
         errors = _drf_field_errors(exc.detail)
-        response.data = {"code": "invalid", "detail": _summary(errors), "errors": errors}
+        response.data = error_body(request, code="invalid", detail=_summary(errors), errors=errors)
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
         code = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"
-        response.data = {
-            "code": code if isinstance(code, str) else "error",
-            "detail": str(detail),
-            "errors": {},
-        }
+        response.data = error_body(
+            request, code=code if isinstance(code, str) else "error", detail=str(detail)
+        )
     return response
 
 

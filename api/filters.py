@@ -4,30 +4,22 @@ import django_filters as filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from scheduling.models import Booking, Event, Facility, ProgrammeItem
 from visitors.models import Attendance, Organisation, Person
 
-MAX_ID = 2**63 - 1
+from .fields import MAX_ID, parse_aware
 
 
 class AwareDateTimeFormField(forms.DateTimeField):
     def to_python(self, value):
         if isinstance(value, str):
             try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is None:
-                raise ValidationError("Give an ISO 8601 time, e.g. 2030-03-04T10:00:00+08:00.")
-            if parsed.tzinfo is None:
-                raise ValidationError("Give the time with its UTC offset.")
-            if not 1900 <= parsed.year <= 2200:
-                raise ValidationError("Give a time between the years 1900 and 2200.")
-            return parsed
+                return parse_aware(value)
+            except ValueError as error:
+                raise ValidationError(str(error)) from None
         return super().to_python(value)
 
 
@@ -41,6 +33,11 @@ class IdFormField(forms.IntegerField):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.strip().isascii():
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 @extend_schema_field(OpenApiTypes.INT)

@@ -98,19 +98,25 @@ ERROR_SCHEMA = {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
+        "request_id": {
+            "type": "string",
+            "description": "Also in the X-Request-ID header: quote it when reporting a problem.",
+        },
     },
-    "required": ["code", "detail", "errors"],
+    "required": ["code", "detail", "errors", "request_id"],
 }
 
 CLASH_SCHEMA = {
     "type": "object",
     "description": (
-        "The facility is not free: what is in the way (events this key may not see appear as "
-        "“Another booking”) and the nearest free slots and facilities."
+        "The facility is not free: what is in the way (bookings of events this key may not "
+        "see appear as “Booked”, with their times only) and the nearest free slots and "
+        "facilities."
     ),
     "properties": {
         "code": {"type": "string", "enum": ["booking_clash"]},
         "message": {"type": "string"},
+        "request_id": {"type": "string"},
         "facility": {
             "type": "object",
             "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
@@ -154,7 +160,11 @@ a staff key acts as its staff user. Scopes: `events:read`, `events:write`, `atte
 **Who sees what.** Public events: every key. Partners events: every partner key. Internal and
 restricted events: staff, and for restricted events the host organisation's keys. Anything a
 key may not see answers 404 and never appears in a list; in availability it is busy time
-without a title. Attendees' contact details go to staff and the host organisation only.
+without a title. Phones, dietary and accessibility notes and staff notes go to staff keys
+only; a partner key sees the e-mail addresses of its own organisation's people and of the
+people it nominated, and nobody else's. A partner adds attendees as nominations of its own
+(never matched to people on file); invites the office would send with a partner's words or to
+a partner's nominees wait for staff approval (send-invites answers 202).
 
 **Times** are ISO 8601 with their offset, shown in the event's own zone. Send them with an
 offset; a time without one is refused.
@@ -172,8 +182,11 @@ with another body is 422.
 
 **Limits.** Requests per minute per key; 429 with `Retry-After` beyond.
 
-**Errors** are JSON: `code`, `detail`, and `errors` by field. A booking that clashes is 409 with
-what is in the way and what is free instead.
+**Errors** are JSON, every one under `/api/` (404, 405, 413, 415, 500 and 503 included):
+`code`, `detail`, `errors` by field, and the `request_id` also sent as `X-Request-ID`. A booking
+that clashes is 409 with what is in the way and what is free instead. 503 means the database is
+busy or unreachable: retry after `Retry-After` seconds. Bodies nested deeper than 32 levels
+are refused (400).
 """
 
 
@@ -193,8 +206,11 @@ def add_standard_responses(result, generator, request, public):
                 "404": "No such object, or not one this key may see.",
                 "406": "Cannot answer in the media type asked for.",
                 "429": "Too many requests: wait for Retry-After seconds.",
+                "500": "A fault of ours: quote the request_id when reporting it.",
+                "503": "The database is busy or unreachable: retry after Retry-After seconds.",
             }
             if method in ("post", "patch", "put"):
+                shared["413"] = "The body is larger than the API accepts."
                 shared["415"] = "Send JSON (Content-Type: application/json)."
             if method == "post":
                 shared["422"] = "This Idempotency-Key was used with a different request."
@@ -203,10 +219,11 @@ def add_standard_responses(result, generator, request, public):
                 shared["410"] = "The sync token expired or is unknown: list again."
             for code, description in shared.items():
                 responses.setdefault(code, _error(description))
-            responses["429"].setdefault(
-                "headers",
-                {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
-            )
+            for code in ("429", "503"):
+                responses[code].setdefault(
+                    "headers",
+                    {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds."}},
+                )
             if "If-None-Match" in names:
                 responses.setdefault(
                     "304", {"description": "Not modified since the ETag or date sent."}

@@ -9,7 +9,6 @@ import datetime as dt
 import zoneinfo
 from typing import Any
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -17,41 +16,14 @@ from scheduling.models import Booking, Event, Facility, ProgrammeItem, Programme
 from scheduling.visibility import Audience, sees_contact_details, sees_internal_programme
 from visitors.models import Attendance, Organisation, Person
 
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
-MAX_ID = 2**63 - 1  # the databases' largest id: a larger number is refused, not sent to them
-
-
-class IdRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related object by id; a number no id can be is "does not exist", not a database error."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, int) and not isinstance(data, bool) and not 0 < data <= MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        if isinstance(data, str) and data.isdigit() and not 0 < int(data) <= MAX_ID:
-            self.fail("does_not_exist", pk_value=data)
-        return super().to_internal_value(data)
-
-
-class AwareDateTimeField(serializers.DateTimeField):
-    """An ISO 8601 time with its offset; a naive time is refused rather than guessed."""
-
-    default_error_messages = {
-        "naive": "Give the time with its UTC offset, e.g. 2030-03-04T10:00:00+08:00.",
-        "range": f"Give a time between the years {EARLIEST_YEAR} and {LATEST_YEAR}.",
-    }
-
-    def to_internal_value(self, value):
-        if isinstance(value, str):
-            try:
-                parsed = parse_datetime(value.strip())
-            except ValueError:
-                parsed = None
-            if parsed is not None and parsed.tzinfo is None:
-                self.fail("naive")
-        result = super().to_internal_value(value)
-        if not EARLIEST_YEAR <= result.year <= LATEST_YEAR:
-            self.fail("range")
-        return result
+from .fields import (
+    MAX_ID,
+    AwareDateTimeField,
+    IdRelatedField,
+    WallClockTimeField,
+    WholeNumberField,
+    rfc3339,
+)
 
 
 class StrictInputMixin:
@@ -74,10 +46,6 @@ class StrictInputMixin:
 
 def _audience(serializer) -> Audience:
     return serializer.context["audience"]
-
-
-def _local(value: dt.datetime | None, zone: zoneinfo.ZoneInfo) -> str | None:
-    return value.astimezone(zone).isoformat() if value is not None else None
 
 
 PREFETCHED = "prefetched_"
@@ -108,8 +76,8 @@ def programme_item_json(item: ProgrammeItem, *, zone: zoneinfo.ZoneInfo, staff: 
         "id": item.pk,
         "event": item.event_id,
         "position": item.position,
-        "start": _local(item.start, zone),
-        "end": _local(item.end, zone),
+        "start": rfc3339(item.start, zone),
+        "end": rfc3339(item.end, zone),
         "title": item.title,
         "title_zh": item.title_zh,
         "kind": item.kind,
@@ -147,18 +115,18 @@ def booking_json(
         "facility": booking.facility_id,
         "programme_item": item_id,
         "status": booking.status,
-        "start": _local(booking.start, zone),
-        "end": _local(booking.end, zone),
+        "start": rfc3339(booking.start, zone),
+        "end": rfc3339(booking.end, zone),
         "setup_minutes": booking.setup_minutes,
         "teardown_minutes": booking.teardown_minutes,
-        "occupied_start": _local(booking.occupied_start, zone),
-        "occupied_end": _local(booking.occupied_end, zone),
-        "hold_expires_at": _local(booking.hold_expires_at, zone),
+        "occupied_start": rfc3339(booking.occupied_start, zone),
+        "occupied_end": rfc3339(booking.occupied_end, zone),
+        "hold_expires_at": rfc3339(booking.hold_expires_at, zone),
         "backup_of": booking.backup_of_id,
-        "backup_deadline": _local(booking.backup_deadline, zone),
+        "backup_deadline": rfc3339(booking.backup_deadline, zone),
         "capacity_override_reason": booking.capacity_override_reason if audience.is_staff else None,
-        "released_at": _local(booking.released_at, zone),
-        "updated_at": _local(booking.updated_at, zone),
+        "released_at": rfc3339(booking.released_at, zone),
+        "updated_at": rfc3339(booking.updated_at, zone),
     }
 
 
@@ -184,8 +152,8 @@ def event_json(event: Event, *, audience: Audience) -> dict[str, Any]:
         "visibility": event.visibility,
         "site": event.site_id,
         "timezone": event.timezone,
-        "start": _local(event.start, zone),
-        "end": _local(event.end, zone),
+        "start": rfc3339(event.start, zone),
+        "end": rfc3339(event.end, zone),
         "host_organisation": event.host_organisation_id,
         "description": event.description,
         "internal_notes": event.internal_notes if staff else None,
@@ -194,8 +162,8 @@ def event_json(event: Event, *, audience: Audience) -> dict[str, Any]:
             booking_json(booking, event=event, audience=audience, visible_item_ids=visible_item_ids)
             for booking in _related(event, "bookings")
         ],
-        "created_at": _local(event.created_at, zone),
-        "updated_at": _local(event.updated_at, zone),
+        "created_at": rfc3339(event.created_at, zone),
+        "updated_at": rfc3339(event.updated_at, zone),
     }
 
 
@@ -210,6 +178,9 @@ class SiteSerializer(serializers.ModelSerializer):
 
 
 class FacilitySerializer(serializers.ModelSerializer):
+    bookable_from = WallClockTimeField(read_only=True, allow_null=True)
+    bookable_until = WallClockTimeField(read_only=True, allow_null=True)
+
     class Meta:
         model = Facility
         fields = [
@@ -234,7 +205,7 @@ class SiteTimeField(serializers.DateTimeField):
 
     def to_representation(self, value):
         zone = self.context.get("zone")
-        return value.astimezone(zone).isoformat() if zone else super().to_representation(value)
+        return rfc3339(value, zone) if zone else super().to_representation(value)
 
 
 class IntervalSerializer(serializers.Serializer):
@@ -346,6 +317,7 @@ class RoleInputSerializer(serializers.Serializer):
 
 class ProgrammeItemInputSerializer(StrictInputMixin, serializers.ModelSerializer):
     serializer_related_field = IdRelatedField
+    position = WholeNumberField(min_value=0, max_value=32767, required=False)
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     roles = RoleInputSerializer(
@@ -412,22 +384,22 @@ class BookingSerializer(serializers.ModelSerializer):
 
 
 class BookingInputSerializer(StrictInputMixin, serializers.Serializer):
-    event = serializers.IntegerField(min_value=1, max_value=MAX_ID)
-    facility = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    event = WholeNumberField(min_value=1, max_value=MAX_ID)
+    facility = WholeNumberField(min_value=1, max_value=MAX_ID)
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     status = serializers.ChoiceField(
         choices=[Booking.Status.HELD, Booking.Status.CONFIRMED], default=Booking.Status.HELD
     )
-    setup_minutes = serializers.IntegerField(
+    setup_minutes = WholeNumberField(
         min_value=0, max_value=24 * 60, required=False, help_text="Default: the facility's."
     )
-    teardown_minutes = serializers.IntegerField(
+    teardown_minutes = WholeNumberField(
         min_value=0, max_value=24 * 60, required=False, help_text="Default: the facility's."
     )
-    programme_item = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    programme_item = WholeNumberField(min_value=1, max_value=MAX_ID, required=False)
     hold_expires_at = AwareDateTimeField(required=False)
-    backup_of = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+    backup_of = WholeNumberField(min_value=1, max_value=MAX_ID, required=False)
     backup_deadline = AwareDateTimeField(required=False)
     capacity_override_reason = serializers.CharField(
         max_length=300, required=False, allow_blank=True
@@ -560,7 +532,7 @@ class RescheduleInputSerializer(StrictInputMixin, serializers.Serializer):
 
 class SendInvitesInputSerializer(StrictInputMixin, serializers.Serializer):
     attendance_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        child=WholeNumberField(min_value=1, max_value=MAX_ID),
         required=False,
         allow_null=True,
         default=None,
@@ -703,7 +675,7 @@ class AttendanceSerializer(serializers.ModelSerializer):
 
 
 class AttendanceAddSerializer(StrictInputMixin, serializers.Serializer):
-    person = serializers.IntegerField(
+    person = WholeNumberField(
         min_value=1,
         max_value=MAX_ID,
         required=False,
@@ -721,7 +693,7 @@ class AttendanceAddSerializer(StrictInputMixin, serializers.Serializer):
     email = serializers.EmailField(required=False)
     honorific = serializers.CharField(max_length=40, required=False, allow_blank=True)
     role = serializers.ChoiceField(choices=Attendance.Role.choices, default=Attendance.Role.GUEST)
-    guests = serializers.IntegerField(min_value=0, max_value=50, required=False)
+    guests = WholeNumberField(min_value=0, max_value=50, required=False)
     call_time = AwareDateTimeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, help_text="Staff keys only.")
 
@@ -742,14 +714,14 @@ class AttendanceAddSerializer(StrictInputMixin, serializers.Serializer):
 
 class AttendanceUpdateSerializer(StrictInputMixin, serializers.Serializer):
     role = serializers.ChoiceField(choices=Attendance.Role.choices, required=False)
-    guests = serializers.IntegerField(min_value=0, max_value=50, required=False)
+    guests = WholeNumberField(min_value=0, max_value=50, required=False)
     call_time = AwareDateTimeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, help_text="Staff keys only.")
 
 
 class RsvpInputSerializer(StrictInputMixin, serializers.Serializer):
     answer = serializers.ChoiceField(choices=Attendance.RSVP.choices)
-    guests = serializers.IntegerField(min_value=0, max_value=50, required=False)
+    guests = WholeNumberField(min_value=0, max_value=50, required=False)
 
 
 # --- Lists -------------------------------------------------------------------------------------

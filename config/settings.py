@@ -142,15 +142,25 @@ else:
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A writer that cannot get the lock within this many seconds gives up, and the request
+    # answers 503 with Retry-After (config/errors.py). It must end well before gunicorn kills
+    # the request (GUNICORN_TIMEOUT, 30 s by default), or the user sees a dropped connection.
+    SQLITE_BUSY_TIMEOUT = env_int("SQLITE_BUSY_TIMEOUT", 10)
+    if env_int("GUNICORN_TIMEOUT", 30) < SQLITE_BUSY_TIMEOUT * 2:
+        raise ImproperlyConfigured(
+            f"SQLITE_BUSY_TIMEOUT={SQLITE_BUSY_TIMEOUT} must be at most half of "
+            f"GUNICORN_TIMEOUT={env_int('GUNICORN_TIMEOUT', 30)}, so that a request waiting for "
+            "the write lock is answered (503, try again) before gunicorn kills it."
+        )
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
-            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 30),
+            "timeout": SQLITE_BUSY_TIMEOUT,
             "init_command": (
                 "PRAGMA journal_mode=WAL;"
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA foreign_keys=ON;"
-                f"PRAGMA busy_timeout={env_int('SQLITE_BUSY_TIMEOUT', 30) * 1000};"
+                f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT * 1000};"
             ),
         }
     )
@@ -164,6 +174,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and background work ------------------------------------------------------------
 REDIS_URL = env("REDIS_URL")
+# "throttle" counts API requests per key (api/throttling.py): every web process must share it,
+# or each would let the whole limit through. Redis when there is one; otherwise diskcache's
+# Django backend, a small SQLite store of its own under VAR_DIR whose increments are atomic
+# across processes (and which never waits for the application database's write lock).
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -172,13 +186,18 @@ if REDIS_URL:
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "protocol-desk"),
         }
     }
+    CACHES["throttle"] = CACHES["default"]
 else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             # Room for the VEVENTs of a few large feeds (api.feeds), not Django's 300 entries.
             "OPTIONS": {"MAX_ENTRIES": 50_000},
-        }
+        },
+        "throttle": {
+            "BACKEND": "diskcache.DjangoCache",
+            "LOCATION": str(VAR_DIR / "cache" / "throttle"),
+        },
     }
 
 Q_CLUSTER = {
@@ -314,7 +333,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.KeyRequired"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {

@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from rest_framework import exceptions, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -28,6 +27,7 @@ from .. import pagination, sync
 from ..authentication import ApiKeyAuthentication, audience_of
 from ..exceptions import IdempotencyMismatch
 from ..models import ApiKey, IdempotencyRecord
+from ..parsers import JSONParser
 from ..permissions import HostOrganisationWrites, KeyRequired, ScopeRequired
 from ..throttling import KeyRateThrottle
 
@@ -219,7 +219,23 @@ class SyncedListMixin:
         self.check_list_access()
         # Rows are inserted under the log's lock, so the latest by id is also the latest in time.
         head = Change.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        collection = self.filter_queryset(self.get_queryset())  # bad filters: 400 before 304
+        # A request that cannot be answered is told so (400, 410) before any 304.
+        collection = self.filter_queryset(self.get_queryset())
+        pagination.page_size(request)
+        token = request.query_params.get(pagination.SYNC_PARAM)
+        if token is not None:
+            if request.query_params.get(pagination.CURSOR_PARAM):
+                raise exceptions.ValidationError(
+                    {
+                        pagination.CURSOR_PARAM: [
+                            "A sync answer is not paged by cursor: follow next."
+                        ]
+                    }
+                )
+            position = sync.position_of(token, head=head)
+        else:
+            pagination.ordering_of(request, self.orderings, self.default_ordering)
+            cursor = pagination.decode_cursor(request)
         # The validators come from what this caller can see, so that changes hidden from it
         # neither move them nor tell it when they happened.
         last = sync.latest_seen(self.sync_spec(), self.audience)
@@ -227,18 +243,16 @@ class SyncedListMixin:
         cached = self.not_modified(etag, last["created_at"])
         if cached is not None:
             return cached
-        token = request.query_params.get(pagination.SYNC_PARAM)
         if token is not None:
-            body = self._delta(collection, token, head)
+            body = self._delta(collection, position, head)
         else:
-            body = self._page(collection, head)
+            body = self._page(collection, head, cursor)
         return self.with_validators(Response(body), etag, last["created_at"])
 
     def check_list_access(self) -> None:
         """Hook for nested lists: the parent must be visible (404 otherwise)."""
 
-    def _page(self, collection, head: int) -> dict[str, Any]:
-        cursor = pagination.decode_cursor(self.request)
+    def _page(self, collection, head: int, cursor: dict[str, Any] | None) -> dict[str, Any]:
         position = cursor["s"] if cursor else head
         name, keys = pagination.ordering_of(self.request, self.orderings, self.default_ordering)
         rows, next_url = pagination.paginate(
@@ -252,12 +266,7 @@ class SyncedListMixin:
         data = self.get_serializer(rows, many=True).data
         return pagination.envelope(data, next_url=next_url, token=sync.token_for(position))
 
-    def _delta(self, collection, token: str, head: int) -> dict[str, Any]:
-        if self.request.query_params.get(pagination.CURSOR_PARAM):
-            raise exceptions.ValidationError(
-                {pagination.CURSOR_PARAM: ["A sync answer is not paged by cursor: follow next."]}
-            )
-        position = sync.position_of(token, head=head)
+    def _delta(self, collection, position: int, head: int) -> dict[str, Any]:
         found = sync.delta(
             self.sync_spec(),
             audience=self.audience,

@@ -52,6 +52,11 @@ class Api:
         return results, answer
 
 
+def without_request_id(answer) -> dict:
+    """An error body without its request id, which differs from one answer to the next."""
+    return {name: value for name, value in answer.json().items() if name != "request_id"}
+
+
 @pytest.fixture
 def api_for(db):
     """api_for(organisation=... | user=..., scopes=...) → an Api speaking for a new key."""
