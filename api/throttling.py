@@ -1,12 +1,13 @@
-"""Requests per minute per key, counted in the cache (Redis, shared by every worker, when
-REDIS_URL is set; per process otherwise)."""
+"""Requests per minute per key, counted in the "throttle" cache that every web process shares:
+Redis when REDIS_URL is set, otherwise diskcache's store under VAR_DIR (config/settings.py).
+Both increment atomically across processes, so the limit holds however many workers serve."""
 
 import contextlib
 import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from rest_framework.throttling import BaseThrottle
 
 from .models import ApiKey
@@ -29,6 +30,7 @@ class KeyRateThrottle(BaseThrottle):
         now = time.time()
         window, elapsed = divmod(now, WINDOW_SECONDS)
         current_name = f"api-throttle:{key.pk}:{int(window)}"
+        cache = caches["throttle"]
         previous = cache.get(f"api-throttle:{key.pk}:{int(window) - 1}", 0)
         try:
             current = cache.incr(current_name)

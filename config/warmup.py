@@ -14,6 +14,12 @@ import gc
 from django.urls import get_resolver
 
 
-def process_warm_up() -> None:
+def process_warm_up(*, web: bool = False) -> None:
     get_resolver().url_patterns  # noqa: B018
+    if web:
+        # drf-spectacular resolves its extensions on first use, and two threads doing that at
+        # once can fail (a first /api/schema/ answered 500 once): resolve them before serving.
+        from drf_spectacular.generators import SchemaGenerator
+
+        SchemaGenerator().get_schema(request=None, public=True)
     gc.freeze()

@@ -12,4 +12,4 @@ from config.warmup import process_warm_up  # noqa: E402
 # Fail at start, not on the first request: ImproperlyConfigured if SECRET_KEY is empty, or
 # weak while DEBUG is off.
 require_strong_secret_key()
-process_warm_up()
+process_warm_up(web=True)

@@ -2,7 +2,7 @@ import pytest
 import redis
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 
 from scheduling.staff_groups import PROTOCOL_OFFICERS, VIEWERS, staff_groups_sync
@@ -24,6 +24,7 @@ def _clear_cache() -> None:
     prefix = settings.CACHES["default"].get("KEY_PREFIX")
     if not settings.REDIS_URL or not prefix:
         cache.clear()
+        caches["throttle"].clear()  # this worker's own store (tests/settings.py)
         return
     client = redis.Redis.from_url(settings.CACHES["default"]["LOCATION"])
     try:

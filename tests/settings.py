@@ -26,6 +26,10 @@ if REDIS_URL:
             "KEY_PREFIX": "pd-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main"),
         }
     }
+    CACHES["throttle"] = CACHES["default"]
+else:
+    # Each xdist worker counts in its own store: their keys' ids repeat.
+    CACHES["throttle"]["LOCATION"] += "-" + os.environ.get("PYTEST_XDIST_WORKER", "main")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

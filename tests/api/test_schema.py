@@ -1,8 +1,10 @@
 """The OpenAPI schema is generated without warnings, and the API keeps to it: Schemathesis
 calls every operation in process (WSGI, no server) with a partner key and with a staff key."""
 
+import datetime as dt
 from io import StringIO
 
+import jsonschema
 import pytest
 import schemathesis
 from django.core.management import call_command
@@ -23,12 +25,63 @@ from scheduling import services
 from tests.factories import PersonFactory
 from visitors import services as visitor_services
 
+
+def strict_json_schema(schema, root: dict, seen: frozenset = frozenset()):
+    """An OpenAPI 3.0 schema as plain JSON Schema: $refs inlined, nullable as a null type."""
+    if isinstance(schema, list):
+        return [strict_json_schema(item, root, seen) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if "$ref" in schema:
+        ref = schema["$ref"]
+        if ref in seen:
+            return {}
+        target = root
+        for part in ref.removeprefix("#/").split("/"):
+            target = target[part]
+        return strict_json_schema(target, root, seen | {ref})
+    converted = {key: strict_json_schema(value, root, seen) for key, value in schema.items()}
+    if converted.pop("nullable", False):
+        if "type" in converted:
+            converted["type"] = [converted["type"], "null"]
+        if "enum" in converted:
+            converted["enum"] = [*converted["enum"], None]
+        if "allOf" in converted or "oneOf" in converted:
+            converted = {"anyOf": [converted, {"type": "null"}]}
+    return converted
+
+
+@schemathesis.check
+def response_formats_conform(ctx, response, case):
+    """Answers keep to the formats the schema declares (date-time, time, patterns), as a strict
+    client's validator reads them; schemathesis's own conformance check ignores formats."""
+    if "json" not in (response.headers.get("content-type") or [""])[0]:
+        return None
+    responses = case.operation.definition.raw.get("responses", {})
+    documented = responses.get(str(response.status_code))
+    media = (documented or {}).get("content", {}).get("application/json")
+    if not media or "schema" not in media:
+        return None
+    root = case.operation.schema.raw_schema
+    schema = strict_json_schema(media["schema"], root)
+    validator = jsonschema.Draft7Validator(
+        schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    )
+    errors = [
+        f"{'/'.join(map(str, error.absolute_path))}: {error.message}"
+        for error in validator.iter_errors(response.json())
+    ]
+    assert not errors, "; ".join(errors[:5])
+    return True
+
+
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_headers_conformance,
     response_schema_conformance,
+    response_formats_conform,
 ]
 
 
@@ -59,6 +112,8 @@ def call_in_process(db):
 @pytest.fixture
 def objects(world):
     """Real objects for generated requests to find (their ids are small, like most generated)."""
+    world["hall"].bookable_from, world["hall"].bookable_until = dt.time(8), dt.time(20)
+    world["hall"].save()
     event = world["events"]["restricted"]
     services.programme_item_create(
         event_id=event.pk, title="Stop", start=event.start, end=event.end
@@ -115,3 +170,22 @@ def test_schema_and_docs_are_served_without_a_key(client):
     assert schema.json()["components"]["securitySchemes"]["apiKey"]["scheme"] == "bearer"
     assert "/api/v1/events/{id}/ics/" in schema.json()["paths"]
     assert docs.status_code == 200 and b"swagger" in docs.content.lower()
+
+
+def test_answers_keep_to_the_declared_formats(world, staff_api, call_in_process):
+    """A facility's opening hours are wall-clock times, which JSON Schema's "time" format (it
+    wants an offset) would refuse: the schema and the answer must agree."""
+    world["hall"].bookable_from, world["hall"].bookable_until = dt.time(8), dt.time(20)
+    world["hall"].save()
+    schema = staff_api.get("/api/schema/", format="json").json()
+    facility = staff_api.get(f"/api/v1/facilities/{world['hall'].pk}/").json()
+    declared = strict_json_schema({"$ref": "#/components/schemas/Facility"}, schema)
+
+    errors = list(
+        jsonschema.Draft7Validator(
+            declared, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+        ).iter_errors(facility)
+    )
+
+    assert facility["bookable_from"] == "08:00:00"
+    assert errors == []
