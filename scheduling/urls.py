@@ -25,6 +25,11 @@ urlpatterns = [
     path(
         "events/<int:pk>/invitations/send/", invitations.invitations_send, name="invitations-send"
     ),
+    path(
+        "events/<int:pk>/invitations/approve/",
+        invitations.invitations_approve,
+        name="invitations-approve",
+    ),
     path("deliveries/<int:pk>/resend/", invitations.delivery_resend_view, name="delivery-resend"),
     path("events/<int:pk>/print/<slug:kind>/", printables.printable, name="print"),
     path("visits/new/", planner.planner, name="planner"),

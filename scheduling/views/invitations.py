@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from icalendar import Calendar
 
 from visitors.emails import delivery_message
-from visitors.invitations import delivery_resend, invites_send
+from visitors.invitations import delivery_resend, invites_approve, invites_send
 from visitors.models import Attendance, Delivery
 
 from ..models import Event, Site
@@ -29,6 +29,7 @@ from .common import (
     VIEW_EVENT,
     bad_request,
     posted_id,
+    posted_ids,
     refusal_text,
     staff_required,
     zone_label,
@@ -63,8 +64,10 @@ class Preview:
 
 @staff_required(VIEW_EVENT)
 def invitations(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(event_queryset(), pk=pk)
-    attendances = list(event.attendances.in_precedence_order().select_related("person"))
+    event = get_object_or_404(event_queryset().select_related("proposed_by"), pk=pk)
+    attendances = list(
+        event.attendances.in_precedence_order().select_related("person", "proposed_by")
+    )
     deliveries = list(
         Delivery.objects.filter(event=event).order_by("-sequence", "-created_at", "-id")
     )
@@ -84,6 +87,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
         "event": event,
         "zone_label": zone_label(event.timezone, event.start),
         "attendances": attendances,
+        "awaiting": [a for a in attendances if a.awaiting_approval],
         "others": others,
         "preview": preview,
         "deliveries": deliveries,
@@ -210,13 +214,41 @@ def invitations_send(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, refusal_text(error))
     else:
-        if queued:
-            messages.success(request, _("%(count)d invite(s) queued.") % {"count": len(queued)})
-        else:
+        held = sum(row.state == Delivery.State.HELD for row in queued)
+        if len(queued) > held:
+            messages.success(
+                request, _("%(count)d invite(s) queued.") % {"count": len(queued) - held}
+            )
+        if held:
+            messages.warning(
+                request,
+                _("%(count)d invite(s) wait for your approval below.") % {"count": held},
+            )
+        if not queued:
             messages.info(
                 request,
                 _("Nothing new to send: everyone with an e-mail address has this version."),
             )
+    return redirect("staff:invitations", pk=event.pk)
+
+
+@require_POST
+@staff_required(CHANGE_EVENT)
+def invitations_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    """Approve what the office sends to the chosen attendees (all awaiting, if none chosen):
+    a partner wrote the event or its programme, or added them."""
+    event = get_object_or_404(Event, pk=pk)
+    try:
+        chosen = posted_ids(
+            request, "attendance", refusal=_("The attendees must be given by their numbers.")
+        )
+    except ValidationError as error:
+        return bad_request(request, error, back=reverse("staff:invitations", args=[event.pk]))
+    released = invites_approve(event_id=event.pk, attendance_ids=chosen or None, by=request.user)
+    messages.success(
+        request,
+        _("Approved. %(count)d message(s) queued.") % {"count": len(released)},
+    )
     return redirect("staff:invitations", pk=event.pk)
 
 

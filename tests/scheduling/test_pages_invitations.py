@@ -173,3 +173,39 @@ def test_preview_says_when_nothing_would_be_sent(client, officer, event):
     page = _console(client, event, nobody)
 
     assert "Nothing would be sent:" in page and "has no e-mail address" in page
+
+
+def test_the_console_holds_a_partners_invites_until_a_staff_member_approves(
+    client, officer, event, django_capture_on_commit_callbacks
+):
+    from tests.factories import OrganisationFactory
+    from visitors import services as visitor_services
+
+    partner = OrganisationFactory(name="Koln 3D Technology")
+    proposed = visitor_services.attendance_propose(
+        event_id=event.pk, partner_id=partner.pk, name="Anyone", email="anyone@elsewhere.example"
+    )
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = _send(client, event)
+    page = _console(client, event)
+
+    staff_listed = event.attendances.exclude(pk=proposed.pk)
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        f'"{a.person.display_name}" <{a.person.email}>' for a in staff_listed
+    )
+    assert "1 invite(s) wait for your approval below." in sent.content.decode()
+    assert "Awaiting your approval" in page and "added by Koln 3D Technology" in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        approved = client.post(
+            reverse("staff:invitations-approve", args=[event.pk]),
+            {"attendance": [proposed.pk]},
+            follow=True,
+        )
+
+    assert "Approved. 1 message(s) queued." in approved.content.decode()
+    assert mail.outbox[-1].to == ['"Anyone" <anyone@elsewhere.example>']
+    assert "Awaiting your approval" not in _console(client, event)
+    proposed.refresh_from_db()
+    assert proposed.invite_approved_by == officer
