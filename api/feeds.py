@@ -42,9 +42,11 @@ from django.utils import timezone
 from icalendar import Calendar, vDuration
 from icalendar import __version__ as icalendar_version
 
-from scheduling.models import Booking, Change, Event, Facility, ProgrammeItem, ProgrammeRole, Site
+from core.models import Change
+from scheduling.models import Booking, Event, Facility, ProgrammeItem, ProgrammeRole, Site
+from scheduling.venue import PREFETCH
 from scheduling.visibility import PUBLIC, STAFF, Audience, partner
-from visitors.ical import PREFETCH, event_title, event_vevent, invite_facts, zone_component
+from visitors.ical import event_title, event_vevent, invite_facts, zone_component
 from visitors.models import Attendance, Organisation, Person
 
 from .models import Feed

@@ -24,7 +24,8 @@ from django.core import signing
 from django.db import models
 from django.db.models import Q
 
-from scheduling.models import Change, Event, ProgrammeItem
+from core.models import Change
+from scheduling.models import Event, ProgrammeItem
 from scheduling.visibility import Audience, can_see_event, event_filter, sees_internal_programme
 
 from .exceptions import SyncTokenGone

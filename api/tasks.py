@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
-from scheduling.services.changes import changes_prune
+from core.changes import changes_prune
 
 from . import webhooks
 from .models import IdempotencyRecord

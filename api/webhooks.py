@@ -52,8 +52,9 @@ from django.db.models.signals import post_delete, post_save
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling.models import Booking, Change, Event, ProgrammeItem
-from scheduling.services.changes import change_head
+from core.changes import change_head
+from core.models import Change
+from scheduling.models import Booking, Event, ProgrammeItem
 from scheduling.visibility import STAFF, Audience, can_see_event, partner, sees_internal_programme
 from visitors.models import Organisation
 

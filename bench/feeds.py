@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from api import feeds
     from scheduling.services import event_update
-    from visitors.ical import PREFETCH
+    from scheduling.venue import PREFETCH
 
     call_command("migrate", verbosity=0, interactive=False)
     feed, token = seed(args.events)

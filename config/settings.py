@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "django_q",
     "simple_history",
     "axes",
+    "core",
     "scheduling",
     "visitors",
     "api",

@@ -7,7 +7,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 application = get_wsgi_application()
 
 from config.security import require_strong_secret_key  # noqa: E402
-from config.warmup import process_warm_up  # noqa: E402
+from core.warmup import process_warm_up  # noqa: E402
 
 # Fail at start, not on the first request: ImproperlyConfigured if SECRET_KEY is empty, or
 # weak while DEBUG is off.

@@ -30,6 +30,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.audit import stamp
 from visitors import invitations
 from visitors import services as visitor_services
 from visitors.models import Attendance
@@ -52,7 +53,6 @@ from .models import (
     TravelTime,
 )
 from .services import bookings as booking_services
-from .services.audit import stamp
 from .services.events import EDITABLE_FIELDS as EVENT_DETAIL_FIELDS
 from .services.programme import ITEM_FIELDS
 

@@ -7,6 +7,7 @@ class SchedulingConfig(AppConfig):
     verbose_name = "Scheduling"
 
     def ready(self) -> None:
+        from .services import changes  # noqa: F401 (connects the change log's receivers)
         from .staff_groups import sync_staff_groups_after_migrate
         from .tasks import schedules_ensure_after_migrate
 

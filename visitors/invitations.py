@@ -29,11 +29,12 @@ from django.db.models import F, Max, Min, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
+from core.audit import stamp
 from scheduling.models import Booking, Event
 from scheduling.services import changes as change_log
-from scheduling.services.audit import stamp
+from scheduling.venue import PREFETCH
 
-from .ical import PREFETCH
+from .changes import attendances_changed
 from .models import Attendance, Delivery
 
 logger = logging.getLogger(__name__)
@@ -47,6 +48,27 @@ VERSIONED = (Delivery.Method.REQUEST, Delivery.Method.CANCEL)
 # "venue": the main facility an invite names moved (scheduling.services.bookings).
 TIME_OR_PLACE = frozenset({"start", "end", "site", "venue"})
 DEMOTED = (Event.Status.TENTATIVE, Event.Status.POSTPONED)
+# What an invite says in words: when a partner writes any of it, the office's mail waits for
+# staff approval ("programme": the run-of-show an invite lists).
+PARTNER_WORDS = frozenset({"title", "title_zh", "description", "programme"})
+
+
+def follow_event_change(
+    sender,
+    *,
+    event: Event,
+    changed: set[str],
+    previous_status: str,
+    by: AbstractBaseUser | None,
+    partner_id: int | None,
+    **kwargs,
+) -> None:
+    """scheduling.signals.event_changed: hold a partner's words for approval, then queue the
+    update or CANCEL the change calls for (in the change's own transaction)."""
+    if partner_id is not None and changed & PARTNER_WORDS:
+        invites_hold(event_id=event.pk, reason="A partner changed what the invite says.")
+    if changed - {"programme"}:
+        invites_follow_change(event=event, changed=changed, previous_status=previous_status, by=by)
 
 
 # --- Queueing -----------------------------------------------------------------------------------
@@ -185,7 +207,7 @@ def invites_hold(*, event_id: int, reason: str) -> int:
             ["awaiting_approval", "invite_approved_by", "invite_approved_at"],
             default_change_reason=reason[:100],
         )
-        change_log.attendances_changed(event_id=event_id, attendance_ids=[a.pk for a in held])
+        attendances_changed(event_id=event_id, attendance_ids=[a.pk for a in held])
     return (
         Delivery.objects.filter(event_id=event_id, state__in=WAITING)
         .exclude(method=Delivery.Method.CANCEL)
@@ -247,7 +269,7 @@ def invites_approve(
         )
     logger.info("%s approved invites to %d attendees of event %s", by, len(approved), event.pk)
     # Last: the change log's lock comes after every other lock.
-    change_log.attendances_changed(event_id=event.pk, attendance_ids=[a.pk for a in approved])
+    attendances_changed(event_id=event.pk, attendance_ids=[a.pk for a in approved])
     return released + queued
 
 

@@ -8,12 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from core import changes as change_log
+from core.audit import stamp
 from scheduling.models import Event, ProgrammeRole
-from scheduling.services import changes as change_log
-from scheduling.services.audit import stamp
-from scheduling.services.changes import attendance_changed
 
 from . import invitations
+from .changes import attendance_changed
 from .models import Attendance, Delivery, Organisation, Person
 
 ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes"})

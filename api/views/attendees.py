@@ -14,7 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from scheduling.models import Change
+from core.models import Change
 from visitors import precedence
 from visitors import services as visitor_services
 from visitors.models import Attendance, Person

@@ -20,7 +20,7 @@ from rest_framework import exceptions, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from scheduling.models import Change
+from core.models import Change
 from scheduling.visibility import Audience
 
 from .. import pagination, sync

@@ -11,8 +11,9 @@ from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.models import Change
 from scheduling import services
-from scheduling.models import Booking, Change, Event
+from scheduling.models import Booking, Event
 from scheduling.visibility import event_filter
 
 from .. import serializers

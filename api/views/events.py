@@ -10,8 +10,9 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from core.models import Change
 from scheduling import services
-from scheduling.models import Booking, Change, Event, ProgrammeItem, ProgrammeRole
+from scheduling.models import Booking, Event, ProgrammeItem, ProgrammeRole
 from scheduling.visibility import programme_item_filter
 from visitors.invitations import invites_send
 from visitors.models import Delivery

@@ -4,7 +4,7 @@ from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from scheduling.models import Change
+from core.models import Change
 from visitors.models import Organisation, Person
 
 from .. import serializers

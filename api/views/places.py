@@ -12,8 +12,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.models import Change
 from scheduling.availability import facility_availability, site_availability
-from scheduling.models import Change, Facility, Site
+from scheduling.models import Facility, Site
 from scheduling.visibility import can_see_event
 
 from .. import serializers

@@ -12,8 +12,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from core.models import Change
 from scheduling import services
-from scheduling.models import Change, Event, ProgrammeItem, ProgrammeRole
+from scheduling.models import Event, ProgrammeItem, ProgrammeRole
 from scheduling.visibility import sees_internal_programme
 
 from .. import serializers

@@ -29,14 +29,15 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from visitors.models import Attendance
+from core.audit import stamp
 
 from .. import availability
 from ..availability import Occupant
 from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility, ProgrammeItem
+from ..signals import event_changed
 from ..timezones import require_aware
+from ..venue import main_facility
 from . import changes as change_log
-from .audit import stamp
 
 OVERLAP_CONSTRAINT = "booking_no_overlap"
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE exclusion_violation
@@ -238,7 +239,7 @@ def booking_create(
             hours=settings.BOOKING_HOLD_HOURS
         )
     _clean(booking)
-    headcount = _headcount(event.pk)
+    headcount = _headcount(event)
     override = _check_capacity(facility, headcount, booking.capacity_override_reason)
     check = _Check(facility, headcount, buffers=(setup_minutes, teardown_minutes))
     _raise_if_occupied(booking, check)
@@ -388,7 +389,7 @@ def booking_move(
         setattr(booking, name, new[name])
     booking.facility = facility
     _clean(booking)
-    headcount = _headcount(booking.event_id)
+    headcount = _headcount(booking.event)
     override = ""
     if not same_facility:
         override = _check_capacity(facility, headcount, booking.capacity_override_reason)
@@ -486,9 +487,6 @@ def bookings_shift_for_event(
 def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseUser | None) -> None:
     """Invites name the event's main facility: when a booking change moves it, attendees of a
     confirmed event get an update (higher SEQUENCE, answers reset) as for any change of place."""
-    from visitors import invitations
-    from visitors.ical import main_facility
-
     if before is False:
         return
     event = Event.objects.select_for_update().get(pk=event_id)
@@ -499,15 +497,18 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
     stamp(event, by=by, reason="Venue changed")
     event.save(update_fields=["sequence", "updated_at"])
     change_log.event_changed(event=event)
-    invitations.invites_follow_change(
-        event=event, changed={"venue"}, previous_status=event.status, by=by
+    event_changed.send(
+        sender=Event,
+        event=event,
+        changed={"venue"},
+        previous_status=event.status,
+        by=by,
+        partner_id=None,
     )
 
 
 def _venue_of(event_id: int) -> int | None | bool:
     """The facility a confirmed event's invites name now; False when no invite can be affected."""
-    from visitors.ical import main_facility
-
     event = Event.objects.get(pk=event_id)
     if event.status != Event.Status.CONFIRMED:
         return False
@@ -581,13 +582,9 @@ def _clean(booking: Booking) -> None:
     booking.full_clean(exclude=RELATED_FIELDS, validate_unique=False, validate_constraints=False)
 
 
-def _headcount(event_id: int) -> int:
+def _headcount(event: Event) -> int:
     """Expected people: everyone invited and not declined, with their guests."""
-    totals = (
-        Attendance.objects.filter(event_id=event_id)
-        .expected()
-        .aggregate(people=Count("pk"), guests=Sum("guests"))
-    )
+    totals = event.attendances.expected().aggregate(people=Count("pk"), guests=Sum("guests"))
     return totals["people"] + (totals["guests"] or 0)
 
 

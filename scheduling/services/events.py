@@ -12,19 +12,17 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone as django_tz
 
-from visitors import invitations
+from core.audit import stamp
 
 from ..models import Booking, Event, Site
+from ..signals import event_changed
 from ..timezones import require_aware
 from . import changes as change_log
-from .audit import stamp
 from .bookings import bookings_shift_for_event
 
 # Fields that change what a calendar invite says: editing one raises the SEQUENCE so calendar
 # clients replace the earlier copy (RFC 5546 §2.1.4).
 INVITE_FIELDS = frozenset({"title", "title_zh", "description", "site", "timezone", "start", "end"})
-# The words of an invite: when a partner writes them, the office's mail waits for staff approval.
-INVITE_TEXT_FIELDS = frozenset({"title", "title_zh", "description"})
 EDITABLE_FIELDS = frozenset(
     {
         "title",
@@ -126,12 +124,15 @@ def event_update(
         event.sequence += 1
     stamp(event, by=by, reason=reason or "Updated " + ", ".join(changed))
     event.save()
-    if partner_id is not None and INVITE_TEXT_FIELDS & set(changed):
-        invitations.invites_hold(event_id=event.pk, reason="A partner changed the invite's text.")
     if INVITE_FIELDS & set(changed):
-        # Attendees hear of it (after commit); a new site resets their answers.
-        invitations.invites_follow_change(
-            event=event, changed=changed, previous_status=event.status, by=by
+        # Attendees hear of it (visitors writes the messages, sent after commit).
+        event_changed.send(
+            sender=Event,
+            event=event,
+            changed=set(changed),
+            previous_status=event.status,
+            by=by,
+            partner_id=partner_id,
         )
     change_log.event_changed(event=event)
     return event
@@ -178,8 +179,13 @@ def event_reschedule(
     stamp(event, by=by, reason=reason or "Rescheduled")
     event.save()
     # Answers are reset and invited attendees get the update (after commit).
-    invitations.invites_follow_change(
-        event=event, changed={"start", "end"}, previous_status=event.status, by=by
+    event_changed.send(
+        sender=Event,
+        event=event,
+        changed={"start", "end"},
+        previous_status=event.status,
+        by=by,
+        partner_id=None,
     )
     change_log.event_changed(event=event)  # its programme and bookings moved with it
     return event
@@ -216,8 +222,13 @@ def event_transition(
     stamp(event, by=by, reason=reason or f"Status set to {to}")
     event.save()
     # A CANCEL to everyone invited, or an update with the new status (after commit).
-    invitations.invites_follow_change(
-        event=event, changed={"status"}, previous_status=previous_status, by=by
+    event_changed.send(
+        sender=Event,
+        event=event,
+        changed={"status"},
+        previous_status=previous_status,
+        by=by,
+        partner_id=None,
     )
     change_log.event_changed(event=event)  # released bookings included
     return event

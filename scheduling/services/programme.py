@@ -8,11 +8,11 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from visitors import invitations
+from core.audit import stamp
 
 from ..models import Event, ProgrammeItem, ProgrammeRole
+from ..signals import event_changed
 from . import changes as change_log
-from .audit import stamp
 
 ITEM_FIELDS = frozenset(
     {
@@ -56,7 +56,7 @@ def programme_item_create(
     stamp(item, by=by, reason="Added to programme")
     item.save()
     _set_roles(item, roles, by=by)
-    _hold_for_partner(event.pk, partner_id)
+    _announce(event, by=by, partner_id=partner_id)
     change_log.programme_item_changed(item=item)  # last: the change log's lock comes after all
     return item
 
@@ -83,7 +83,7 @@ def programme_item_update(
     item.save()
     if roles is not None:
         _set_roles(item, roles, by=by)
-    _hold_for_partner(item.event_id, partner_id)
+    _announce(item.event, by=by, partner_id=partner_id)
     change_log.programme_item_changed(item=item)
     return item
 
@@ -96,15 +96,20 @@ def programme_item_delete(
     item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
     _refuse_if_final(item.event)
     stamp(item, by=by, reason="Removed from programme")
-    _hold_for_partner(item.event_id, partner_id)
+    _announce(item.event, by=by, partner_id=partner_id)
     item.delete()
 
 
-def _hold_for_partner(event_id: int, partner_id: int | None) -> None:
-    if partner_id is not None:
-        invitations.invites_hold(
-            event_id=event_id, reason="A partner changed the programme an invite lists."
-        )
+def _announce(event: Event, *, by: AbstractBaseUser | None, partner_id: int | None) -> None:
+    # Invites list the programme (scheduling.signals: visitors holds a partner's words).
+    event_changed.send(
+        sender=Event,
+        event=event,
+        changed={"programme"},
+        previous_status=event.status,
+        by=by,
+        partner_id=partner_id,
+    )
 
 
 def _refuse_if_final(event: Event) -> None:

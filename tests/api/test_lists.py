@@ -7,8 +7,9 @@ import datetime as dt
 import pytest
 from django.utils.http import http_date
 
+from core.models import Change
 from scheduling import services
-from scheduling.models import Booking, Change, Event
+from scheduling.models import Booking, Event
 from tests.factories import (
     BookingFactory,
     EventFactory,

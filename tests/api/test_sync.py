@@ -11,8 +11,9 @@ from django.core import signing
 from django.db import connection, transaction
 
 from api.sync import SALT, token_for
+from core.models import Change
 from scheduling import services
-from scheduling.models import Change, Event
+from scheduling.models import Event
 from tests.factories import FacilityFactory, OrganisationFactory, PersonFactory, SiteFactory, hk
 from visitors import invitations
 from visitors import services as visitor_services

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from scheduling.models import Booking, Change, Event, ProgrammeItem, ProgrammeRole, TravelTime
+from core.models import Change
+from scheduling.models import Booking, Event, ProgrammeItem, ProgrammeRole, TravelTime
 from scheduling.services import BookingClash
 from scheduling.services.visits import VisitStop, visit_check, visit_create, visit_propose
 from scheduling.warnings import DEFAULT_TRAVEL_MINUTES, PERSON_DOUBLE_BOOKED, TRAVEL_TIME

@@ -9,6 +9,7 @@ from icalendar import Calendar
 from icalendar.parser import Contentline
 
 from scheduling.models import Booking, Event, ProgrammeItem
+from scheduling.venue import main_facility
 from tests.factories import (
     AttendanceFactory,
     BookingFactory,
@@ -25,7 +26,6 @@ from visitors.ical import (
     invite_calendar,
     invite_facts,
     invite_ics,
-    main_facility,
 )
 from visitors.models import Attendance, Delivery
 

@@ -1,5 +1,5 @@
 """What a long-lived process does once before serving: web workers (config/wsgi.py) and task
-workers (django-q2's post_spawn, see visitors/apps.py).
+workers (django-q2's post_spawn, see core/apps.py).
 
 Every view is imported now rather than by the first request or the first invite (an invite's
 RSVP link is reversed through the URLconf, which imports the API, the admin and the staff
@@ -23,3 +23,8 @@ def process_warm_up(*, web: bool = False) -> None:
 
         SchemaGenerator().get_schema(request=None, public=True)
     gc.freeze()
+
+
+def task_worker_warm_up(sender, proc_name: str, **kwargs) -> None:
+    """django-q2's post_spawn: each task worker process warms up once (core/apps.py)."""
+    process_warm_up()

@@ -1,0 +1,17 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """What every app shares and no app owns: the audit stamp, the change log, the outbox, the
+    admin's base classes, periodic schedules and process warm-up. It imports no other app."""
+
+    name = "core"
+    verbose_name = "Core"
+
+    def ready(self) -> None:
+        from django_q.signals import post_spawn
+
+        from .warmup import task_worker_warm_up
+
+        # A task worker gets ready before its first task, not during it (core/warmup.py).
+        post_spawn.connect(task_worker_warm_up, dispatch_uid="core.worker_warm_up")

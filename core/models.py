@@ -1,0 +1,66 @@
+"""What every app shares: the change log behind sync and webhooks, and the outbox's shape."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Change(models.Model):
+    """One committed change to what the API serves, numbered in commit order.
+
+    Incremental sync (the API's ``sync_token``) replays these rows instead of comparing
+    ``updated_at``: ids are allocated under a lock held until commit (see
+    ``core.changes``), so once a client sees id N, every lower id is committed
+    and a later sync from N cannot miss a change committed out of order.
+
+    Each row keeps who could see the changed object before and after the change (the event's
+    visibility and host, and whether it is an internal programme item), so that a deletion
+    notice ("tombstone") goes only to callers that may have seen the object.
+    """
+
+    class Verb(models.TextChoices):
+        """What happened, as the service that wrote the row says: webhooks and sync read it
+        instead of working it out again."""
+
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Updated")
+        CANCELLED = "cancelled", _("Cancelled")
+        RELEASED = "released", _("Released")
+        DELETED = "deleted", _("Deleted")
+
+    class Entity(models.TextChoices):
+        EVENT = "event", _("Event")
+        PROGRAMME_ITEM = "programme_item", _("Programme item")
+        BOOKING = "booking", _("Booking")
+        ATTENDANCE = "attendance", _("Attendance")
+        SITE = "site", _("Site")
+        FACILITY = "facility", _("Facility")
+        ORGANISATION = "organisation", _("Organisation")
+        PERSON = "person", _("Person")
+
+    id = models.BigAutoField(primary_key=True)
+    entity = models.CharField(max_length=20, choices=Entity.choices)
+    object_id = models.BigIntegerField()
+    # Plain ids, not foreign keys: a row must outlive the event or object it reports deleted.
+    event_id = models.BigIntegerField(null=True, blank=True)
+    visibility = models.CharField(max_length=12, blank=True)
+    host_organisation_id = models.BigIntegerField(null=True, blank=True)
+    internal = models.BooleanField(default=False)
+    was_visibility = models.CharField(max_length=12, blank=True)
+    was_host_organisation_id = models.BigIntegerField(null=True, blank=True)
+    was_internal = models.BooleanField(default=False)
+    deleted = models.BooleanField(default=False)
+    verb = models.CharField(max_length=12, choices=Verb.choices, default=Verb.UPDATED)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+        db_table = "scheduling_change"  # the table it had when it lived in scheduling
+        indexes = [
+            models.Index(fields=["entity", "id"], name="change_entity"),
+            models.Index(fields=["event_id", "id"], name="change_event"),
+            models.Index(fields=["entity", "object_id", "id"], name="change_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}: {self.entity} {self.object_id} {self.verb}"

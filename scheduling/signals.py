@@ -1,0 +1,13 @@
+"""What scheduling announces for the apps built on it, which it does not import.
+
+``event_changed`` is sent inside the transaction of a change that attendees' calendars may show
+(the event locked, its SEQUENCE already raised where the change shows in invites), so that
+visitors can write the invites it calls for in the same transaction (visitors/invitations.py).
+Arguments: ``event``; ``changed``, a set of Event field names plus "venue" (the place invites
+name moved) or "programme" (the run-of-show changed); ``previous_status``; ``by``, the user or
+None; ``partner_id``, the organisation whose API key made the change, or None.
+"""
+
+from django.dispatch import Signal
+
+event_changed = Signal()
