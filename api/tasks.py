@@ -3,9 +3,7 @@ change-log rows) and webhooks (dispatch, send, sweep, prune)."""
 
 import datetime as dt
 
-from django.apps import apps as global_apps
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS
 from django.utils import timezone
 
 from core.changes import changes_prune
@@ -58,17 +56,3 @@ def webhooks_prune() -> int:
     """Delete finished deliveries older than WEBHOOK_LOG_DAYS."""
     before = timezone.now() - dt.timedelta(days=WEBHOOK_LOG_DAYS)
     return webhooks.webhook_deliveries_prune(before=before)
-
-
-def schedules_ensure_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs):
-    if sender.name != "api":
-        return
-    try:
-        schedule_model = apps.get_model("django_q", "Schedule")
-    except LookupError:
-        return
-    for name, func, minutes in PERIODIC:
-        schedule_model.objects.using(using).update_or_create(
-            func=func,
-            defaults={"name": name, "schedule_type": "I", "minutes": minutes, "repeats": -1},
-        )

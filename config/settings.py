@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "core",
     "scheduling",
     "visitors",
+    "desk",
     "api",
 ]
 

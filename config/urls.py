@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/", include("api.urls")),
     # Subscription feeds: the token is the only key (calendar apps cannot log in).
     re_path(r"^feeds/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$", feed, name="feed"),
-    path("staff/", include("scheduling.urls")),
+    path("staff/", include("desk.urls")),
     path("", RedirectView.as_view(pattern_name="staff:calendar"), name="home"),
     path("", include("visitors.urls")),
     path("healthz", health.healthz, name="healthz"),

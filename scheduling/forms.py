@@ -5,8 +5,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
-from visitors.models import Attendance
-
 from .models import Booking, Event, ProgrammeItem
 
 # A new event starts here; the other statuses are reached through the lifecycle.
@@ -156,19 +154,3 @@ class ProgrammeItemInlineForm(InlineRowForm):
     class Meta:
         model = ProgrammeItem
         fields = ["start", "end", "title", "title_zh", "kind", "facility", "visibility", "position"]
-
-
-class AttendanceAdminForm(InlineRowForm):
-    class Meta:
-        model = Attendance
-        fields = ["event", "person", "role", "rsvp", "guests", "call_time", "notes"]
-
-    def clean_person(self):
-        person = self.cleaned_data["person"]
-        if self.instance.pk and person and person.pk != self.instance.person_id:
-            # The attendance's history and invite belong to the person first listed.
-            raise ValidationError(
-                "To replace someone, remove this attendance and add the other person.",
-                code="person_fixed",
-            )
-        return person

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache, caches
 from django.db import connection
 
-from scheduling.staff_groups import PROTOCOL_OFFICERS, VIEWERS, staff_groups_sync
+from desk.staff_groups import PROTOCOL_OFFICERS, VIEWERS, staff_groups_sync
 
 
 def pytest_collection_modifyitems(config, items):

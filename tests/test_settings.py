@@ -142,7 +142,7 @@ def test_email_host_variables_switch_to_smtp(load):
 
 
 # Where the environment is read: settings, the gunicorn config, the admin login command.
-READERS = ("config/settings.py", "gunicorn.conf.py", "scheduling/management/commands/*.py")
+READERS = ("config/settings.py", "gunicorn.conf.py", "desk/management/commands/*.py")
 READ = re.compile(r"""\benv(?:_int|_bool|_list)?\(\s*["']([A-Z][A-Z0-9_]+)["']|"""
                   r"""environ(?:\.get\(|\[)\s*["']([A-Z][A-Z0-9_]+)["']""")  # fmt: skip
 

@@ -1,22 +1,18 @@
-"""Back office for organisations, people and attendance (see scheduling/admin.py for the rules)."""
+"""Back office for organisations, people and attendance, and the attendee list on the event's
+page (the scheduling admin's event page, extended here: scheduling knows nothing of visitors)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
+from django.forms import Form
 
-from scheduling.admin import (
-    ChangeLogAdmin,
-    ServiceAdmin,
-    attendance_save,
-    event_is_open,
-    local_time,
-    related_or_gone,
-)
-from scheduling.forms import AttendanceAdminForm
+from core.admin import ChangeLogAdmin, ServiceAdmin, local_time, related_or_gone, save_rows
+from scheduling.admin.events import EventAdmin, EventPartInline, event_is_open
 from scheduling.models import Event
 
 from . import invitations, services
+from .forms import AttendanceAdminForm
 from .models import Attendance, Delivery, Organisation, Person
 
 
@@ -246,3 +242,88 @@ class AttendanceChangeLogAdmin(ChangeLogAdmin):
 
 
 admin.site.register(Attendance.history.model, AttendanceChangeLogAdmin)
+
+
+# --- The attendee list on the event's page ---------------------------------------------------
+
+
+class AttendanceInline(EventPartInline):
+    """The attendee list, in order of precedence (visitors/precedence.py)."""
+
+    model = Attendance
+    form = AttendanceAdminForm
+    fields = ("person", "role", "rsvp", "guests", "call_time", "checked_in_at")
+    readonly_fields = ("checked_in_at",)
+    autocomplete_fields = ("person",)
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("person__organisation")
+        return queryset.in_precedence_order()
+
+
+def attendance_save(form: Form, *, event_id: int, by) -> Attendance:
+    """Save one attendance form through the visitor services (add, update, RSVP)."""
+    data = form.cleaned_data
+    details = {name: data[name] for name in services.ATTENDANCE_FIELDS if name in data}
+    if form.instance.pk is None:
+        attendance = services.attendance_add(
+            event_id=event_id, person_id=data["person"].pk, by=by, **details
+        )
+        if data.get("rsvp", Attendance.RSVP.NEEDS_ACTION) != Attendance.RSVP.NEEDS_ACTION:
+            attendance = services.rsvp_record(
+                attendance_id=attendance.pk, answer=data["rsvp"], by=by
+            )
+        return attendance
+    attendance_id = form.instance.pk
+    changed = {name: value for name, value in details.items() if name in form.changed_data}
+    attendance = form.instance
+    if changed:
+        attendance = services.attendance_update(attendance_id=attendance_id, by=by, **changed)
+    if "rsvp" in form.changed_data:
+        attendance = services.rsvp_record(attendance_id=attendance_id, answer=data["rsvp"], by=by)
+    return attendance
+
+
+class EventWithAttendeesAdmin(EventAdmin):
+    """Scheduling's event page with the attendee list and the invite action."""
+
+    inlines = [*EventAdmin.inlines, AttendanceInline]
+    actions = [*EventAdmin.actions, "send_invites"]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Attendance:
+            return super().save_formset(request, form, formset, change)
+        event_id, by = form.instance.pk, request.user
+        save_rows(
+            formset,
+            label=lambda row: f"Attendee {row.cleaned_data.get('person')}",
+            save=lambda row: attendance_save(row, event_id=event_id, by=by),
+            delete=lambda row: services.attendance_remove(attendance_id=row.instance.pk, by=by),
+        )
+
+    @admin.action(description="Send invites to every attendee", permissions=["change"])
+    def send_invites(self, request, queryset):
+        """Queue invites per event; a refusal (not confirmed, bookings held) is named."""
+        for event in queryset:
+            try:
+                queued = invitations.invites_send(event_id=event.pk, by=request.user)
+            except ValidationError as error:
+                reason = " ".join(error.messages)
+                self.message_user(request, f"No invites for “{event}”: {reason}", messages.ERROR)
+                continue
+            if queued:
+                noun = "invite" if len(queued) == 1 else "invites"
+                self.message_user(
+                    request, f"“{event}”: {len(queued)} {noun} queued.", messages.SUCCESS
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"“{event}”: nothing new to send; everyone with an e-mail address "
+                    "already has this version.",
+                    messages.INFO,
+                )
+
+
+admin.site.unregister(Event)
+admin.site.register(Event, EventWithAttendeesAdmin)

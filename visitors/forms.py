@@ -1,7 +1,10 @@
-"""The public RSVP form: an answer, accompanying guests, dietary and accessibility notes."""
+"""Forms of visitors: the public RSVP form, and the back office's attendance row."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from scheduling.forms import InlineRowForm
 
 from .models import Attendance
 
@@ -49,3 +52,19 @@ class RsvpForm(forms.Form):
                 "accessibility": attendance.accessibility,
             }
         )
+
+
+class AttendanceAdminForm(InlineRowForm):
+    class Meta:
+        model = Attendance
+        fields = ["event", "person", "role", "rsvp", "guests", "call_time", "notes"]
+
+    def clean_person(self):
+        person = self.cleaned_data["person"]
+        if self.instance.pk and person and person.pk != self.instance.person_id:
+            # The attendance's history and invite belong to the person first listed.
+            raise ValidationError(
+                "To replace someone, remove this attendance and add the other person.",
+                code="person_fixed",
+            )
+        return person

@@ -5,9 +5,6 @@ scheduling's: the sweeper, which also sends retries and coalesced updates when t
 and the reminders.
 """
 
-from django.apps import apps as global_apps
-from django.db import DEFAULT_DB_ALIAS
-
 from . import invitations
 
 # (name, dotted path, every n minutes)
@@ -34,23 +31,3 @@ def deliveries_sweep() -> int:
 def reminders_queue() -> int:
     """Queue reminders for accepted attendees of events starting soon; returns how many."""
     return len(invitations.reminders_queue())
-
-
-def schedules_ensure(*, using: str = DEFAULT_DB_ALIAS, apps=global_apps) -> None:
-    """Create or correct the periodic schedules (idempotent; next_run is left alone)."""
-    try:
-        schedule_model = apps.get_model("django_q", "Schedule")
-    except LookupError:  # django_q not installed or migrated away
-        return
-    for name, func, minutes in PERIODIC:
-        schedule_model.objects.using(using).update_or_create(
-            func=func,
-            # "I" is Schedule.MINUTES; historical models from migrations lack the constants.
-            defaults={"name": name, "schedule_type": "I", "minutes": minutes, "repeats": -1},
-        )
-
-
-def schedules_ensure_after_migrate(sender, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs):
-    if sender.name != "visitors":
-        return
-    schedules_ensure(using=using, apps=apps)

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin import ChangeLogAdmin, as_refusal
 from scheduling import services
-from scheduling.admin import ChangeLogAdmin, as_refusal
 from scheduling.models import Booking, Event, ProgrammeItem, ProgrammeRole, TravelTime
 from tests.factories import (
     AttendanceFactory,

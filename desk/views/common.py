@@ -1,0 +1,119 @@
+"""What the staff pages share: who may do what, times in a labelled zone, service refusals,
+and reading the query string and posted ids.
+
+Every page needs a login; reading needs the "view" permission, any change its "change" (or
+"add") permission, so that the Viewers group reads everything and changes nothing
+(``desk.staff_groups``). Input a page cannot use (a date outside the supported years, an
+id that is not a number) gets a 400 page that says why.
+"""
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Callable
+
+from django import forms
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from ..forms import MAX_ID, validate_supported_year
+
+VIEW_EVENT = "scheduling.view_event"
+CHANGE_EVENT = "scheduling.change_event"
+ADD_EVENT = "scheduling.add_event"
+ADD_BOOKING = "scheduling.add_booking"
+CHANGE_BOOKING = "scheduling.change_booking"
+VIEW_ATTENDANCE = "visitors.view_attendance"
+CHANGE_ATTENDANCE = "visitors.change_attendance"
+
+
+def staff_required(*perms: str) -> Callable:
+    """Anonymous users go to the login page; a logged-in user without the permission gets 403."""
+
+    def decorator(view: Callable) -> Callable:
+        return login_required(permission_required(perms, raise_exception=True)(view))
+
+    return decorator
+
+
+def zone_label(zone_name: str, moment: dt.datetime | None = None) -> str:
+    """'HKT, Asia/Hong_Kong': the abbreviation in force at that moment, and the IANA name."""
+    zone = zoneinfo.ZoneInfo(zone_name)
+    local = (moment or dt.datetime.now(dt.UTC)).astimezone(zone)
+    abbreviation = local.tzname()
+    if abbreviation and abbreviation != zone_name and abbreviation[0] not in "+-":
+        return f"{abbreviation}, {zone_name}"
+    return zone_name
+
+
+def refusal_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Put a service's refusal next to the field it names, or above the form otherwise."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def safe_next(request: HttpRequest, fallback: str) -> str:
+    """Where to go back to after a POST: a local path the form sent, or the fallback."""
+    target = request.POST.get("next", "")
+    # A path, not a relative reference such as "0", which redirect() would take for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback
+
+
+def query_day(request: HttpRequest, name: str = "date") -> dt.date | None:
+    """The ISO date in the query string, or None if there is none (the page then shows today);
+    text that is no date, or a date outside the supported years, raises ValidationError."""
+    raw = request.GET.get(name) or ""
+    if not raw:
+        return None
+    try:
+        day = dt.date.fromisoformat(raw) if raw.isascii() else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValidationError(_("Give the date as YYYY-MM-DD."), code="invalid_date")
+    validate_supported_year(day)
+    return day
+
+
+def posted_id(request: HttpRequest, name: str, *, refusal: str) -> int | None:
+    """The row id posted as ``name``, or None if none was; anything but the digits of a
+    number a primary key can hold raises ValidationError with the refusal."""
+    value = request.POST.get(name, "")
+    if not value:
+        return None
+    return _row_id(value, refusal)
+
+
+def posted_ids(request: HttpRequest, name: str, *, refusal: str) -> list[int]:
+    """Every row id posted as ``name`` (checkboxes), by posted_id's rule."""
+    return [_row_id(value, refusal) for value in request.POST.getlist(name) if value]
+
+
+def _row_id(value: str, refusal: str) -> int:
+    # Not int(value) alone: it also reads "-1", " 1", "1_0" and non-ASCII digits ("١"), refuses
+    # thousands of digits with ValueError, and a number past 64 bits makes SQLite raise instead
+    # of matching nothing.
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(MAX_ID))
+    if not digits or int(value) > MAX_ID:
+        raise ValidationError(refusal, code="invalid_id")
+    return int(value)
+
+
+def bad_request(request: HttpRequest, error: ValidationError, *, back: str) -> HttpResponse:
+    """The 400 page: what was wrong with the request, and a way back."""
+    context = {"message": refusal_text(error), "back": back}
+    return render(request, "staff/bad_request.html", context, status=400)

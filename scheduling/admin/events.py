@@ -1,0 +1,290 @@
+"""Back office for events and their run-of-show (visitors/admin.py adds the attendee list)."""
+
+from collections.abc import Iterable
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import OuterRef, Subquery
+from django.forms import Form
+
+from core.admin import ServiceAdmin, local_time, save_rows
+from core.audit import stamp
+
+from .. import services
+from ..forms import EventAdminForm, ProgrammeItemInlineForm
+from ..models import Booking, Event, ProgrammeItem, ProgrammeRole
+from ..services.events import EDITABLE_FIELDS as EVENT_DETAIL_FIELDS
+from ..services.programme import ITEM_FIELDS
+from .bookings import occupied_interval
+
+
+def event_is_open(event: Event | None) -> bool:
+    """Cancelled and completed events are final: the back office shows them read-only."""
+    return event is None or bool(Event.TRANSITIONS[event.status])
+
+
+class EventPartInline(admin.TabularInline):
+    """A part of an event, editable while the event is not final."""
+
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return event_is_open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return event_is_open(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return event_is_open(obj) and super().has_delete_permission(request, obj)
+
+
+class ProgrammeItemInline(EventPartInline):
+    model = ProgrammeItem
+    form = ProgrammeItemInlineForm
+    fields = ("start", "end", "title", "title_zh", "kind", "facility", "visibility", "position")
+    autocomplete_fields = ("facility",)
+    ordering = ("start", "position", "id")
+    show_change_link = True  # roles, cue notes and description are on the item's own page
+    verbose_name_plural = "programme (run-of-show)"
+
+
+class BookingInline(admin.TabularInline):
+    """Bookings shown on their event; they are made and changed on the Booking pages."""
+
+    model = Booking
+    fields = ("facility", "local_start", "local_end", "occupied", "status", "hold_expires_at")
+    readonly_fields = fields
+    ordering = ("start", "id")
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("facility__site", "event")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Starts")
+    def local_start(self, booking: Booking) -> str:
+        return local_time(booking.start, booking.event.zone)
+
+    @admin.display(description="Ends")
+    def local_end(self, booking: Booking) -> str:
+        return local_time(booking.end, booking.event.zone)
+
+    @admin.display(description="Occupied (with set-up and teardown)")
+    def occupied(self, booking: Booking) -> str:
+        return occupied_interval(booking)
+
+
+def programme_item_save(form: Form, *, event_id: int, by) -> ProgrammeItem:
+    """Save one programme item form through the programme services."""
+    fields = {name: form.cleaned_data[name] for name in ITEM_FIELDS if name in form.cleaned_data}
+    if form.instance.pk is None:
+        return services.programme_item_create(event_id=event_id, by=by, **fields)
+    # Only what the user changed: an unchanged start may just have moved with the event.
+    changed = {name: value for name, value in fields.items() if name in form.changed_data}
+    if not changed:
+        return form.instance
+    return services.programme_item_update(item_id=form.instance.pk, by=by, **changed)
+
+
+@admin.register(Event)
+class EventAdmin(ServiceAdmin):
+    form = EventAdminForm
+    list_display = (
+        "title", "local_start", "site", "kind", "status", "visibility", "host_organisation",
+        "last_change",
+    )  # fmt: skip
+    list_filter = ("site", "kind", "status", "visibility", ("start", admin.DateFieldListFilter))
+    search_fields = (
+        "title", "title_zh", "reference", "uid", "host_organisation__name",
+        "host_organisation__name_zh",
+    )  # fmt: skip
+    date_hierarchy = "start"
+    list_select_related = ("site", "host_organisation")
+    autocomplete_fields = ("site", "host_organisation")
+    readonly_fields = ("uid", "sequence", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("title", "title_zh", "reference", "kind", "status", "visibility")}),
+        ("When and where", {"fields": ("site", "timezone", "start", "end")}),
+        ("Who", {"fields": ("host_organisation", "organiser")}),
+        ("Text", {"fields": ("description", "internal_notes")}),
+        ("Calendar record", {"fields": ("uid", "sequence", "created_at", "updated_at")}),
+    )
+    inlines = [ProgrammeItemInline, BookingInline]  # visitors adds the attendee list
+    actions = ["confirm_events", "cancel_events"]
+    object_history_template = "admin/scheduling/event/object_history.html"
+
+    def get_queryset(self, request):
+        latest = Event.history.model.objects.filter(id=OuterRef("pk")).order_by(
+            "-history_date", "-history_id"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                last_changed_at=Subquery(latest.values("history_date")[:1]),
+                last_changed_by=Subquery(latest.values("history_user__username")[:1]),
+                last_change_reason=Subquery(latest.values("history_change_reason")[:1]),
+            )
+        )
+
+    def has_change_permission(self, request, obj=None):
+        return event_is_open(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # Only a draft has never been announced; anything later is cancelled instead.
+        allowed = obj is None or obj.status == Event.Status.DRAFT
+        return allowed and super().has_delete_permission(request, obj)
+
+    @admin.display(description="Starts (event's zone)", ordering="start")
+    def local_start(self, event: Event) -> str:
+        return local_time(event.start, event.zone)
+
+    @admin.display(description="Last change", ordering="last_changed_at")
+    def last_change(self, event: Event) -> str:
+        if getattr(event, "last_changed_at", None) is None:
+            return "—"
+        line = f"{local_time(event.last_changed_at)} by {event.last_changed_by or 'system'}"
+        return f"{line}: {event.last_change_reason}" if event.last_change_reason else line
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        if not change:
+            event = services.event_create(
+                by=request.user, **{name: data[name] for name in form.fields if name in data}
+            )
+            obj.pk = event.pk
+            obj._state.adding = False
+        else:
+            changed = set(form.changed_data)
+            details = {name: data[name] for name in changed & EVENT_DETAIL_FIELDS}
+            if details:
+                services.event_update(event_id=obj.pk, by=request.user, **details)
+            if changed & {"start", "end"}:
+                services.event_reschedule(
+                    event_id=obj.pk, start=data["start"], end=data["end"], by=request.user
+                )
+            if "status" in changed:
+                services.event_transition(event_id=obj.pk, to=data["status"], by=request.user)
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        event_id, by = form.instance.pk, request.user
+        if formset.model is ProgrammeItem:
+            save_rows(
+                formset,
+                label=lambda row: f"Programme item “{row.cleaned_data.get('title')}”",
+                save=lambda row: programme_item_save(row, event_id=event_id, by=by),
+                delete=lambda row: services.programme_item_delete(item_id=row.instance.pk, by=by),
+            )
+        elif formset.model is Booking:
+            # Bookings are read-only here: the Booking pages call the booking services.
+            save_rows(formset, label=str, save=None, delete=None)
+
+    def delete_model(self, request, obj):
+        stamp(obj, by=request.user, reason="Deleted draft")
+        obj.delete()
+
+    @admin.action(description="Confirm selected events", permissions=["change"])
+    def confirm_events(self, request, queryset):
+        self._move_each(request, queryset, services.event_confirm, Event.Status.CONFIRMED)
+
+    @admin.action(
+        description="Cancel selected events (releases their bookings)", permissions=["change"]
+    )
+    def cancel_events(self, request, queryset):
+        self._move_each(request, queryset, services.event_cancel, Event.Status.CANCELLED)
+
+    def _move_each(self, request, queryset: Iterable[Event], service, status: str) -> None:
+        """Apply a status service to each event on its own; report each refusal by name."""
+        done_word = Event.Status(status).label.lower()
+        moved = 0
+        for event in queryset:
+            if event.status == status:
+                self.message_user(request, f"“{event}” was already {done_word}.", messages.INFO)
+                continue
+            try:
+                service(event_id=event.pk, by=request.user)
+            except ValidationError as error:
+                reason = " ".join(error.messages)
+                self.message_user(
+                    request, f"“{event}” was not {done_word}: {reason}", messages.ERROR
+                )
+            else:
+                moved += 1
+        if moved:
+            noun = "event" if moved == 1 else "events"
+            self.message_user(request, f"{moved} {noun} {done_word}.", messages.SUCCESS)
+
+
+# --- Programme -----------------------------------------------------------------------------------
+
+
+class ProgrammeRoleInline(admin.TabularInline):
+    model = ProgrammeRole
+    fields = ("person", "part", "position")
+    autocomplete_fields = ("person",)
+    ordering = ("position", "id")
+    extra = 0
+
+
+@admin.register(ProgrammeItem)
+class ProgrammeItemAdmin(ServiceAdmin):
+    list_display = ("title", "event", "local_start", "kind", "facility", "visibility")
+    list_filter = ("kind", "visibility", "event__site")
+    search_fields = ("title", "title_zh", "event__title", "event__reference")
+    list_select_related = ("event", "facility__site")
+    autocomplete_fields = ("event", "facility", "host_organisation")
+    fields = (
+        "event", "position", "start", "end", "title", "title_zh", "kind", "facility",
+        "host_organisation", "visibility", "description", "cue_notes",
+    )  # fmt: skip
+    inlines = [ProgrammeRoleInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("event",) if obj is not None else ()
+
+    def has_change_permission(self, request, obj=None):
+        return event_is_open(obj.event if obj else None) and super().has_change_permission(
+            request, obj
+        )
+
+    @admin.display(description="Starts (event's zone)", ordering="start")
+    def local_start(self, item: ProgrammeItem) -> str:
+        return local_time(item.start, item.event.zone)
+
+    def save_model(self, request, obj, form, change):
+        event_id = obj.event_id
+        item = programme_item_save(form, event_id=event_id, by=request.user)
+        obj.pk = item.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+    def save_formset(self, request, form, formset, change):
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        if formset.model is not ProgrammeRole or not formset.has_changed():
+            return
+        kept = [
+            row
+            for row in formset.forms
+            if row not in formset.deleted_forms and (row.instance.pk or row.has_changed())
+        ]
+        kept.sort(key=lambda row: row.cleaned_data.get("position") or 0)  # stable: ties keep order
+        roles = [(row.cleaned_data["person"], row.cleaned_data["part"]) for row in kept]
+        services.programme_item_update(item_id=form.instance.pk, roles=roles, by=request.user)
+        # The service replaces the roles; the change log just says the roles changed.
+        formset.new_objects, formset.deleted_objects = [], []
+        formset.changed_objects = [
+            (role, ["person", "part", "position"]) for role in form.instance.roles.all()
+        ]
+
+    def delete_model(self, request, obj):
+        services.programme_item_delete(item_id=obj.pk, by=request.user)
