@@ -11,6 +11,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.models import OutboxMessage
+
 
 class Scope(models.TextChoices):
     EVENTS_READ = "events:read", _("Read events, programmes, bookings, sites and facilities")
@@ -223,16 +225,7 @@ class WebhookEndpoint(models.Model):
         return frozenset(self.event_types.split())
 
 
-class WebhookDeliveryQuerySet(models.QuerySet):
-    def due(self, now: dt.datetime) -> "WebhookDeliveryQuerySet":
-        """Rows waiting to be posted whose time has come."""
-        return self.filter(
-            state__in=[WebhookDelivery.State.QUEUED, WebhookDelivery.State.RETRYING],
-            next_attempt_at__lte=now,
-        )
-
-
-class WebhookDelivery(models.Model):
+class WebhookDelivery(OutboxMessage):
     """The webhook outbox and its log: one row per endpoint per change it hears of.
 
     The unique key makes the dispatcher idempotent: a change is never queued twice for one
@@ -255,16 +248,10 @@ class WebhookDelivery(models.Model):
     object_id = models.BigIntegerField()
     payload = models.JSONField()
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
     last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     retry_until = models.DateTimeField(help_text="Failures are retried until then, then given up.")
     created_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = WebhookDeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

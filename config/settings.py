@@ -447,6 +447,9 @@ INVITE_COALESCE_SECONDS = env_int("INVITE_COALESCE_SECONDS", 120)
 INVITE_MAX_ATTEMPTS = env_int("INVITE_MAX_ATTEMPTS", 6)
 INVITE_RETRY_BASE_SECONDS = env_int("INVITE_RETRY_BASE_SECONDS", 60)
 INVITE_SEND_BATCH = env_int("INVITE_SEND_BATCH", 100)
+# At most this many messages a minute from the organiser's mailbox, all workers together (hosted
+# relays limit senders: Microsoft 365 allows 30 a minute per mailbox); 0 for no limit.
+INVITE_RATE_PER_MINUTE = env_int("INVITE_RATE_PER_MINUTE", 0)
 INVITE_STUCK_SECONDS = env_int("INVITE_STUCK_SECONDS", 600)
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
 RSVP_LINK_MAX_AGE_DAYS = env_int("RSVP_LINK_MAX_AGE_DAYS", 120)

@@ -64,3 +64,37 @@ class Change(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}: {self.entity} {self.object_id} {self.verb}"
+
+
+class OutboxQuerySet(models.QuerySet):
+    def due(self, now) -> "OutboxQuerySet":
+        """Rows waiting to be sent whose time has come."""
+        return self.filter(
+            state__in=[OutboxMessage.State.QUEUED, OutboxMessage.State.RETRYING],
+            next_attempt_at__lte=now,
+        )
+
+
+class OutboxMessage(models.Model):
+    """A message the outbox sends (core.outbox): its state, attempts and when to try next.
+
+    Each kind (an invite, a webhook notification) declares its own states, which include
+    these four; what else a row holds and how it is sent is the kind's business.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+
+    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OutboxQuerySet.as_manager()
+
+    class Meta:
+        abstract = True

@@ -9,6 +9,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.models import OutboxMessage
+
 from . import precedence
 
 
@@ -240,15 +242,7 @@ class Attendance(models.Model):
         return 1 + self.guests
 
 
-class DeliveryQuerySet(models.QuerySet):
-    def due(self, now) -> "DeliveryQuerySet":
-        """Rows waiting to be sent whose time has come."""
-        return self.filter(
-            state__in=[Delivery.State.QUEUED, Delivery.State.RETRYING], next_attempt_at__lte=now
-        )
-
-
-class Delivery(models.Model):
+class Delivery(OutboxMessage):
     """The outbox: one row per message to one attendee about one version of one event.
 
     The unique key (event, person, sequence, method) stands for "this attendance at this SEQUENCE"
@@ -280,15 +274,9 @@ class Delivery(models.Model):
     method = models.CharField(max_length=10, choices=Method.choices)
     sequence = models.PositiveIntegerField()
     state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    last_error = models.TextField(blank=True)
     message_id = models.CharField(max_length=255, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

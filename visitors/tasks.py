@@ -5,7 +5,7 @@ scheduling's: the sweeper, which also sends retries and coalesced updates when t
 and the reminders.
 """
 
-from . import invitations
+from . import invitations, sending
 
 # (name, dotted path, every n minutes)
 PERIODIC = [
@@ -16,7 +16,7 @@ PERIODIC = [
 
 def deliveries_send(delivery_ids: list[int]) -> dict[str, int]:
     """Send these outbox rows (those still due); returns how many ended in each state."""
-    rows = invitations.deliveries_send(delivery_ids=delivery_ids)
+    rows = sending.deliveries_send(delivery_ids=delivery_ids)
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.state] = counts.get(row.state, 0) + 1
@@ -25,7 +25,7 @@ def deliveries_send(delivery_ids: list[int]) -> dict[str, int]:
 
 def deliveries_sweep() -> int:
     """Enqueue due retries and updates, and rows a dead worker or a lost task left behind."""
-    return len(invitations.deliveries_sweep())
+    return len(sending.deliveries_sweep())
 
 
 def reminders_queue() -> int:

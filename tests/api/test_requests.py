@@ -5,8 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from api import throttling
 from api.models import IdempotencyRecord
+from core import ratelimit
 from scheduling import services
 from scheduling.models import Booking, Event
 from tests.factories import hk
@@ -96,7 +96,7 @@ def test_concurrent_retries_with_one_key_book_once(api_for, django_user_model):
 
 
 class _Clock:
-    """Stands in for the time module in api.throttling: minutes that turn when a test says."""
+    """Stands in for the time module in core.ratelimit: minutes that turn when a test says."""
 
     def __init__(self, now: float) -> None:
         self.now = now
@@ -108,7 +108,7 @@ class _Clock:
 @pytest.fixture
 def clock(monkeypatch):
     clock = _Clock(now=1_800_000_000.0)  # the start of a minute
-    monkeypatch.setattr(throttling, "time", clock)
+    monkeypatch.setattr(ratelimit, "time", clock)
     return clock
 
 

@@ -11,6 +11,7 @@ import email.policy
 import re
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
@@ -29,6 +30,7 @@ class Received:
 
     rcpt_tos: tuple[str, ...]
     content: bytes
+    at: float = field(default_factory=time.monotonic)  # when the server accepted it
 
     @property
     def message(self) -> EmailMessage:

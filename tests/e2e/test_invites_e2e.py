@@ -263,3 +263,27 @@ def assert_each_arrived(
     assert len(duplicated) <= twice_at_most
     for messages in duplicated.values():
         assert len({(m.ical()["UID"], m.ical()["SEQUENCE"]) for m in messages}) == 1
+
+
+def test_two_workers_together_keep_under_the_relays_limit(monkeypatch, invite_settings):
+    event, _attendances = event_with(12)
+    sink = Sink()
+    # 121 a minute: a slot every half second, so the test is quick; two workers, small batches.
+    limits = {**invite_settings, "INVITE_RATE_PER_MINUTE": "121", "INVITE_SEND_BATCH": "3"}
+    cluster = QCluster(email_url=sink.url, **limits)
+    use_cluster_broker(monkeypatch, cluster)
+    try:
+        sink.start()
+        cluster.start()
+
+        invitations.invites_send(event_id=event.pk)
+        wait_until(lambda: sent_count(event) == 12, timeout=60, what="12 invites", cluster=cluster)
+    finally:
+        cluster.stop()
+        sink.stop()
+
+    arrived = sorted(message.at for message in sink.received)
+    assert len(arrived) == 12
+    # One message per half-second slot, whichever worker sends it: twelve take 5.5 s (two
+    # workers each keeping the pace alone would take 2.75 s; no limit, a fraction of one).
+    assert arrived[-1] - arrived[0] >= 11 * 0.5 - 1.0

@@ -18,7 +18,7 @@ from scheduling import services as scheduling_services
 from scheduling.models import Booking, Event
 from tests.e2e.sink import Sink
 from tests.factories import AttendanceFactory, BookingFactory, EventFactory
-from visitors import invitations, tasks
+from visitors import invitations, sending, tasks
 from visitors.models import Attendance, Delivery
 
 pytestmark = pytest.mark.django_db
@@ -285,7 +285,7 @@ def test_a_server_that_comes_back_gets_every_message_once(smtp, settings):
 
     later = timezone.now() + dt.timedelta(seconds=2)
     tasks.deliveries_send(ids(rows))  # not due yet: nothing happens
-    invitations.deliveries_send(delivery_ids=ids(rows), now=later)
+    sending.deliveries_send(delivery_ids=ids(rows), now=later)
 
     assert states(rows) == [Delivery.State.SENT] * 4
     assert sorted(r for m in smtp.received for r in m.rcpt_tos) == sorted(
@@ -315,7 +315,7 @@ def test_sweeper_requeues_what_is_stuck_and_leaves_what_has_a_task_coming(
     (just_queued,) = queued(event, [f], next_attempt_at=now)  # its task is on the way
 
     with django_capture_on_commit_callbacks(execute=True):
-        enqueued = invitations.deliveries_sweep()
+        enqueued = sending.deliveries_sweep()
 
     assert sorted(enqueued) == sorted([stuck_sending.pk, retry_due.pk, lost.pk])
     assert states([stuck_sending, busy_sending, retry_due, retry_later, lost, just_queued]) == [
@@ -335,7 +335,7 @@ def test_sweeper_fails_a_stuck_row_that_used_up_its_attempts(settings):
     (row,) = queued(event, [attendance], state=Delivery.State.SENDING, attempts=2)
     Delivery.objects.filter(pk=row.pk).update(updated_at=timezone.now() - dt.timedelta(hours=1))
 
-    enqueued = invitations.deliveries_sweep()
+    enqueued = sending.deliveries_sweep()
 
     row.refresh_from_db()
     assert enqueued == []
@@ -362,8 +362,8 @@ def test_sweeper_sends_a_coalesced_update_when_its_window_closes(
     with django_capture_on_commit_callbacks(execute=True):
         swept_early = tasks.deliveries_sweep()
     window_closes = update.next_attempt_at
-    swept = invitations.deliveries_sweep(now=window_closes)
-    invitations.deliveries_send(delivery_ids=swept, now=window_closes)  # the task it enqueued
+    swept = sending.deliveries_sweep(now=window_closes)
+    sending.deliveries_send(delivery_ids=swept, now=window_closes)  # the task it enqueued
 
     update.refresh_from_db()
     assert (sent_before_window, swept_early, swept) == (Delivery.State.QUEUED, 0, [update.pk])

@@ -23,7 +23,7 @@ from tests.factories import (
     PersonFactory,
 )
 from tests.scheduling.test_admin import messages_of
-from visitors import invitations, services
+from visitors import invitations, sending, services
 from visitors.models import Attendance, Delivery
 
 pytestmark = pytest.mark.django_db
@@ -238,10 +238,10 @@ def test_edits_within_the_window_coalesce_into_one_update(
     assert Delivery.objects.filter(state=Delivery.State.SUPERSEDED).count() == 4
     assert len(mail.outbox) == 2  # only the invites so far
 
-    early = invitations.deliveries_sweep(now=timezone.now() + dt.timedelta(seconds=60))
+    early = sending.deliveries_sweep(now=timezone.now() + dt.timedelta(seconds=60))
     window_closed = timezone.now() + dt.timedelta(seconds=121)
-    swept = invitations.deliveries_sweep(now=window_closed)
-    invitations.deliveries_send(delivery_ids=swept, now=window_closed)  # the task it enqueued
+    swept = sending.deliveries_sweep(now=window_closed)
+    sending.deliveries_send(delivery_ids=swept, now=window_closed)  # the task it enqueued
 
     assert early == []
     updates = [v for v in sent_versions(event) if v[2] == event.sequence]
