@@ -279,23 +279,6 @@ class WebhookCursor(models.Model):
         return f"change #{self.position}"
 
 
-class WebhookSubject(models.Model):
-    """The status of an event or booking when the dispatcher last reported it, so that it can
-    tell "cancelled" and "released" from any other update (the change log keeps no status)."""
-
-    entity = models.CharField(max_length=20)
-    object_id = models.BigIntegerField()
-    status = models.CharField(max_length=12)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["entity", "object_id"], name="webhook_subject_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.entity} {self.object_id}: {self.status}"
-
-
 # --- Subscription feeds ------------------------------------------------------------------------
 
 

@@ -16,7 +16,6 @@ partner does not learn the ids of events it may not see.
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -26,7 +25,7 @@ from django.db.models import Q
 
 from core.models import Change
 from scheduling.models import Event, ProgrammeItem
-from scheduling.visibility import Audience, can_see_event, event_filter, sees_internal_programme
+from scheduling.visibility import Audience, can_see_event, could_see_any, event_filter
 
 from .exceptions import SyncTokenGone
 
@@ -184,7 +183,9 @@ def delta(
 
     objects = list(collection.filter(pk__in=list(states)).order_by("pk"))
     present = {obj.pk for obj in objects}
-    gone = [pk for pk in sorted(states) if pk not in present and _could_see(audience, states[pk])]
+    gone = [
+        pk for pk in sorted(states) if pk not in present and could_see_any(audience, states[pk])
+    ]
     return Delta(
         objects=objects,
         tombstones=_tombstones(spec.model, gone, audience),
@@ -205,17 +206,6 @@ def _parts_of(model, changed_events) -> Iterable[tuple[int, int, bool]]:
             "pk", "event_id"
         ):
             yield pk, event_id, False
-
-
-def _could_see(audience: Audience, states: list[tuple[str, int | None, bool]]) -> bool:
-    """Whether the audience could see the object in any of these states (THE visibility rule)."""
-    for visibility, host, internal in states:
-        event = SimpleNamespace(visibility=visibility, host_organisation_id=host)
-        if can_see_event(audience, event) and (
-            not internal or sees_internal_programme(audience, event)
-        ):
-            return True
-    return False
 
 
 def _tombstones(model, gone: list[int], audience: Audience) -> list[dict[str, Any]]:

@@ -9,7 +9,9 @@ A caller that may not see an event must not learn that it exists: lists leave it
 lookups answer "not found", and availability shows its time as busy without a title.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.db.models import Q
 
@@ -88,3 +90,21 @@ def sees_contact_details(audience: Audience, person) -> bool:
         audience.is_partner
         and audience.organisation_id in (person.organisation_id, person.proposed_by_id)
     )
+
+
+# Who could see something when the change log wrote a row about it: the event's visibility, its
+# host organisation, and whether the object is an internal programme item.
+ChangeState = tuple[str, int | None, bool]
+
+
+def could_see_any(audience: Audience, states: Iterable[ChangeState]) -> bool:
+    """Whether the audience could see the object in any of these states: the visibility rule
+    (with internal items for those who see the event's internal programme), for the change
+    log's rows, whose events may have changed or gone since."""
+    for visibility, host, internal in states:
+        event = SimpleNamespace(visibility=visibility, host_organisation_id=host)
+        if can_see_event(audience, event) and (
+            not internal or sees_internal_programme(audience, event)
+        ):
+            return True
+    return False

@@ -38,6 +38,7 @@ from ..signals import event_changed
 from ..timezones import require_aware
 from ..venue import main_facility
 from . import changes as change_log
+from .changes import Verb
 
 OVERLAP_CONSTRAINT = "booking_no_overlap"
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE exclusion_violation
@@ -248,7 +249,8 @@ def booking_create(
     venue = _venue_of(event.pk)
     _save_or_clash(booking, check)
     _follow_venue(event_id=event.pk, before=venue, by=by)
-    change_log.bookings_changed(bookings=[booking])  # last: the change log's lock comes after all
+    # Last: the change log's lock comes after every other lock.
+    change_log.bookings_changed(bookings=[booking], verb=Verb.CREATED)
     return booking
 
 
@@ -321,12 +323,14 @@ def booking_confirm(
         booking.backup_deadline = None
         stamp(booking, by=by, reason="Go/no-go: the backup goes ahead")
         booking.save(update_fields=["backup_deadline", "updated_at"])
+    released = []
     for other in family.values():
         if other.pk != booking.pk and other.is_active:
             why = "Go/no-go: backup not needed" if other.backup_of_id else "Go/no-go: backup used"
             _release(other, by=by, reason=why)
-    changed = {booking.pk: booking, **family}  # the family holds the booking when final
-    change_log.bookings_changed(bookings=list(changed.values()))
+            released.append(other)
+    change_log.bookings_changed(bookings=[booking])
+    change_log.bookings_changed(bookings=released, verb=Verb.RELEASED)
     return booking
 
 
@@ -340,7 +344,7 @@ def booking_release(
         venue = _venue_of(booking.event_id)
         _release(booking, by=by, reason=reason or "Released")
         _follow_venue(event_id=booking.event_id, before=venue, by=by)
-        change_log.bookings_changed(bookings=[booking])
+        change_log.bookings_changed(bookings=[booking], verb=Verb.RELEASED)
     return booking
 
 
@@ -420,7 +424,7 @@ def booking_expire(*, booking_id: int, now: dt.datetime | None = None) -> Bookin
     ):
         _release(booking, by=None, reason="Backup deadline passed")
     if booking.status == Booking.Status.RELEASED:
-        change_log.bookings_changed(bookings=[booking])
+        change_log.bookings_changed(bookings=[booking], verb=Verb.RELEASED)
     return booking
 
 
@@ -437,6 +441,18 @@ def bookings_release_expired(*, now: dt.datetime | None = None) -> list[int]:
     return [
         pk for pk in ids if booking_expire(booking_id=pk, now=now).status == Booking.Status.RELEASED
     ]
+
+
+def bookings_release_for_event(
+    *, event: Event, by: AbstractBaseUser | None = None, reason: str = ""
+) -> list[Booking]:
+    """Release every active booking of an event (cancelled: the facilities are free again),
+    in the caller's transaction, which has the event locked; each is logged as released."""
+    released = list(event.bookings.active().select_for_update().order_by("pk"))
+    for booking in released:
+        _release(booking, by=by, reason=reason or "Event cancelled")
+    change_log.bookings_changed(bookings=released, verb=Verb.RELEASED)
+    return released
 
 
 def bookings_shift_for_event(

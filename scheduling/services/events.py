@@ -10,15 +10,15 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone as django_tz
 
 from core.audit import stamp
 
-from ..models import Booking, Event, Site
+from ..models import Event, Site
 from ..signals import event_changed
 from ..timezones import require_aware
 from . import changes as change_log
-from .bookings import bookings_shift_for_event
+from .bookings import bookings_release_for_event, bookings_shift_for_event
+from .changes import Verb
 
 # Fields that change what a calendar invite says: editing one raises the SEQUENCE so calendar
 # clients replace the earlier copy (RFC 5546 §2.1.4).
@@ -86,7 +86,7 @@ def event_create(
     event.full_clean()
     stamp(event, by=by, reason="Created")
     event.save()
-    change_log.event_changed(event=event)  # last: the change log's lock comes after every other
+    change_log.event_changed(event=event, verb=Verb.CREATED)  # last: the log lock comes last
     return event
 
 
@@ -212,25 +212,25 @@ def event_transition(
             code="invalid_transition",
         )
     previous_status, event.status = event.status, to
-    if to == Event.Status.CANCELLED:
-        for booking in event.bookings.active():
-            booking.status = Booking.Status.RELEASED
-            booking.released_at = django_tz.now()
-            stamp(booking, by=by, reason=reason or "Event cancelled")
-            booking.save(update_fields=["status", "released_at", "updated_at"])
-    event.sequence += 1
-    stamp(event, by=by, reason=reason or f"Status set to {to}")
-    event.save()
-    # A CANCEL to everyone invited, or an update with the new status (after commit).
-    event_changed.send(
-        sender=Event,
-        event=event,
-        changed={"status"},
-        previous_status=previous_status,
-        by=by,
-        partner_id=None,
-    )
-    change_log.event_changed(event=event)  # released bookings included
+    cancelled = to == Event.Status.CANCELLED
+    # Every change-log row waits for the end (the log's lock comes after every other lock).
+    with change_log.deferred():
+        if cancelled:
+            # Through the booking path, so each release is logged as one (webhooks, sync).
+            bookings_release_for_event(event=event, by=by, reason=reason or "Event cancelled")
+        event.sequence += 1
+        stamp(event, by=by, reason=reason or f"Status set to {to}")
+        event.save()
+        # A CANCEL to everyone invited, or an update with the new status (after commit).
+        event_changed.send(
+            sender=Event,
+            event=event,
+            changed={"status"},
+            previous_status=previous_status,
+            by=by,
+            partner_id=None,
+        )
+        change_log.event_changed(event=event, verb=Verb.CANCELLED if cancelled else Verb.UPDATED)
     return event
 
 

@@ -13,6 +13,7 @@ from core.audit import stamp
 from ..models import Event, ProgrammeItem, ProgrammeRole
 from ..signals import event_changed
 from . import changes as change_log
+from .changes import Verb
 
 ITEM_FIELDS = frozenset(
     {
@@ -57,7 +58,7 @@ def programme_item_create(
     item.save()
     _set_roles(item, roles, by=by)
     _announce(event, by=by, partner_id=partner_id)
-    change_log.programme_item_changed(item=item)  # last: the change log's lock comes after all
+    change_log.programme_item_changed(item=item, verb=Verb.CREATED)  # last: the log lock
     return item
 
 
