@@ -1,8 +1,5 @@
 """The event page: summary, status actions, reschedule, run-of-show, attendees and bookings."""
 
-import datetime as dt
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -13,7 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from scheduling import availability, services
+from scheduling import services
+from scheduling.clashes import event_move_suggestions
 from scheduling.models import Booking, Event, ProgrammeRole
 from visitors.models import Attendance, Delivery
 
@@ -30,8 +28,6 @@ from .common import (
     staff_required,
     zone_label,
 )
-
-SUGGESTIONS_PER_DAY = 2
 
 
 def event_queryset():
@@ -72,7 +68,7 @@ def event_page(
         booking.warnings = [w for w in warnings if w.booking_id == booking.pk]
     suggestions = []
     if clash is not None and reschedule.is_bound and reschedule.is_valid():
-        suggestions = reschedule_suggestions(
+        suggestions = event_move_suggestions(
             event, start=reschedule.cleaned_data["start"], end=reschedule.cleaned_data["end"]
         )
     context = {
@@ -188,78 +184,3 @@ def bookings_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("%(facility)s is confirmed.") % {"facility": booking.facility}
             )
     return redirect("staff:event", pk=event.pk)
-
-
-@dataclass(frozen=True)
-class Suggestion:
-    start: dt.datetime
-    end: dt.datetime
-
-
-def reschedule_suggestions(
-    event: Event, *, start: dt.datetime, end: dt.datetime
-) -> list[Suggestion]:
-    """Times near the one asked (that local day and the next) at which every active booking of
-    the event, moved by the same offset, is free: two queries.
-
-    The reschedule service reports what a move clashes with but proposes no other time, since
-    an event moves all its bookings together; this looks for a shift that suits all of them.
-    """
-    bookings = list(event.bookings.active())
-    if not bookings:
-        return []
-    zone = event.zone
-    day = start.astimezone(zone).date()
-    widest = max(b.occupied_end - b.occupied_start for b in bookings)
-    lead = max(event.start - b.occupied_start for b in bookings)
-    range_start = dt.datetime.combine(day, dt.time(), tzinfo=zone) - lead - widest
-    range_end = dt.datetime.combine(day + dt.timedelta(days=2), dt.time(), tzinfo=zone) + widest
-    free = {
-        found.facility_id: found.free
-        for found in availability.availabilities(
-            facility_ids=list({b.facility_id for b in bookings}),
-            start=range_start,
-            end=range_end,
-            exclude_booking_ids=[b.pk for b in bookings],
-        )
-    }
-    # Offsets (from the event's current start) at which each booking fits in a free interval;
-    # what suits every booking is the intersection of those sets.
-    feasible = [(range_start - event.start - widest, range_end - event.start)]
-    for booking in bookings:
-        fits = [
-            (slot.start - booking.occupied_start, slot.end - booking.occupied_end)
-            for slot in free.get(booking.facility_id, ())
-            if slot.end - slot.start >= booking.occupied_end - booking.occupied_start
-        ]
-        feasible = _intersect(feasible, fits)
-    length, wanted = end - start, start - event.start
-    found: list[Suggestion] = []
-    for offset in (0, 1):
-        day_from = dt.datetime.combine(day + dt.timedelta(days=offset), dt.time(), tzinfo=zone)
-        day_to = day_from + dt.timedelta(days=1)
-        target = dt.datetime.combine(day_from.date(), start.astimezone(zone).time(), tzinfo=zone)
-        candidates = []
-        for low, high in feasible:
-            low = max(low, day_from - event.start)
-            high = min(high, day_to - event.start - dt.timedelta(minutes=1))
-            if low <= high:
-                shift = min(max(target - event.start, low), high)
-                candidates.append((abs(shift - (target - event.start)), shift))
-        for _distance, shift in sorted(candidates)[:SUGGESTIONS_PER_DAY]:
-            if shift != wanted:
-                found.append(Suggestion(event.start + shift, event.start + shift + length))
-    return found
-
-
-def _intersect(
-    a: list[tuple[dt.timedelta, dt.timedelta]], b: list[tuple[dt.timedelta, dt.timedelta]]
-) -> list[tuple[dt.timedelta, dt.timedelta]]:
-    """Intersection of two unions of closed ranges."""
-    result = []
-    for low_a, high_a in a:
-        for low_b, high_b in b:
-            low, high = max(low_a, low_b), min(high_a, high_b)
-            if low <= high:
-                result.append((low, high))
-    return sorted(result)

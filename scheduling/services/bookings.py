@@ -17,10 +17,6 @@ need them.
 """
 
 import datetime as dt
-import zoneinfo
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -31,8 +27,7 @@ from django.utils import timezone
 
 from core.audit import stamp
 
-from .. import availability
-from ..availability import Occupant
+from ..clashes import BookingClash, ClashCheck, find_clash, raise_if_occupied
 from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility, ProgrammeItem
 from ..signals import event_changed
 from ..timezones import require_aware
@@ -43,140 +38,9 @@ from .changes import Verb
 OVERLAP_CONSTRAINT = "booking_no_overlap"
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE exclusion_violation
 DEADLOCK = "40P01"  # PostgreSQL SQLSTATE deadlock_detected
-SLOTS_PER_DAY = 2
-SUGGESTED_FACILITIES = 5
 
 # Fields a booking's full_clean() need not check: the services load and check related rows.
 RELATED_FIELDS = ["facility", "event", "programme_item", "backup_of", "created_by"]
-
-
-class BookingClash(ValidationError):
-    """A facility is not free when asked: what occupies it, and what is free nearby.
-
-    ``conflicts`` lists what is in the way (dicts with kind "booking", "closure" or "hours",
-    what, start, end and ids). ``suggestions`` holds "slots" (the nearest free slots of the same
-    occupied length in the same facility, that local day and the next) and "facilities" (other
-    bookable facilities of the site with the capacity, free at the requested time).
-
-    The message and ``conflicts`` name event titles: they are for staff. For anyone else, use
-    ``as_dict(can_see=...)`` (or ``message_for(can_see)``): a booking whose event fails
-    ``can_see`` is reported as "another booking", without title or event id.
-    """
-
-    code_name = "booking_clash"
-
-    def __init__(
-        self,
-        *,
-        facility: Facility,
-        start: dt.datetime,
-        end: dt.datetime,
-        occupied_start: dt.datetime,
-        occupied_end: dt.datetime,
-        occupants: Iterable[Occupant],
-        events: dict[int, Event] | None = None,
-        slots: list[dict[str, Any]] | None = None,
-        facilities: list[dict[str, Any]] | None = None,
-        intro: str = "",
-    ) -> None:
-        self.facility_id = facility.pk
-        self.facility_name = facility.name
-        self.zone = zoneinfo.ZoneInfo(facility.site.timezone)
-        self.requested = {
-            "start": start,
-            "end": end,
-            "occupied_start": occupied_start,
-            "occupied_end": occupied_end,
-        }
-        self._occupants = _distinct(occupants)
-        self._events = events or {}
-        self._hours = availability.hours_text(facility)
-        self._intro = intro
-        self.conflicts = [self._conflict(o, visible=True) for o in self._occupants]
-        self.suggestions = {"slots": slots or [], "facilities": facilities or []}
-        super().__init__(self.message_for(None), code=self.code_name)
-
-    def message_for(self, can_see: Callable[[Event], bool] | None) -> str:
-        """A sentence for a form or an API body, naming only the events can_see allows."""
-        zone, day = self.zone, self.requested["occupied_start"].astimezone(self.zone).date()
-        span = _span(self.requested["occupied_start"], self.requested["occupied_end"], zone, None)
-        parts = []
-        for occupant in self._occupants:
-            when = _span(occupant.start, occupant.end, zone, day)
-            if occupant.kind == "booking":
-                title = occupant.what if self._visible(occupant, can_see) else None
-                held = " (held)" if occupant.status == Booking.Status.HELD else ""
-                name = f"“{title}”" if title else "another event"
-                parts.append(f"booked for {name}{held}, {when}")
-            elif occupant.kind == "closure":
-                parts.append(f"closed ({occupant.what}), {when}")
-            elif occupant.kind == "hours":
-                parts.append(f"outside its bookable hours ({self._hours})")
-            else:
-                parts.append(occupant.what.lower())
-        if not parts:
-            # Only after a lost race whose winner has gone again.
-            parts.append("someone else booked it at the same moment")
-        text = (
-            f"{self._intro}{self.facility_name} is not free on {span} "
-            f"(set-up and teardown included): {'; '.join(parts)}."
-        )
-        if self.suggestions["slots"]:
-            slots = [_span(s["start"], s["end"], zone, day) for s in self.suggestions["slots"]]
-            listed = slots[0] if len(slots) == 1 else f"{', '.join(slots[:-1])} or {slots[-1]}"
-            text += f" It could take place {listed}."
-        if self.suggestions["facilities"]:
-            names = ", ".join(f["name"] for f in self.suggestions["facilities"])
-            text += f" Free at that time: {names}."
-        return text
-
-    def as_dict(self, can_see: Callable[[Event], bool] | None = None) -> dict[str, Any]:
-        """A JSON-able body (the API's 409). can_see=None is the staff view: every title shown."""
-        return _jsonable(
-            {
-                "code": self.code_name,
-                "message": self.message_for(can_see),
-                "facility": {"id": self.facility_id, "name": self.facility_name},
-                "requested": self.requested,
-                "conflicts": [
-                    self._conflict(o, visible=self._visible(o, can_see)) for o in self._occupants
-                ],
-                "suggestions": self.suggestions,
-            }
-        )
-
-    def _visible(self, occupant: Occupant, can_see: Callable[[Event], bool] | None) -> bool:
-        if occupant.kind != "booking" or can_see is None:
-            return True
-        event = self._events.get(occupant.event_id)
-        return event is not None and bool(can_see(event))
-
-    def _conflict(self, occupant: Occupant, *, visible: bool) -> dict[str, Any]:
-        conflict: dict[str, Any] = {
-            "kind": occupant.kind,
-            "what": occupant.what,
-            "start": occupant.start,
-            "end": occupant.end,
-        }
-        if occupant.kind == "booking":
-            conflict.update(
-                booking_id=occupant.booking_id,
-                event_id=occupant.event_id,
-                status=occupant.status,
-                facility_id=occupant.facility_id,
-            )
-            if not visible:
-                # What availability shows of it (scheduling.availability): busy, and when.
-                conflict.update(what=availability.HIDDEN_BOOKING, booking_id=None, event_id=None)
-        elif occupant.kind == "closure":
-            conflict.update(
-                closure_id=occupant.closure_id,
-                reason=occupant.reason,
-                scope="facility" if occupant.facility_id else "site",
-            )
-        elif occupant.kind == "hours":
-            conflict["bookable_hours"] = self._hours
-        return conflict
 
 
 # --- Services --------------------------------------------------------------------------------
@@ -242,8 +106,8 @@ def booking_create(
     _clean(booking)
     headcount = _headcount(event)
     override = _check_capacity(facility, headcount, booking.capacity_override_reason)
-    check = _Check(facility, headcount, buffers=(setup_minutes, teardown_minutes))
-    _raise_if_occupied(booking, check)
+    check = ClashCheck(facility, headcount, buffers=(setup_minutes, teardown_minutes))
+    raise_if_occupied(booking, check)
     verb = "Held" if status == Booking.Status.HELD else "Booked"
     stamp(booking, by=by, reason=override or verb)
     venue = _venue_of(event.pk)
@@ -397,8 +261,8 @@ def booking_move(
     override = ""
     if not same_facility:
         override = _check_capacity(facility, headcount, booking.capacity_override_reason)
-    check = _Check(facility, headcount, buffers=(setup_given, teardown_given))
-    _raise_if_occupied(booking, check)
+    check = ClashCheck(facility, headcount, buffers=(setup_given, teardown_given))
+    raise_if_occupied(booking, check)
     stamp(booking, by=by, reason=override or f"Moved ({', '.join(changed)})")
     fields = ["facility" if name == "facility_id" else name for name in changed]
     venue = _venue_of(booking.event_id) if not same_facility else None
@@ -470,7 +334,9 @@ def bookings_shift_for_event(
         return
     moving = frozenset(b.pk for b in bookings)
     checks = {
-        f.pk: _Check(f, exclude_ids=moving, suggest=False, intro=f"“{event.title}” cannot move: ")
+        f.pk: ClashCheck(
+            f, exclude_ids=moving, suggest=False, intro=f"“{event.title}” cannot move: "
+        )
         for f in Facility.objects.select_related("site").filter(
             pk__in={b.facility_id for b in bookings}
         )
@@ -486,7 +352,7 @@ def bookings_shift_for_event(
                 f"{facility} no longer takes bookings; release that booking first.",
                 "not_bookable",
             )
-        _raise_if_occupied(booking, checks[booking.facility_id])
+        raise_if_occupied(booking, checks[booking.facility_id])
     # PostgreSQL checks the exclusion constraint row by row, so move in an order where no row
     # ever overlaps a sibling that has not moved yet: latest first when moving later.
     bookings.sort(key=lambda b: b.occupied_start, reverse=delta > dt.timedelta(0))
@@ -620,62 +486,8 @@ def _check_capacity(facility: Facility, headcount: int, override_reason: str) ->
     return f"Over capacity ({headcount} for {facility.capacity}): {override_reason}"
 
 
-@dataclass(frozen=True)
-class _Check:
-    """How to look for what occupies a booking's slot, and what to suggest instead.
-
-    buffers are the set-up and teardown the caller chose (None: the facility's default), so that
-    other facilities are suggested with the buffers a booking there would get.
-    """
-
-    facility: Facility
-    headcount: int = 0
-    exclude_ids: frozenset[int] = frozenset()
-    buffers: tuple[int | None, int | None] = (None, None)
-    suggest: bool = True
-    intro: str = ""
-
-
-def _raise_if_occupied(booking: Booking, check: _Check) -> None:
-    """Raise BookingClash if anything occupies the booking's facility in its occupied interval."""
-    clash = _find_clash(booking, check)
-    if clash is not None:
-        raise clash
-
-
-def _find_clash(booking: Booking, check: _Check) -> BookingClash | None:
-    ignore = {*check.exclude_ids, *([booking.pk] if booking.pk else [])}
-    [found] = availability.availabilities(
-        facility_ids=[check.facility.pk],
-        start=booking.occupied_start,
-        end=booking.occupied_end,
-        exclude_booking_ids=ignore,
-    )
-    if not found.busy:
-        return None
-    occupants = [o for interval in found.busy for o in interval.occupants]
-    events = {
-        e.pk: e for e in Event.objects.filter(pk__in={o.event_id for o in occupants if o.event_id})
-    }
-    slots, others = ([], [])
-    if check.suggest:
-        slots, others = _suggest(booking, check, ignore)
-    return BookingClash(
-        facility=check.facility,
-        start=booking.start,
-        end=booking.end,
-        occupied_start=booking.occupied_start,
-        occupied_end=booking.occupied_end,
-        occupants=occupants,
-        events=events,
-        slots=slots,
-        facilities=others,
-        intro=check.intro,
-    )
-
-
 def _save_or_clash(
-    booking: Booking, check: _Check, *, update_fields: list[str] | None = None
+    booking: Booking, check: ClashCheck, *, update_fields: list[str] | None = None
 ) -> None:
     """Save; if a racing transaction took the slot first, report it as a BookingClash."""
     try:
@@ -683,7 +495,7 @@ def _save_or_clash(
     except IntegrityError as exc:
         if not _is_overlap(exc):
             raise
-        clash = _find_clash(booking, check) or BookingClash(
+        clash = find_clash(booking, check) or BookingClash(
             # The winner has already gone again: still report that the slot was taken.
             facility=check.facility,
             start=booking.start,
@@ -726,124 +538,3 @@ def _release(booking: Booking, *, by: AbstractBaseUser | None, reason: str) -> N
     booking.released_at = timezone.now()
     stamp(booking, by=by, reason=reason)
     booking.save(update_fields=["status", "released_at", "updated_at"])
-
-
-def _suggest(
-    booking: Booking, check: _Check, ignore: set[int]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Free slots of the same occupied length in this facility nearest to the time asked (that
-    local day and the next), and the site's other facilities free then: three queries."""
-    facility, headcount, buffers = check.facility, check.headcount, check.buffers
-    zone = zoneinfo.ZoneInfo(facility.site.timezone)
-    occupied = booking.occupied_end - booking.occupied_start
-    day = booking.occupied_start.astimezone(zone).date()
-    widest = dt.timedelta(minutes=MAX_BUFFER_MINUTES)
-    window_start = min(dt.datetime.combine(day, dt.time(), tzinfo=zone), booking.start - widest)
-    window_end = max(
-        dt.datetime.combine(day + dt.timedelta(days=2), dt.time(), tzinfo=zone),
-        booking.end + widest,
-    )
-    site_facilities = {f.pk: f for f in Facility.objects.filter(site_id=facility.site_id)}
-    found = {
-        a.facility_id: a
-        for a in availability.availabilities(
-            facility_ids=list(site_facilities),
-            start=window_start,
-            end=window_end,
-            exclude_booking_ids=ignore,
-        )
-    }
-
-    setup = dt.timedelta(minutes=booking.setup_minutes)
-    teardown = dt.timedelta(minutes=booking.teardown_minutes)
-    slots = []
-    for offset in (0, 1):
-        # Each day's slots nearest to the same local time as asked: "later that day, or at the
-        # same time tomorrow".
-        day_from = dt.datetime.combine(day + dt.timedelta(days=offset), dt.time(), tzinfo=zone)
-        day_to = dt.datetime.combine(day + dt.timedelta(days=offset + 1), dt.time(), tzinfo=zone)
-        target = dt.datetime.combine(
-            day_from.date(), booking.occupied_start.astimezone(zone).time(), tzinfo=zone
-        )
-        candidates = []
-        for free in found[facility.pk].free:
-            start, end = max(free.start, day_from), min(free.end, day_to)
-            if end - start >= occupied:
-                at = min(max(target, start), end - occupied)
-                candidates.append((abs(at - target), at))
-        slots += [
-            {
-                "facility_id": facility.pk,
-                "start": at + setup,
-                "end": at + occupied - teardown,
-                "occupied_start": at,
-                "occupied_end": at + occupied,
-            }
-            for _distance, at in sorted(candidates)[:SLOTS_PER_DAY]
-        ]
-
-    others = []
-    for other in found.values():
-        if other.facility_id == facility.pk or not other.is_bookable:
-            continue
-        if other.capacity < headcount:
-            continue
-        there = site_facilities[other.facility_id]
-        setup_there = there.setup_minutes if buffers[0] is None else buffers[0]
-        teardown_there = there.teardown_minutes if buffers[1] is None else buffers[1]
-        occupied_start = booking.start - dt.timedelta(minutes=setup_there)
-        occupied_end = booking.end + dt.timedelta(minutes=teardown_there)
-        if other.is_free(occupied_start, occupied_end):
-            others.append(
-                {
-                    "facility_id": other.facility_id,
-                    "name": other.name,
-                    "capacity": other.capacity,
-                    "start": booking.start,
-                    "end": booking.end,
-                    "setup_minutes": setup_there,
-                    "teardown_minutes": teardown_there,
-                    "occupied_start": occupied_start,
-                    "occupied_end": occupied_end,
-                }
-            )
-    others.sort(key=lambda o: (o["capacity"], o["name"]))
-    return slots, others[:SUGGESTED_FACILITIES]
-
-
-def _distinct(occupants: Iterable[Occupant]) -> list[Occupant]:
-    """One entry per booking, closure or hours rule, in time order."""
-    seen, result = set(), []
-    for occupant in sorted(occupants, key=lambda o: (o.start, o.end)):
-        key = (occupant.kind, occupant.booking_id, occupant.closure_id, occupant.facility_id)
-        if occupant.kind == "hours":
-            key = ("hours", occupant.facility_id)
-        if key not in seen:
-            seen.add(key)
-            result.append(occupant)
-    return result
-
-
-def _span(
-    start: dt.datetime, end: dt.datetime, zone: zoneinfo.ZoneInfo, day: dt.date | None
-) -> str:
-    """'10:00–12:00' within the reference day, else with dates: 'Tue 5 Mar 2030, 10:00–12:00'."""
-    a, b = start.astimezone(zone), end.astimezone(zone)
-    midnight_after = b.time() == dt.time() and b.date() == a.date() + dt.timedelta(days=1)
-    same_day = a.date() == b.date() or midnight_after
-    times = f"{a:%H:%M}–{b:%H:%M}"
-    if same_day and a.date() == day:
-        return times
-    if same_day:
-        return f"{a:%a} {a.day} {a:%b %Y}, {times}"
-    return f"{a:%a} {a.day} {a:%b %Y %H:%M} – {b:%a} {b.day} {b:%b %Y %H:%M}"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {key: _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(item) for item in value]
-    return value

@@ -1,0 +1,278 @@
+"""Events and their run-of-show: programme items and the people who take part in them."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from ..timezones import validate_iana_zone
+from .places import Facility, Site
+from .rules import check_window, new_event_uid
+
+
+class EventQuerySet(models.QuerySet):
+    def between(self, start: dt.datetime, end: dt.datetime) -> "EventQuerySet":
+        """Events overlapping the half-open window [start, end)."""
+        return self.filter(start__lt=end, end__gt=start)
+
+    def active(self) -> "EventQuerySet":
+        return self.exclude(status__in=[Event.Status.CANCELLED])
+
+    def at_site(self, site_id: int) -> "EventQuerySet":
+        return self.filter(site_id=site_id)
+
+    def visible_to(self, audience) -> "EventQuerySet":
+        """Events this audience may see (scheduling.visibility has the rule)."""
+        from .visibility import event_filter
+
+        return self.filter(event_filter(audience))
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        CEREMONY = "ceremony", _("Ceremony")
+        FIRESIDE_CHAT = "fireside_chat", _("Fireside chat")
+        MINISTERIAL_VISIT = "ministerial_visit", _("Ministerial visit")
+        SITE_INSPECTION = "site_inspection", _("Site inspection")
+        FORUM = "forum", _("Forum")
+        KEYNOTE = "keynote", _("Keynote")
+        PANEL = "panel", _("Panel")
+        PRESS_CONFERENCE = "press_conference", _("Press conference")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        TENTATIVE = "tentative", _("Tentative")
+        CONFIRMED = "confirmed", _("Confirmed")
+        POSTPONED = "postponed", _("Postponed")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        PARTNERS = "partners", _("Partners")
+        INTERNAL = "internal", _("Internal")
+        RESTRICTED = "restricted", _("Restricted")
+
+    # Which status may follow which. Cancelled and completed are final: a cancelled event's
+    # CANCEL has gone out to attendees, so it comes back only as a new event.
+    TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.DRAFT: frozenset({Status.TENTATIVE, Status.CONFIRMED, Status.CANCELLED}),
+        Status.TENTATIVE: frozenset(
+            {Status.DRAFT, Status.CONFIRMED, Status.POSTPONED, Status.CANCELLED}
+        ),
+        Status.CONFIRMED: frozenset(
+            {Status.TENTATIVE, Status.POSTPONED, Status.CANCELLED, Status.COMPLETED}
+        ),
+        Status.POSTPONED: frozenset({Status.TENTATIVE, Status.CONFIRMED, Status.CANCELLED}),
+        Status.CANCELLED: frozenset(),
+        Status.COMPLETED: frozenset(),
+    }
+
+    uid = models.CharField(
+        "calendar UID", max_length=255, unique=True, default=new_event_uid, editable=False
+    )
+    sequence = models.PositiveIntegerField(
+        default=0, editable=False, help_text="iCalendar SEQUENCE: rises on every material change."
+    )
+    reference = models.CharField(
+        max_length=40,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Optional office reference, e.g. PD-2026-014.",
+    )
+    title = models.CharField(max_length=300)
+    title_zh = models.CharField("Chinese title", max_length=300, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    visibility = models.CharField(
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.INTERNAL,
+        help_text="Restricted: staff and the host organisation only (e.g. an unannounced visit).",
+    )
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="events")
+    timezone = models.CharField(
+        max_length=64,
+        validators=[validate_iana_zone],
+        default="Asia/Hong_Kong",
+        help_text="IANA zone the event is planned and shown in; defaults to the site's.",
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    host_organisation = models.ForeignKey(
+        "visitors.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_events",
+    )
+    proposed_by = models.ForeignKey(
+        "visitors.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposed_events",
+        help_text="The partner organisation whose API key created it: its invites wait for "
+        "staff approval.",
+    )
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="organised_events",
+        help_text="The protocol officer in charge.",
+    )
+    description = models.TextField(blank=True, help_text="Public description.")
+    internal_notes = models.TextField(blank=True, help_text="Staff only; never sent or published.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "id"]
+        indexes = [
+            models.Index(fields=["site", "start"]),
+            models.Index(fields=["start", "end"]),
+            models.Index(fields=["status", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="event_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        check_window(self)
+
+    def can_become(self, status: str) -> bool:
+        return status == self.status or status in self.TRANSITIONS[self.status]
+
+    @property
+    def zone(self):
+        import zoneinfo
+
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def local_start(self) -> dt.datetime:
+        return self.start.astimezone(self.zone)
+
+    @property
+    def local_end(self) -> dt.datetime:
+        return self.end.astimezone(self.zone)
+
+
+class ProgrammeItem(models.Model):
+    """One line of an event's run-of-show."""
+
+    class Kind(models.TextChoices):
+        REMARKS = "remarks", _("Remarks")
+        KEYNOTE = "keynote", _("Keynote")
+        FIRESIDE_CHAT = "fireside_chat", _("Fireside chat")
+        PANEL = "panel", _("Panel")
+        TOUR_STOP = "tour_stop", _("Tour stop")
+        TRANSFER = "transfer", _("Transfer")
+        PHOTO_CALL = "photo_call", _("Photo call")
+        BREAK = "break", _("Break")
+        CEREMONY = "ceremony", _("Ceremonial act")
+        OTHER = "other", _("Other")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Public")
+        INTERNAL = "internal", _("Internal")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="programme")
+    position = models.PositiveSmallIntegerField(
+        default=0, help_text="Tie-breaker for items that start together."
+    )
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    title = models.CharField(max_length=300)
+    title_zh = models.CharField("Chinese title", max_length=300, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    facility = models.ForeignKey(
+        Facility, null=True, blank=True, on_delete=models.PROTECT, related_name="programme_items"
+    )
+    host_organisation = models.ForeignKey(
+        "visitors.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="hosted_programme_items",
+        help_text="The tenant hosting a tour stop.",
+    )
+    description = models.TextField(blank=True)
+    cue_notes = models.TextField(blank=True, help_text="Staff cues: never shown to attendees.")
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+    )
+    people = models.ManyToManyField(
+        "visitors.Person", through="ProgrammeRole", related_name="programme_items", blank=True
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["event", "start", "position", "id"]
+        indexes = [
+            models.Index(fields=["event", "start"]),
+            models.Index(fields=["facility", "start"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")), name="programme_item_end_after_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        check_window(self)
+        event = self.event if self.event_id else None
+        comparable = event and self.start and self.end and event.start and event.end
+        if comparable and (self.start < event.start or self.end > event.end):
+            raise ValidationError(
+                {"start": _("A programme item must fall inside its event's time.")},
+                code="outside_event",
+            )
+
+
+class ProgrammeRole(models.Model):
+    """A person's part in a programme item."""
+
+    class Part(models.TextChoices):
+        SPEAKER = "speaker", _("Speaker")
+        MODERATOR = "moderator", _("Moderator")
+        PANELLIST = "panellist", _("Panellist")
+        HOST = "host", _("Host at the stop")
+        OFFICIATING = "officiating", _("Officiating")
+        PARTICIPANT = "participant", _("Participant")
+
+    item = models.ForeignKey(ProgrammeItem, on_delete=models.CASCADE, related_name="roles")
+    person = models.ForeignKey(
+        "visitors.Person", on_delete=models.PROTECT, related_name="programme_roles"
+    )
+    part = models.CharField(max_length=12, choices=Part.choices, default=Part.SPEAKER)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["item", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "person"], name="programme_role_once_per_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.get_part_display()})"
