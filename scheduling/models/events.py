@@ -27,7 +27,7 @@ class EventQuerySet(models.QuerySet):
 
     def visible_to(self, audience) -> "EventQuerySet":
         """Events this audience may see (scheduling.visibility has the rule)."""
-        from .visibility import event_filter
+        from ..visibility import event_filter
 
         return self.filter(event_filter(audience))
 
