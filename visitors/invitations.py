@@ -77,9 +77,7 @@ def invites_send(
     confirmed event whose bookings are confirmed; people already invited at this SEQUENCE and
     people without an e-mail address get nothing new. Returns the rows created."""
     # Lock the event: its SEQUENCE and the outbox rows that carry it change together.
-    event = Event.objects.select_for_update().filter(pk=event_id).first()
-    if event is None:
-        raise ValidationError({"event": "No such event."}, code="not_found")
+    event = Event.objects.locked(event_id)
     _require_sendable(event)
     # Ids and addresses are all a row needs: no model instances for a list of a thousand.
     attendances = event.attendances.values_list(
@@ -159,7 +157,7 @@ def invite_queue_for_attendance(
     SEQUENCE (a CANCEL when they were taken off the list), the SEQUENCE is raised first so the
     new invite outranks it in their calendar.
     """
-    event = Event.objects.select_for_update().get(pk=attendance.event_id)
+    event = Event.objects.locked(attendance.event_id)
     person = attendance.person
     invites_out = Delivery.objects.filter(event=event, method=Delivery.Method.REQUEST).exists()
     if event.status != Event.Status.CONFIRMED or not invites_out or not person.email:
@@ -215,9 +213,7 @@ def invites_approve(
     awaiting approval): their held messages go out, and if the event's invites are already
     out, those who have none at the current SEQUENCE get one. Returns the messages released
     or queued."""
-    event = Event.objects.select_for_update().filter(pk=event_id).first()
-    if event is None:
-        raise ValidationError({"event": "No such event."}, code="not_found")
+    event = Event.objects.locked(event_id)
     awaiting = event.attendances.filter(awaiting_approval=True)
     if attendance_ids is not None:
         awaiting = awaiting.filter(pk__in=set(attendance_ids))
@@ -275,7 +271,7 @@ def invite_cancel_for_attendance(
     Called with the event locked and before the attendance is deleted (the row keeps the
     person; its attendance link becomes empty).
     """
-    event = Event.objects.select_for_update().get(pk=attendance.event_id)
+    event = Event.objects.locked(attendance.event_id)
     person = attendance.person
     mine = Delivery.objects.filter(event=event, person=person)
     _supersede(
@@ -331,7 +327,7 @@ def reminders_queue(*, now: dt.datetime | None = None) -> list[Delivery]:
     for event_id in event_ids:
         with transaction.atomic():
             # Lock the event: a reschedule changes the SEQUENCE and the start the rule reads.
-            event = Event.objects.select_for_update().get(pk=event_id)
+            event = Event.objects.locked(event_id)
             if event.status != Event.Status.CONFIRMED or not now < event.start <= now + lead:
                 continue
             # A reminder queued since this start came within reach covers it; one queued

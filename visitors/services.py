@@ -61,15 +61,8 @@ def organisation_create(*, name: str, slug: str, kind: str, **fields: Any) -> Or
 def _open_event(event_id: int) -> Event:
     # Lock the event so that the attendee list and the invites that follow from it are
     # changed by one request at a time.
-    try:
-        event = Event.objects.select_for_update().get(pk=event_id)
-    except Event.DoesNotExist:
-        raise ValidationError({"event": "No such event."}, code="not_found") from None
-    if event.status in (Event.Status.CANCELLED, Event.Status.COMPLETED):
-        raise ValidationError(
-            {"event": f"The event is {event.get_status_display().lower()}; its list is closed."},
-            code="event_closed",
-        )
+    event = Event.objects.locked(event_id)
+    event.refuse_if_final(closed="its list is closed")
     return event
 
 

@@ -20,7 +20,7 @@ from .bookings import occupied_interval
 
 def event_is_open(event: Event | None) -> bool:
     """Cancelled and completed events are final: the back office shows them read-only."""
-    return event is None or bool(Event.TRANSITIONS[event.status])
+    return event is None or not event.is_final
 
 
 class EventPartInline(admin.TabularInline):

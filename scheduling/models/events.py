@@ -25,6 +25,14 @@ class EventQuerySet(models.QuerySet):
     def at_site(self, site_id: int) -> "EventQuerySet":
         return self.filter(site_id=site_id)
 
+    def locked(self, event_id: int) -> "Event":
+        """The event, locked until the transaction ends, so that changes to it and to its parts
+        apply one at a time (and its SEQUENCE rises once per change); refused when missing."""
+        try:
+            return self.select_for_update().get(pk=event_id)
+        except Event.DoesNotExist:
+            raise ValidationError({"event": "No such event."}, code="not_found") from None
+
     def visible_to(self, audience) -> "EventQuerySet":
         """Events this audience may see (scheduling.visibility has the rule)."""
         from ..visibility import event_filter
@@ -156,6 +164,20 @@ class Event(models.Model):
 
     def can_become(self, status: str) -> bool:
         return status == self.status or status in self.TRANSITIONS[self.status]
+
+    @property
+    def is_final(self) -> bool:
+        """Cancelled and completed events are final: they, their programme, bookings and
+        attendee list are a record of what was planned or happened, and change no more."""
+        return not self.TRANSITIONS[self.status]
+
+    def refuse_if_final(self, *, closed: str = "it can no longer be changed") -> None:
+        """Refuse a change to a final event, saying what is closed ("its list is closed")."""
+        if self.is_final:
+            raise ValidationError(
+                {"event": f"The event is {self.get_status_display().lower()}; {closed}."},
+                code="final",
+            )
 
     @property
     def zone(self):

@@ -371,7 +371,7 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
     confirmed event get an update (higher SEQUENCE, answers reset) as for any change of place."""
     if before is False:
         return
-    event = Event.objects.select_for_update().get(pk=event_id)
+    event = Event.objects.locked(event_id)
     after = main_facility(event)
     if (after.pk if after else None) == before:
         return
@@ -415,9 +415,7 @@ def _check_times(start: dt.datetime, end: dt.datetime) -> None:
 def _locked_event(event_id: int) -> Event:
     # Lock the event: a booking must not slip in while the event is being rescheduled or
     # cancelled (those services lock the event row too).
-    event = Event.objects.select_for_update().filter(pk=event_id).first()
-    if event is None:
-        raise _invalid("event", "No such event.", "not_found")
+    event = Event.objects.locked(event_id)
     if event.status == Event.Status.CANCELLED:
         raise _invalid("event", "The event is cancelled; it cannot book facilities.", "cancelled")
     return event

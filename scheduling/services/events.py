@@ -40,15 +40,6 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-def _locked(event_id: int) -> Event:
-    # Lock the row: two officers editing one event must apply their changes one after the
-    # other, and the SEQUENCE must rise once per change.
-    try:
-        return Event.objects.select_for_update().get(pk=event_id)
-    except Event.DoesNotExist:
-        raise ValidationError({"event": "No such event."}, code="not_found") from None
-
-
 @transaction.atomic
 def event_create(
     *,
@@ -112,8 +103,8 @@ def event_update(
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise TypeError(f"event_update() got unexpected fields: {', '.join(sorted(unknown))}")
-    event = _locked(event_id)
-    _refuse_if_final(event)
+    event = Event.objects.locked(event_id)
+    event.refuse_if_final()
     changed = [name for name, value in changes.items() if _differs(event, name, value)]
     if not changed:
         return event
@@ -156,8 +147,8 @@ def event_reschedule(
     require_aware("end", end)
     if end <= start:
         raise ValidationError({"end": "The end must be after the start."}, code="end_before_start")
-    event = _locked(event_id)
-    _refuse_if_final(event)
+    event = Event.objects.locked(event_id)
+    event.refuse_if_final()
     if (event.start, event.end) == (start, end):
         return event
     delta = start - event.start
@@ -198,7 +189,7 @@ def event_transition(
     """Move an event to another status if the lifecycle allows it (see Event.TRANSITIONS)."""
     if to not in Event.Status.values:
         raise ValidationError({"status": f"Unknown status {to!r}."}, code="invalid_status")
-    event = _locked(event_id)
+    event = Event.objects.locked(event_id)
     if event.status == to:
         return event
     if not event.can_become(to):
@@ -242,14 +233,6 @@ def event_confirm(*, event_id: int, by: AbstractBaseUser | None = None, reason: 
 def event_cancel(*, event_id: int, by: AbstractBaseUser | None = None, reason: str = "") -> Event:
     """Cancel an event and release its bookings; cancelled is final."""
     return event_transition(event_id=event_id, to=Event.Status.CANCELLED, by=by, reason=reason)
-
-
-def _refuse_if_final(event: Event) -> None:
-    if not Event.TRANSITIONS[event.status]:
-        raise ValidationError(
-            {"status": f"A {event.get_status_display().lower()} event can no longer be changed."},
-            code="final",
-        )
 
 
 def _differs(event: Event, name: str, value: Any) -> bool:

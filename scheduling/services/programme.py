@@ -15,6 +15,7 @@ from ..signals import event_changed
 from . import changes as change_log
 from .changes import Verb
 
+PROGRAMME_CLOSED = "its programme is closed"
 ITEM_FIELDS = frozenset(
     {
         "title",
@@ -50,8 +51,8 @@ def programme_item_create(
     unknown = set(fields) - ITEM_FIELDS
     if unknown:
         raise TypeError(f"programme_item_create() got unexpected fields: {sorted(unknown)}")
-    event = Event.objects.select_for_update().get(pk=event_id)  # serialise run-of-show edits
-    _refuse_if_final(event)
+    event = Event.objects.locked(event_id)  # run-of-show edits apply one at a time
+    event.refuse_if_final(closed=PROGRAMME_CLOSED)
     item = ProgrammeItem(event=event, title=title, start=start, end=end, **fields)
     item.full_clean()
     stamp(item, by=by, reason="Added to programme")
@@ -76,7 +77,7 @@ def programme_item_update(
     if unknown:
         raise TypeError(f"programme_item_update() got unexpected fields: {sorted(unknown)}")
     item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
-    _refuse_if_final(item.event)
+    item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
     for name, value in changes.items():
         setattr(item, name, value)
     item.full_clean()
@@ -95,7 +96,7 @@ def programme_item_delete(
 ) -> None:
     """Remove an item from the run-of-show (its history stays in the audit trail)."""
     item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
-    _refuse_if_final(item.event)
+    item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
     stamp(item, by=by, reason="Removed from programme")
     _announce(item.event, by=by, partner_id=partner_id)
     item.delete()
@@ -111,15 +112,6 @@ def _announce(event: Event, *, by: AbstractBaseUser | None, partner_id: int | No
         by=by,
         partner_id=partner_id,
     )
-
-
-def _refuse_if_final(event: Event) -> None:
-    # A cancelled or completed event's run-of-show is a record of what was planned or happened.
-    if not Event.TRANSITIONS[event.status]:
-        raise ValidationError(
-            {"event": f"The event is {event.get_status_display()}; its programme is closed."},
-            code="final",
-        )
 
 
 def _set_roles(item: ProgrammeItem, roles: Iterable[tuple[Any, str]], *, by) -> None:
