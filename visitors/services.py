@@ -1,7 +1,6 @@
 """Attendance writes: who comes to an event, in what role, and what they answered."""
 
 import datetime as dt
-from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -10,49 +9,73 @@ from django.utils import timezone
 
 from core import changes as change_log
 from core.audit import stamp
+from core.unset import UNSET, given
 from scheduling.models import Event, ProgrammeRole
 
 from . import invitations
 from .changes import attendance_changed
 from .models import Attendance, Delivery, Organisation, Person
 
+# What attendance_update changes (the admin's attendance rows save these).
 ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes"})
-PERSON_FIELDS = frozenset(
-    {
-        "honorific",
-        "name",
-        "name_zh",
-        "post",
-        "post_nominals",
-        "organisation",
-        "email",
-        "phone",
-        "precedence_rank",
-        "dietary",
-        "accessibility",
-        "languages",
-        "interpreter_needed",
-        "notes",
-        "proposed_by_id",
-    }
-)
 
 
 @transaction.atomic
-def person_create(**fields: Any) -> Person:
+def person_create(
+    *,
+    name: str = "",
+    name_zh: str = "",
+    honorific: str = "",
+    post: str = "",
+    post_nominals: str = "",
+    organisation: Organisation | None = None,
+    email: str = "",
+    phone: str = "",
+    precedence_rank: int | None = None,
+    dietary: str = "",
+    accessibility: str = "",
+    languages: str = "",
+    interpreter_needed: bool = False,
+    notes: str = "",
+    proposed_by_id: int | None = None,
+) -> Person:
     """Create a validated person (an English or a Chinese name at least)."""
-    unknown = set(fields) - PERSON_FIELDS
-    if unknown:
-        raise TypeError(f"person_create() got unexpected fields: {sorted(unknown)}")
-    person = Person(**fields)
+    person = Person(
+        name=name,
+        name_zh=name_zh,
+        honorific=honorific,
+        post=post,
+        post_nominals=post_nominals,
+        organisation=organisation,
+        email=email,
+        phone=phone,
+        precedence_rank=precedence_rank,
+        dietary=dietary,
+        accessibility=accessibility,
+        languages=languages,
+        interpreter_needed=interpreter_needed,
+        notes=notes,
+        proposed_by_id=proposed_by_id,
+    )
     person.full_clean()
     person.save()
     return person
 
 
 @transaction.atomic
-def organisation_create(*, name: str, slug: str, kind: str, **fields: Any) -> Organisation:
-    organisation = Organisation(name=name, slug=slug, kind=kind, **fields)
+def organisation_create(
+    *,
+    name: str,
+    slug: str,
+    kind: str,
+    name_zh: str = "",
+    website: str = "",
+    notes: str = "",
+) -> Organisation:
+    """Create a validated organisation."""
+    organisation = Organisation(
+        name=name, slug=slug, kind=kind, name_zh=name_zh, website=website, notes=notes
+    )
     organisation.full_clean()
     organisation.save()
     return organisation
@@ -72,25 +95,30 @@ def attendance_add(
     event_id: int,
     person_id: int,
     role: str = Attendance.Role.GUEST,
+    guests: int = 0,
+    call_time: dt.datetime | None = None,
+    notes: str = "",
     by: AbstractBaseUser | None = None,
     partner_id: int | None = None,
-    **fields: Any,
 ) -> Attendance:
     """Add a person to an event once; adding them again is refused with a clear message.
 
     partner_id: the partner organisation whose API key adds them. Invites to someone a partner
     added, or to anyone on a partner's event unless a staff member adds them, wait for staff
     approval (the office's mailbox sends only what the office approved)."""
-    unknown = set(fields) - ATTENDANCE_FIELDS
-    if unknown:
-        raise TypeError(f"attendance_add() got unexpected fields: {sorted(unknown)}")
     event = _open_event(event_id)
     if Attendance.objects.filter(event=event, person_id=person_id).exists():
         raise ValidationError(
             {"person": "This person is already on the attendee list."}, code="duplicate"
         )
     attendance = Attendance(
-        event=event, person_id=person_id, role=role, proposed_by_id=partner_id, **fields
+        event=event,
+        person_id=person_id,
+        role=role,
+        guests=guests,
+        call_time=call_time,
+        notes=notes,
+        proposed_by_id=partner_id,
     )
     staff = getattr(by, "is_staff", False)
     if partner_id is not None or (event.proposed_by_id is not None and not staff):
@@ -120,8 +148,10 @@ def attendance_add_by_address(
     email: str,
     honorific: str = "",
     role: str = Attendance.Role.GUEST,
+    guests: int = 0,
+    call_time: dt.datetime | None = None,
+    notes: str = "",
     by: AbstractBaseUser | None = None,
-    **fields: Any,
 ) -> Attendance:
     """Staff add someone by address: the person on file with it, or a new one."""
     _open_event(event_id)  # first: saving a person writes the change log, whose lock is last
@@ -132,7 +162,15 @@ def attendance_add_by_address(
                 found = person_create(name=name.strip(), email=email, honorific=honorific)
         except IntegrityError:
             found = Person.objects.get(email__iexact=email, proposed_by__isnull=True)
-    return attendance_add(event_id=event_id, person_id=found.pk, role=role, by=by, **fields)
+    return attendance_add(
+        event_id=event_id,
+        person_id=found.pk,
+        role=role,
+        guests=guests,
+        call_time=call_time,
+        notes=notes,
+        by=by,
+    )
 
 
 @transaction.atomic
@@ -144,7 +182,8 @@ def attendance_propose(
     email: str,
     honorific: str = "",
     role: str = Attendance.Role.GUEST,
-    **fields: Any,
+    guests: int = 0,
+    call_time: dt.datetime | None = None,
 ) -> Attendance:
     """A partner puts someone on an event's list by name and address: a nomination in the
     partner's own name, never matched to people on file, so that the answer says nothing about
@@ -153,7 +192,12 @@ def attendance_propose(
     _open_event(event_id)  # first: saving a person writes the change log, whose lock is last
     nominee = _nominee(partner_id=partner_id, name=name.strip(), email=email, honorific=honorific)
     return attendance_add(
-        event_id=event_id, person_id=nominee.pk, role=role, partner_id=partner_id, **fields
+        event_id=event_id,
+        person_id=nominee.pk,
+        role=role,
+        guests=guests,
+        call_time=call_time,
+        partner_id=partner_id,
     )
 
 
@@ -231,12 +275,16 @@ def person_merge(*, nominee_id: int, into_id: int, by: AbstractBaseUser | None =
 
 @transaction.atomic
 def attendance_update(
-    *, attendance_id: int, by: AbstractBaseUser | None = None, **changes: Any
+    *,
+    attendance_id: int,
+    role: str = UNSET,
+    guests: int = UNSET,
+    call_time: dt.datetime | None = UNSET,
+    notes: str = UNSET,
+    by: AbstractBaseUser | None = None,
 ) -> Attendance:
-    """Change role, guests, call time or notes of one attendance."""
-    unknown = set(changes) - ATTENDANCE_FIELDS
-    if unknown:
-        raise TypeError(f"attendance_update() got unexpected fields: {sorted(unknown)}")
+    """Change the role, guests, call time or notes given, of one attendance."""
+    changes = given(role=role, guests=guests, call_time=call_time, notes=notes)
     attendance = _locked_attendance(attendance_id)
     for name, value in changes.items():
         setattr(attendance, name, value)

@@ -13,7 +13,7 @@ from core.audit import stamp
 from .. import services
 from ..forms import EventAdminForm, ProgrammeItemInlineForm
 from ..models import Booking, Event, ProgrammeItem, ProgrammeRole
-from ..services.events import EDITABLE_FIELDS as EVENT_DETAIL_FIELDS
+from ..services.events import DETAIL_FIELDS as EVENT_DETAIL_FIELDS
 from ..services.programme import ITEM_FIELDS
 from .bookings import occupied_interval
 

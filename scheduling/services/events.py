@@ -10,8 +10,10 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 
 from core.audit import stamp
+from core.unset import UNSET, given
 
 from ..models import Event, Site
 from ..signals import event_changed
@@ -23,7 +25,8 @@ from .changes import Verb
 # Fields that change what a calendar invite says: editing one raises the SEQUENCE so calendar
 # clients replace the earlier copy (RFC 5546 §2.1.4).
 INVITE_FIELDS = frozenset({"title", "title_zh", "description", "site", "timezone", "start", "end"})
-EDITABLE_FIELDS = frozenset(
+# The details event_update changes (times and status have services of their own).
+DETAIL_FIELDS = frozenset(
     {
         "title",
         "title_zh",
@@ -51,19 +54,22 @@ def event_create(
     status: str = Event.Status.DRAFT,
     visibility: str = Event.Visibility.INTERNAL,
     timezone: str | None = None,
+    title_zh: str = "",
+    host_organisation: Model | None = None,  # a visitors.Organisation
+    organiser: AbstractBaseUser | None = None,
+    description: str = "",
+    internal_notes: str = "",
+    reference: str | None = None,
     by: AbstractBaseUser | None = None,
     partner_id: int | None = None,
-    **fields: Any,
 ) -> Event:
     """Create a validated event; its time zone defaults to the site's. partner_id: the partner
     organisation whose API key creates it (its invites then wait for staff approval)."""
-    unknown = set(fields) - EDITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"event_create() got unexpected fields: {', '.join(sorted(unknown))}")
     if status not in (Event.Status.DRAFT, Event.Status.TENTATIVE, Event.Status.CONFIRMED):
         raise ValidationError({"status": "A new event starts as draft, tentative or confirmed."})
     event = Event(
         title=title,
+        title_zh=title_zh,
         site=site,
         start=start,
         end=end,
@@ -71,8 +77,12 @@ def event_create(
         status=status,
         visibility=visibility,
         timezone=timezone or site.timezone,
+        host_organisation=host_organisation,
+        organiser=organiser,
+        description=description,
+        internal_notes=internal_notes,
+        reference=reference,
         proposed_by_id=partner_id,
-        **fields,
     )
     event.full_clean()
     stamp(event, by=by, reason="Created")
@@ -85,24 +95,41 @@ def event_create(
 def event_update(
     *,
     event_id: int,
+    title: str = UNSET,
+    title_zh: str = UNSET,
+    kind: str = UNSET,
+    visibility: str = UNSET,
+    site: Site = UNSET,
+    timezone: str = UNSET,
+    host_organisation: Model | None = UNSET,  # a visitors.Organisation
+    organiser: AbstractBaseUser | None = UNSET,
+    description: str = UNSET,
+    internal_notes: str = UNSET,
+    reference: str | None = UNSET,
     by: AbstractBaseUser | None = None,
     reason: str = "",
     partner_id: int | None = None,
-    **changes: Any,
 ) -> Event:
-    """Change an event's details; a change that shows in invites raises its SEQUENCE.
+    """Change the details given (the others stay); a change that shows in invites raises the
+    SEQUENCE.
 
     Times change through event_reschedule (bookings and programme move with them) and status
-    through event_transition, so neither is accepted here. When a partner's key (partner_id)
+    through event_transition, so this takes neither. When a partner's key (partner_id)
     rewrites what an invite says, every message about the event waits for staff approval.
     """
-    if {"start", "end", "status"} & set(changes):
-        raise ValidationError(
-            {"start": "Use reschedule to change times and the status actions to change status."}
-        )
-    unknown = set(changes) - EDITABLE_FIELDS
-    if unknown:
-        raise TypeError(f"event_update() got unexpected fields: {', '.join(sorted(unknown))}")
+    changes = given(
+        title=title,
+        title_zh=title_zh,
+        kind=kind,
+        visibility=visibility,
+        site=site,
+        timezone=timezone,
+        host_organisation=host_organisation,
+        organiser=organiser,
+        description=description,
+        internal_notes=internal_notes,
+        reference=reference,
+    )
     event = Event.objects.locked(event_id)
     event.refuse_if_final()
     changed = [name for name, value in changes.items() if _differs(event, name, value)]

@@ -7,15 +7,18 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Model
 
 from core.audit import stamp
+from core.unset import UNSET, given
 
-from ..models import Event, ProgrammeItem, ProgrammeRole
+from ..models import Event, Facility, ProgrammeItem, ProgrammeRole
 from ..signals import event_changed
 from . import changes as change_log
 from .changes import Verb
 
 PROGRAMME_CLOSED = "its programme is closed"
+# The fields of an item the services write (the admin's forms save these).
 ITEM_FIELDS = frozenset(
     {
         "title",
@@ -40,20 +43,37 @@ def programme_item_create(
     title: str,
     start: dt.datetime,
     end: dt.datetime,
-    roles: Iterable[tuple[Any, str]] = (),
+    title_zh: str = "",
+    kind: str = ProgrammeItem.Kind.OTHER,
+    facility: Facility | None = None,
+    host_organisation: Model | None = None,  # a visitors.Organisation
+    description: str = "",
+    cue_notes: str = "",
+    visibility: str = ProgrammeItem.Visibility.PUBLIC,
+    position: int = 0,
+    roles: Iterable[tuple[Model, str]] = (),  # (visitors.Person, part), in speaking order
     by: AbstractBaseUser | None = None,
     partner_id: int | None = None,
-    **fields: Any,
 ) -> ProgrammeItem:
     """Add an item inside the event's window, with (person, part) roles in speaking order.
     Invites list the programme: an item a partner writes holds the event's messages for staff
     approval."""
-    unknown = set(fields) - ITEM_FIELDS
-    if unknown:
-        raise TypeError(f"programme_item_create() got unexpected fields: {sorted(unknown)}")
     event = Event.objects.locked(event_id)  # run-of-show edits apply one at a time
     event.refuse_if_final(closed=PROGRAMME_CLOSED)
-    item = ProgrammeItem(event=event, title=title, start=start, end=end, **fields)
+    item = ProgrammeItem(
+        event=event,
+        title=title,
+        title_zh=title_zh,
+        start=start,
+        end=end,
+        kind=kind,
+        facility=facility,
+        host_organisation=host_organisation,
+        description=description,
+        cue_notes=cue_notes,
+        visibility=visibility,
+        position=position,
+    )
     item.full_clean()
     stamp(item, by=by, reason="Added to programme")
     item.save()
@@ -67,15 +87,36 @@ def programme_item_create(
 def programme_item_update(
     *,
     item_id: int,
+    title: str = UNSET,
+    title_zh: str = UNSET,
+    start: dt.datetime = UNSET,
+    end: dt.datetime = UNSET,
+    kind: str = UNSET,
+    facility: Facility | None = UNSET,
+    host_organisation: Model | None = UNSET,
+    description: str = UNSET,
+    cue_notes: str = UNSET,
+    visibility: str = UNSET,
+    position: int = UNSET,
+    roles: Iterable[tuple[Model, str]] | None = None,
     by: AbstractBaseUser | None = None,
-    roles=None,
     partner_id: int | None = None,
-    **changes: Any,
 ) -> ProgrammeItem:
-    """Edit an item; it must stay inside its event's window. roles=None leaves roles alone."""
-    unknown = set(changes) - ITEM_FIELDS
-    if unknown:
-        raise TypeError(f"programme_item_update() got unexpected fields: {sorted(unknown)}")
+    """Edit the fields given; the item must stay inside its event's window. roles=None leaves
+    the roles alone."""
+    changes = given(
+        title=title,
+        title_zh=title_zh,
+        start=start,
+        end=end,
+        kind=kind,
+        facility=facility,
+        host_organisation=host_organisation,
+        description=description,
+        cue_notes=cue_notes,
+        visibility=visibility,
+        position=position,
+    )
     item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
     item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
     for name, value in changes.items():
