@@ -16,10 +16,17 @@ from scheduling.availability import facility_availability, site_availability
 from scheduling.models import Change, Facility, Site
 from scheduling.visibility import can_see_event
 
-from .. import serializers
 from ..filters import FacilityFilter
 from ..models import Scope
 from ..schema import conditional, list_parameters
+from ..serializers.lists import envelope_serializer
+from ..serializers.places import (
+    AvailabilityQuerySerializer,
+    FacilityAvailabilitySerializer,
+    FacilitySerializer,
+    SiteAvailabilitySerializer,
+    SiteSerializer,
+)
 from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
 
@@ -29,7 +36,7 @@ FACILITY_ORDERINGS = {"name": ("name", "id"), "capacity": ("capacity", "id"), "i
 
 class AvailabilityMixin:
     def _window(self, request):
-        given = serializers.AvailabilityQuerySerializer(data=request.query_params)
+        given = AvailabilityQuerySerializer(data=request.query_params)
         given.is_valid(raise_exception=True)
         return given.validated_data["start"], given.validated_data["end"]
 
@@ -79,12 +86,12 @@ def _facility(found) -> dict:
     list=extend_schema(
         summary="List sites",
         parameters=list_parameters(SITE_ORDERINGS, "name") + conditional()["parameters"],
-        responses=serializers.envelope_serializer(serializers.SiteSerializer, "SitePage"),
+        responses=envelope_serializer(SiteSerializer, "SitePage"),
     ),
     retrieve=extend_schema(summary="Read a site", **conditional()),
 )
 class SiteViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
-    serializer_class = serializers.SiteSerializer
+    serializer_class = SiteSerializer
     http_method_names = ["get", "head", "options"]
     scopes = {
         "list": Scope.EVENTS_READ,
@@ -105,8 +112,8 @@ class SiteViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMixin, 
 
     @extend_schema(
         summary="Busy and free time of every facility of a site",
-        parameters=[serializers.AvailabilityQuerySerializer],
-        responses=serializers.SiteAvailabilitySerializer,
+        parameters=[AvailabilityQuerySerializer],
+        responses=SiteAvailabilitySerializer,
     )
     @action(detail=True, methods=["get"])
     def availability(self, request, pk=None):
@@ -121,19 +128,19 @@ class SiteViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMixin, 
             "facilities": [_facility(f) for f in found.facilities],
         }
         zone = {"zone": zoneinfo.ZoneInfo(site.timezone)}
-        return Response(serializers.SiteAvailabilitySerializer(body, context=zone).data)
+        return Response(SiteAvailabilitySerializer(body, context=zone).data)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="List facilities",
         parameters=list_parameters(FACILITY_ORDERINGS, "name") + conditional()["parameters"],
-        responses=serializers.envelope_serializer(serializers.FacilitySerializer, "FacilityPage"),
+        responses=envelope_serializer(FacilitySerializer, "FacilityPage"),
     ),
     retrieve=extend_schema(summary="Read a facility", **conditional()),
 )
 class FacilityViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
-    serializer_class = serializers.FacilitySerializer
+    serializer_class = FacilitySerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = FacilityFilter
     http_method_names = ["get", "head", "options"]
@@ -156,8 +163,8 @@ class FacilityViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMix
 
     @extend_schema(
         summary="Busy and free time of a facility",
-        parameters=[serializers.AvailabilityQuerySerializer],
-        responses=serializers.FacilityAvailabilitySerializer,
+        parameters=[AvailabilityQuerySerializer],
+        responses=FacilityAvailabilitySerializer,
     )
     @action(detail=True, methods=["get"])
     def availability(self, request, pk=None):
@@ -167,6 +174,4 @@ class FacilityViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMix
             facility_id=facility.pk, start=start, end=end, can_see=self._can_see()
         )
         zone = {"zone": zoneinfo.ZoneInfo(facility.site.timezone)}
-        return Response(
-            serializers.FacilityAvailabilitySerializer(_facility(found), context=zone).data
-        )
+        return Response(FacilityAvailabilitySerializer(_facility(found), context=zone).data)
