@@ -1,69 +1,42 @@
 """Facility bookings."""
 
-from typing import Any
-
+from django.db.models import F, QuerySet
 from rest_framework import serializers
 
-from scheduling.models import Booking, Event, ProgrammeItem
-from scheduling.visibility import Audience, sees_internal_programme
+from scheduling.models import Booking
+from scheduling.visibility import Audience, sees_programme_item, sees_staff_details
 
-from ..fields import (
-    MAX_ID,
-    AwareDateTimeField,
-    WholeNumberField,
-    rfc3339,
-)
-from .common import StrictInputMixin, _audience
+from ..fields import MAX_ID, AwareDateTimeField, WholeNumberField
+from .common import StrictInputMixin
+from .output import Output, RestrictedCharField, RestrictedIntegerField
+
+ITEM_VISIBILITY = "programme_item_visibility"
 
 
-def booking_json(
-    booking: Booking,
-    *,
-    event: Event,
-    audience: Audience,
-    visible_item_ids: set[int] | None = None,
-) -> dict[str, Any]:
-    """A booking; its programme item is named only to those who may see that item.
-    visible_item_ids (the event's items this audience sees) saves fetching each booking's item."""
-    zone = event.zone
-    item_id = booking.programme_item_id
-    if item_id is not None:
-        if visible_item_ids is not None:
-            visible = item_id in visible_item_ids
-        else:
-            visible = booking.programme_item.visibility == ProgrammeItem.Visibility.PUBLIC or (
-                sees_internal_programme(audience, event)
-            )
-        item_id = item_id if visible else None
-    return {
-        "id": booking.pk,
-        "event": booking.event_id,
-        "facility": booking.facility_id,
-        "programme_item": item_id,
-        "status": booking.status,
-        "start": rfc3339(booking.start, zone),
-        "end": rfc3339(booking.end, zone),
-        "setup_minutes": booking.setup_minutes,
-        "teardown_minutes": booking.teardown_minutes,
-        "occupied_start": rfc3339(booking.occupied_start, zone),
-        "occupied_end": rfc3339(booking.occupied_end, zone),
-        "hold_expires_at": rfc3339(booking.hold_expires_at, zone),
-        "backup_of": booking.backup_of_id,
-        "backup_deadline": rfc3339(booking.backup_deadline, zone),
-        "capacity_override_reason": booking.capacity_override_reason if audience.is_staff else None,
-        "released_at": rfc3339(booking.released_at, zone),
-        "updated_at": rfc3339(booking.updated_at, zone),
-    }
+def with_item_visibility(bookings: QuerySet) -> QuerySet:
+    """Bookings with their programme item's visibility (a join, not a query per booking), which
+    BookingSerializer needs to tell who may see the item's id."""
+    return bookings.annotate(**{ITEM_VISIBILITY: F("programme_item__visibility")})
 
 
-class BookingSerializer(serializers.ModelSerializer):
-    programme_item = serializers.IntegerField(
-        read_only=True,
-        allow_null=True,
+def booked_item_shown_to(audience: Audience, booking: Booking) -> bool:
+    """A booking names its programme item to those who may see that item."""
+    if booking.programme_item_id is None:
+        return True
+    visibility = getattr(booking, ITEM_VISIBILITY, None)
+    if visibility is None:  # not annotated: one query
+        visibility = booking.programme_item.visibility
+    return sees_programme_item(audience, booking.event, visibility)
+
+
+class BookingSerializer(Output, serializers.ModelSerializer):
+    programme_item = RestrictedIntegerField(
+        source="programme_item_id",
+        shown_to=booked_item_shown_to,
         help_text="The programme item it serves, when this key may see that item.",
     )
-    capacity_override_reason = serializers.CharField(
-        read_only=True, allow_null=True, help_text="Staff keys only."
+    capacity_override_reason = RestrictedCharField(
+        shown_to=sees_staff_details, help_text="Staff keys only."
     )
 
     class Meta:
@@ -89,8 +62,9 @@ class BookingSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, booking: Booking) -> dict[str, Any]:
-        return booking_json(booking, event=booking.event, audience=_audience(self))
+    @classmethod
+    def zone_of(cls, booking: Booking, context: dict):
+        return booking.event.zone
 
 
 class BookingInputSerializer(StrictInputMixin, serializers.Serializer):

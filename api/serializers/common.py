@@ -1,8 +1,6 @@
-"""What input and output serializers share: strict input, the audience, prefetched rows."""
+"""What the input serializers share: they refuse what they do not know."""
 
 from rest_framework import serializers
-
-from scheduling.visibility import Audience
 
 
 class StrictInputMixin:
@@ -21,25 +19,6 @@ class StrictInputMixin:
                     }
                 )
         return super().validate(attrs)
-
-
-def _audience(serializer) -> Audience:
-    return serializer.context["audience"]
-
-
-PREFETCHED = "prefetched_"
-
-# The JSON of events, their programme and bookings, written out by hand: an event page renders
-# hundreds of these, and DRF's field machinery costs far more than the data. The serializers
-# below still declare every field, for the schema; the Schemathesis test checks that the two
-# agree.
-
-
-def _related(obj, name: str) -> list:
-    """Rows prefetched into a plain list (``Prefetch(name, to_attr=PREFETCHED + name)``) skip
-    a related manager per object; anything else is fetched the ordinary way."""
-    prefetched = getattr(obj, PREFETCHED + name, None)
-    return prefetched if prefetched is not None else list(getattr(obj, name).all())
 
 
 class ReasonInputSerializer(StrictInputMixin, serializers.Serializer):

@@ -1,69 +1,26 @@
 """Events, with their programme and bookings, and the lifecycle actions' input."""
 
-from typing import Any
-
 from rest_framework import serializers
 
-from scheduling.models import Event, ProgrammeItem
-from scheduling.visibility import Audience, sees_internal_programme
+from scheduling.models import Event
+from scheduling.visibility import sees_staff_details
 
-from ..fields import (
-    MAX_ID,
-    AwareDateTimeField,
-    IdRelatedField,
-    WholeNumberField,
-    rfc3339,
-)
-from .bookings import BookingSerializer, booking_json
-from .common import StrictInputMixin, _audience, _related
-from .programme import ProgrammeItemSerializer, programme_item_json
+from ..fields import MAX_ID, AwareDateTimeField, IdRelatedField, WholeNumberField
+from .bookings import BookingSerializer
+from .common import StrictInputMixin
+from .output import Output, RestrictedCharField
+from .programme import ProgrammeItemSerializer
 
 
-def event_json(event: Event, *, audience: Audience) -> dict[str, Any]:
-    """An event with the programme items this audience may see and its bookings."""
-    zone, staff = event.zone, audience.is_staff
-    internal = sees_internal_programme(audience, event)
-    items = [
-        item
-        for item in _related(event, "programme")
-        if internal or item.visibility == ProgrammeItem.Visibility.PUBLIC
-    ]
-    visible_item_ids = {item.pk for item in items}
-    return {
-        "id": event.pk,
-        "uid": event.uid,
-        "reference": event.reference,
-        "sequence": event.sequence,
-        "title": event.title,
-        "title_zh": event.title_zh,
-        "kind": event.kind,
-        "status": event.status,
-        "visibility": event.visibility,
-        "site": event.site_id,
-        "timezone": event.timezone,
-        "start": rfc3339(event.start, zone),
-        "end": rfc3339(event.end, zone),
-        "host_organisation": event.host_organisation_id,
-        "description": event.description,
-        "internal_notes": event.internal_notes if staff else None,
-        "programme": [programme_item_json(item, zone=zone, staff=staff) for item in items],
-        "bookings": [
-            booking_json(booking, event=event, audience=audience, visible_item_ids=visible_item_ids)
-            for booking in _related(event, "bookings")
-        ],
-        "created_at": rfc3339(event.created_at, zone),
-        "updated_at": rfc3339(event.updated_at, zone),
-    }
+class EventSerializer(Output, serializers.ModelSerializer):
+    """An event with the programme items this key may see and its bookings; times in the
+    event's own zone."""
 
-
-class EventSerializer(serializers.ModelSerializer):
     programme = ProgrammeItemSerializer(
         many=True, read_only=True, help_text="The items this key may see, in running order."
     )
     bookings = BookingSerializer(many=True, read_only=True)
-    internal_notes = serializers.CharField(
-        read_only=True, allow_null=True, help_text="Staff keys only."
-    )
+    internal_notes = RestrictedCharField(shown_to=sees_staff_details, help_text="Staff keys only.")
 
     class Meta:
         model = Event
@@ -91,8 +48,9 @@ class EventSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, event: Event) -> dict[str, Any]:
-        return event_json(event, audience=_audience(self))
+    @classmethod
+    def zone_of(cls, event: Event, context: dict):
+        return event.zone
 
 
 EVENT_TIME_HINT = "Times and status change through the reschedule, confirm and cancel actions."

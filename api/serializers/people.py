@@ -1,20 +1,16 @@
 """Organisations, people and attendee lists."""
 
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from scheduling.visibility import sees_contact_details
+from scheduling.visibility import sees_contact_details, sees_staff_details
 from visitors.models import Attendance, Organisation, Person
 
-from ..fields import (
-    MAX_ID,
-    AwareDateTimeField,
-    WholeNumberField,
-)
-from .common import StrictInputMixin, _audience
+from ..fields import MAX_ID, AwareDateTimeField, WholeNumberField
+from .common import StrictInputMixin
+from .output import Output, RestrictedCharField, RestrictedIntegerField
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(Output, serializers.ModelSerializer):
     website = serializers.CharField(read_only=True, help_text="A URL, or empty.")
 
     class Meta:
@@ -23,7 +19,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PersonSerializer(serializers.ModelSerializer):
+class PersonSerializer(Output, serializers.ModelSerializer):
     email = serializers.CharField(read_only=True, help_text="An e-mail address, or empty.")
 
     class Meta:
@@ -49,12 +45,12 @@ class PersonSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class AttendeePersonSerializer(serializers.ModelSerializer):
+class AttendeePersonSerializer(Output, serializers.ModelSerializer):
     """The person on an attendee list: the e-mail address for those who may have it
     (sees_contact_details), the phone for staff keys only."""
 
-    email = serializers.SerializerMethodField()
-    phone = serializers.SerializerMethodField()
+    email = RestrictedCharField(shown_to=sees_contact_details)
+    phone = RestrictedCharField(shown_to=sees_staff_details, help_text="Staff keys only.")
 
     class Meta:
         model = Person
@@ -70,21 +66,15 @@ class AttendeePersonSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_email(self, person: Person) -> str | None:
-        return person.email if sees_contact_details(_audience(self), person) else None
 
-    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Staff keys only."))
-    def get_phone(self, person: Person) -> str | None:
-        return person.phone if _audience(self).is_staff else None
+class AttendanceSerializer(Output, serializers.ModelSerializer):
+    """An attendee; times in the event's own zone."""
 
-
-class AttendanceSerializer(serializers.ModelSerializer):
-    person_id = serializers.SerializerMethodField(help_text="Staff keys only.")
+    person_id = RestrictedIntegerField(shown_to=sees_staff_details, help_text="Staff keys only.")
     person = AttendeePersonSerializer(read_only=True)
-    dietary = serializers.SerializerMethodField(help_text="Staff keys only.")
-    accessibility = serializers.SerializerMethodField(help_text="Staff keys only.")
-    notes = serializers.SerializerMethodField(help_text="Staff keys only.")
+    dietary = RestrictedCharField(shown_to=sees_staff_details, help_text="Staff keys only.")
+    accessibility = RestrictedCharField(shown_to=sees_staff_details, help_text="Staff keys only.")
+    notes = RestrictedCharField(shown_to=sees_staff_details, help_text="Staff keys only.")
     awaiting_approval = serializers.BooleanField(
         read_only=True,
         help_text="Invites to this attendee wait until a staff member approves them.",
@@ -111,21 +101,9 @@ class AttendanceSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(serializers.IntegerField(allow_null=True))
-    def get_person_id(self, attendance: Attendance) -> int | None:
-        return attendance.person_id if _audience(self).is_staff else None
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_dietary(self, attendance: Attendance) -> str | None:
-        return attendance.dietary if _audience(self).is_staff else None
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_accessibility(self, attendance: Attendance) -> str | None:
-        return attendance.accessibility if _audience(self).is_staff else None
-
-    @extend_schema_field(serializers.CharField(allow_null=True))
-    def get_notes(self, attendance: Attendance) -> str | None:
-        return attendance.notes if _audience(self).is_staff else None
+    @classmethod
+    def zone_of(cls, attendance: Attendance, context: dict):
+        return attendance.event.zone
 
 
 class AttendanceAddSerializer(StrictInputMixin, serializers.Serializer):

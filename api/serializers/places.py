@@ -1,4 +1,6 @@
-"""Sites, facilities and their availability. Times are in the site's zone."""
+"""Sites, facilities and their availability. Availability is rendered from
+scheduling.availability's results as they are, its times in the zone of the site, which the
+view puts in the context (``{"zone": ...}``)."""
 
 import datetime as dt
 
@@ -6,21 +8,18 @@ from rest_framework import serializers
 
 from scheduling.models import Facility, Site
 
-from ..fields import (
-    AwareDateTimeField,
-    WallClockTimeField,
-    rfc3339,
-)
+from ..fields import AwareDateTimeField, WallClockTimeField
+from .output import Output
 
 
-class SiteSerializer(serializers.ModelSerializer):
+class SiteSerializer(Output, serializers.ModelSerializer):
     class Meta:
         model = Site
         fields = ["id", "name", "name_zh", "slug", "address", "timezone", "internal_travel_minutes"]
         read_only_fields = fields
 
 
-class FacilitySerializer(serializers.ModelSerializer):
+class FacilitySerializer(Output, serializers.ModelSerializer):
     bookable_from = WallClockTimeField(read_only=True, allow_null=True)
     bookable_until = WallClockTimeField(read_only=True, allow_null=True)
 
@@ -43,52 +42,44 @@ class FacilitySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class SiteTimeField(serializers.DateTimeField):
-    """A time written in the zone the serializer's context names (the site's)."""
-
-    def to_representation(self, value):
-        zone = self.context.get("zone")
-        return rfc3339(value, zone) if zone else super().to_representation(value)
+class IntervalSerializer(Output, serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
 
 
-class IntervalSerializer(serializers.Serializer):
-    start = SiteTimeField()
-    end = SiteTimeField()
-
-
-class OccupantSerializer(serializers.Serializer):
+class OccupantSerializer(Output, serializers.Serializer):
     kind = serializers.ChoiceField(choices=["booking", "closure", "hours", "unbookable"])
     what = serializers.CharField(
         help_text="The event title when this key may see it, else “Booked”."
     )
-    start = SiteTimeField()
-    end = SiteTimeField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
     event_id = serializers.IntegerField(allow_null=True)
     booking_id = serializers.IntegerField(allow_null=True)
     status = serializers.CharField(help_text="A booking's status (held or confirmed), else empty.")
 
 
-class BusySerializer(serializers.Serializer):
-    start = SiteTimeField()
-    end = SiteTimeField()
+class BusySerializer(Output, serializers.Serializer):
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
     occupants = OccupantSerializer(many=True)
 
 
-class FacilityAvailabilitySerializer(serializers.Serializer):
+class FacilityAvailabilitySerializer(Output, serializers.Serializer):
     facility_id = serializers.IntegerField()
     name = serializers.CharField()
     capacity = serializers.IntegerField()
     is_bookable = serializers.BooleanField()
-    start = SiteTimeField()
-    end = SiteTimeField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
     busy = BusySerializer(many=True)
     free = IntervalSerializer(many=True)
 
 
-class SiteAvailabilitySerializer(serializers.Serializer):
+class SiteAvailabilitySerializer(Output, serializers.Serializer):
     site_id = serializers.IntegerField()
-    start = SiteTimeField()
-    end = SiteTimeField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
     closures = BusySerializer(many=True)
     facilities = FacilityAvailabilitySerializer(many=True)
 

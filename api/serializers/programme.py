@@ -1,68 +1,44 @@
 """An event's run-of-show: programme items and who takes part."""
 
-import zoneinfo
-from typing import Any
-
 from rest_framework import serializers
 
 from scheduling.models import ProgrammeItem, ProgrammeRole
+from scheduling.visibility import Audience, sees_programme_item, sees_staff_details
 from visitors.models import Person
 
-from ..fields import (
-    AwareDateTimeField,
-    IdRelatedField,
-    WholeNumberField,
-    rfc3339,
-)
-from .common import StrictInputMixin, _audience, _related
+from ..fields import AwareDateTimeField, IdRelatedField, WholeNumberField
+from .common import StrictInputMixin
+from .output import Output, RestrictedCharField, RestrictedIntegerField
 
 
-def role_json(role: ProgrammeRole, *, staff: bool) -> dict[str, Any]:
-    return {
-        "person": role.person_id if staff else None,
-        "name": role.person.display_name,
-        "part": role.part,
-    }
+def item_listed_for(audience: Audience, item: ProgrammeItem) -> bool:
+    # item.event is the event whose programme is rendered (set by the prefetch), not a query.
+    return sees_programme_item(audience, item.event, item.visibility)
 
 
-def programme_item_json(item: ProgrammeItem, *, zone: zoneinfo.ZoneInfo, staff: bool) -> dict:
-    return {
-        "id": item.pk,
-        "event": item.event_id,
-        "position": item.position,
-        "start": rfc3339(item.start, zone),
-        "end": rfc3339(item.end, zone),
-        "title": item.title,
-        "title_zh": item.title_zh,
-        "kind": item.kind,
-        "visibility": item.visibility,
-        "facility": item.facility_id,
-        "host_organisation": item.host_organisation_id,
-        "description": item.description,
-        "cue_notes": item.cue_notes if staff else None,
-        "roles": [role_json(role, staff=staff) for role in _related(item, "roles")],
-    }
-
-
-class ProgrammeRoleSerializer(serializers.ModelSerializer):
-    person = serializers.IntegerField(
-        read_only=True, allow_null=True, help_text="The person's id: staff keys only."
+class ProgrammeRoleSerializer(Output, serializers.ModelSerializer):
+    person = RestrictedIntegerField(
+        source="person_id",
+        shown_to=sees_staff_details,
+        help_text="The person's id: staff keys only.",
     )
-    name = serializers.CharField(read_only=True, help_text="As a programme prints it.")
+    name = serializers.CharField(
+        source="person.display_name", read_only=True, help_text="As a programme prints it."
+    )
 
     class Meta:
         model = ProgrammeRole
         fields = ["person", "name", "part"]
         read_only_fields = fields
 
-    def to_representation(self, role: ProgrammeRole) -> dict[str, Any]:
-        return role_json(role, staff=_audience(self).is_staff)
 
+class ProgrammeItemSerializer(Output, serializers.ModelSerializer):
+    """An item of a run-of-show; in an event's programme, only the items the key may see."""
 
-class ProgrammeItemSerializer(serializers.ModelSerializer):
+    listed_for = staticmethod(item_listed_for)
     roles = ProgrammeRoleSerializer(many=True, read_only=True)
-    cue_notes = serializers.CharField(
-        read_only=True, allow_null=True, help_text="Staff cues: staff keys only."
+    cue_notes = RestrictedCharField(
+        shown_to=sees_staff_details, help_text="Staff cues: staff keys only."
     )
 
     class Meta:
@@ -85,8 +61,9 @@ class ProgrammeItemSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def to_representation(self, item: ProgrammeItem) -> dict[str, Any]:
-        return programme_item_json(item, zone=item.event.zone, staff=_audience(self).is_staff)
+    @classmethod
+    def zone_of(cls, item: ProgrammeItem, context: dict):
+        return item.event.zone
 
 
 class RoleInputSerializer(serializers.Serializer):

@@ -29,7 +29,7 @@ from ..permissions import HostOrganisationWrites, KeyRequired, ScopeRequired
 from ..throttling import KeyRateThrottle
 
 # Bumped when the JSON of any object changes shape, so that cached copies stop matching.
-REPRESENTATION_VERSION = "1"
+REPRESENTATION_VERSION = "2"  # 2: attendees' times in the event's zone, as every other time
 
 
 MAX_ID = 2**63 - 1

@@ -23,6 +23,7 @@ from ..serializers.bookings import (
     BookingHoldInputSerializer,
     BookingInputSerializer,
     BookingSerializer,
+    with_item_visibility,
 )
 from ..serializers.common import ReasonInputSerializer
 from ..serializers.lists import envelope_serializer
@@ -75,7 +76,7 @@ class BookingViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         return Booking.objects.filter(event_filter(self.audience, prefix="event__"))
 
     def get_queryset(self):
-        return self.visible_queryset().select_related("event", "programme_item")
+        return with_item_visibility(self.visible_queryset().select_related("event"))
 
     def sync_spec(self) -> SyncSpec:
         return SyncSpec(entity=Change.Entity.BOOKING, model=Booking, follows_event=True)

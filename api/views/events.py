@@ -21,7 +21,8 @@ from ..filters import EventFilter
 from ..models import Scope
 from ..renderers import ICalendarRenderer
 from ..schema import conditional, idempotent, list_parameters
-from ..serializers.common import PREFETCHED, ReasonInputSerializer
+from ..serializers.bookings import with_item_visibility
+from ..serializers.common import ReasonInputSerializer
 from ..serializers.events import (
     EventCreateSerializer,
     EventSerializer,
@@ -31,6 +32,7 @@ from ..serializers.events import (
     SendInvitesResultSerializer,
 )
 from ..serializers.lists import envelope_serializer
+from ..serializers.output import prefetched
 from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
 
@@ -92,7 +94,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         return Event.objects.visible_to(self.audience)
 
     def get_queryset(self):
-        # Plain lists (to_attr), not related managers: see api.serializers.common._related.
+        # Plain lists (to_attr), not related managers: see api.serializers.output.prefetched.
         roles = Prefetch(
             "roles",
             # By the item's id, not the model's ordering (the item's, then the event's), which
@@ -100,7 +102,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
             queryset=ProgrammeRole.objects.select_related("person").order_by(
                 "item_id", "position", "id"
             ),
-            to_attr=PREFETCHED + "roles",
+            to_attr=prefetched("roles"),
         )
         return self.visible_queryset().prefetch_related(
             Prefetch(
@@ -109,13 +111,12 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
                 queryset=ProgrammeItem.objects.filter(programme_item_filter(self.audience))
                 .order_by("start", "position", "id")
                 .prefetch_related(roles),
-                to_attr=PREFETCHED + "programme",
+                to_attr=prefetched("programme"),
             ),
             Prefetch(
                 "bookings",
-                # The programme item's visibility comes from the event's programme, above.
-                queryset=Booking.objects.order_by("start", "id"),
-                to_attr=PREFETCHED + "bookings",
+                queryset=with_item_visibility(Booking.objects.order_by("start", "id")),
+                to_attr=prefetched("bookings"),
             ),
         )
 

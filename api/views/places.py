@@ -47,41 +47,6 @@ class AvailabilityMixin:
         return lambda event: can_see_event(audience, event)
 
 
-def _busy(intervals) -> list[dict]:
-    return [
-        {
-            "start": interval.start,
-            "end": interval.end,
-            "occupants": [
-                {
-                    "kind": o.kind,
-                    "what": o.what,
-                    "start": o.start,
-                    "end": o.end,
-                    "event_id": o.event_id,
-                    "booking_id": o.booking_id,  # none for a hidden booking (availability)
-                    "status": o.status,
-                }
-                for o in interval.occupants
-            ],
-        }
-        for interval in intervals
-    ]
-
-
-def _facility(found) -> dict:
-    return {
-        "facility_id": found.facility_id,
-        "name": found.name,
-        "capacity": found.capacity,
-        "is_bookable": found.is_bookable,
-        "start": found.start,
-        "end": found.end,
-        "busy": _busy(found.busy),
-        "free": [{"start": f.start, "end": f.end} for f in found.free],
-    }
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List sites",
@@ -120,15 +85,8 @@ class SiteViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMixin, 
         site = self.get_object()
         start, end = self._window(request)
         found = site_availability(site_id=site.pk, start=start, end=end, can_see=self._can_see())
-        body = {
-            "site_id": found.site_id,
-            "start": found.start,
-            "end": found.end,
-            "closures": _busy(found.closures),
-            "facilities": [_facility(f) for f in found.facilities],
-        }
         zone = {"zone": zoneinfo.ZoneInfo(site.timezone)}
-        return Response(SiteAvailabilitySerializer(body, context=zone).data)
+        return Response(SiteAvailabilitySerializer(found, context=zone).data)
 
 
 @extend_schema_view(
@@ -174,4 +132,4 @@ class FacilityViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMix
             facility_id=facility.pk, start=start, end=end, can_see=self._can_see()
         )
         zone = {"zone": zoneinfo.ZoneInfo(facility.site.timezone)}
-        return Response(FacilityAvailabilitySerializer(_facility(found), context=zone).data)
+        return Response(FacilityAvailabilitySerializer(found, context=zone).data)

@@ -18,8 +18,8 @@ from scheduling.visibility import sees_internal_programme
 
 from ..models import Scope
 from ..schema import conditional, idempotent, list_parameters
-from ..serializers.common import PREFETCHED
 from ..serializers.lists import envelope_serializer
+from ..serializers.output import prefetched
 from ..serializers.programme import ProgrammeItemInputSerializer, ProgrammeItemSerializer
 from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin, object_id
@@ -106,7 +106,7 @@ class ProgrammeItemViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveM
                 Prefetch(
                     "roles",
                     queryset=ProgrammeRole.objects.select_related("person"),
-                    to_attr=PREFETCHED + "roles",
+                    to_attr=prefetched("roles"),
                 )
             )
         )
