@@ -22,6 +22,7 @@ from scheduling.visibility import Audience
 
 from .. import pagination, sync
 from ..authentication import ApiKeyAuthentication, audience_of
+from ..fields import MAX_ID
 from ..idempotency import IdempotentPostMixin
 from ..models import ApiKey
 from ..parsers import JSONParser
@@ -30,9 +31,6 @@ from ..throttling import KeyRateThrottle
 
 # Bumped when the JSON of any object changes shape, so that cached copies stop matching.
 REPRESENTATION_VERSION = "2"  # 2: attendees' times in the event's zone, as every other time
-
-
-MAX_ID = 2**63 - 1
 
 
 def object_id(raw: str) -> int:
