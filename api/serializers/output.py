@@ -10,12 +10,13 @@ field as DRF's own machinery would).
 Why a plan rather than DRF's own ``Serializer.to_representation``: for every field of every
 object DRF calls ``get_attribute`` (a loop with exception handling), checks for ``PKOnlyObject``
 and ``None`` and calls the field's ``to_representation``. A page of 100 events with their
-programme, roles and bookings has some 7,000 fields; rendered that way it took about four times
-as long as the hand-written dicts this replaces (measured in process: 18-24 ms against 4-6 ms),
-and the page must keep at least half the throughput of a bare ``.values()`` view (issue 11,
+programme, roles and bookings has some 7,000 fields. Measured in process on one staff page,
+DRF's loop over these declarations took 18-24 ms, the plan 5-6 ms; the hand-written dicts this
+replaces took about as long as the plan, and a plan of one closure per field 15-35% longer.
+The page must keep at least half the throughput of a bare ``.values()`` view (issue 11,
 ``python -m bench api``), which it did only just. So the plan is generated code: one function
-per serializer class that builds the dict as one would by hand (``plan().source`` shows it),
-which renders the page a little faster than the hand-written dicts did. From the declarations:
+per serializer class that builds the dict as one would by hand (``plan().source`` shows it).
+From the declarations:
 
 - a model column (or a foreign key, as its id): ``obj.<column>``, since a column of text, a
   number or a boolean already is its JSON (DRF's ``str(value)``... changes nothing);
