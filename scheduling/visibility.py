@@ -87,6 +87,12 @@ def programme_item_filter(audience: Audience, prefix: str = "") -> Q:
     return visible
 
 
+def sees_staff_details(audience: Audience, _obj=None) -> bool:
+    """Notes, cues, phones, dietary and accessibility needs, capacity override reasons, and the
+    person id behind a programme role: staff only."""
+    return audience.is_staff
+
+
 def sees_contact_details(audience: Audience, person) -> bool:
     """A person's e-mail address: staff, and a partner for its own organisation's people and
     the people it nominated itself. Phones and notes are for staff alone."""
@@ -94,9 +100,3 @@ def sees_contact_details(audience: Audience, person) -> bool:
         audience.is_partner
         and audience.organisation_id in (person.organisation_id, person.proposed_by_id)
     )
-
-
-def sees_staff_details(audience: Audience, _obj=None) -> bool:
-    """Notes, cues, phones, dietary and accessibility needs, capacity override reasons, and the
-    person id behind a programme role: staff only."""
-    return audience.is_staff
