@@ -5,6 +5,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
+from . import idempotency
 from .pagination import (
     CURSOR_PARAM,
     MAX_PAGE_SIZE,
@@ -76,12 +77,13 @@ def idempotent() -> dict:
     return {
         "parameters": [
             OpenApiParameter(
-                "Idempotency-Key",
+                idempotency.HEADER,
                 OpenApiTypes.STR,
                 OpenApiParameter.HEADER,
                 description=(
-                    "Any unique string (up to 255 printable ASCII characters). A retry with the "
-                    "same key replays the first answer; the same key with another body is 422."
+                    f"Any unique string (up to {idempotency.MAX_LENGTH} printable ASCII "
+                    "characters). A retry with the same key replays the first answer; the same "
+                    "key with another body is 422."
                 ),
             )
         ]

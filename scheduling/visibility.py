@@ -72,15 +72,27 @@ def sees_internal_programme(audience: Audience, event) -> bool:
     )
 
 
+def sees_programme_item(audience: Audience, event, visibility: str) -> bool:
+    """An item of `event` with this visibility: public ones to whoever sees the event, internal
+    ones as sees_internal_programme says. programme_item_filter is the same rule for a query."""
+    return visibility == "public" or sees_internal_programme(audience, event)
+
+
 def programme_item_filter(audience: Audience, prefix: str = "") -> Q:
     """A Q over ProgrammeItem (or a relation to it) for the items audience sees of the events
-    it sees: sees_internal_programme's rule, for a query."""
+    it sees: sees_programme_item's rule, for a query."""
     if audience.is_staff:
         return Q()
     visible = Q(**{f"{prefix}visibility": "public"})
     if audience.is_partner:
         visible |= Q(**{f"{prefix}event__host_organisation_id": audience.organisation_id})
     return visible
+
+
+def sees_staff_details(audience: Audience, _obj=None) -> bool:
+    """Notes, cues, phones, dietary and accessibility needs, capacity override reasons, and the
+    person id behind a programme role: staff only."""
+    return audience.is_staff
 
 
 def sees_contact_details(audience: Audience, person) -> bool:

@@ -19,11 +19,17 @@ from visitors import precedence
 from visitors import services as visitor_services
 from visitors.models import Attendance, Person
 
-from .. import serializers
 from ..filters import AttendanceFilter
 from ..models import Scope
 from ..permissions import StaffKeyForActions
 from ..schema import conditional, idempotent, list_parameters
+from ..serializers.lists import envelope_serializer
+from ..serializers.people import (
+    AttendanceAddSerializer,
+    AttendanceSerializer,
+    AttendanceUpdateSerializer,
+    RsvpInputSerializer,
+)
 from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
 from .programme import EVENT_PK, EventPartMixin
@@ -41,9 +47,7 @@ WRITES = ("create", "partial_update", "destroy", "rsvp")
             *list_parameters(ORDERINGS, "precedence"),
             *conditional()["parameters"],
         ],
-        responses=serializers.envelope_serializer(
-            serializers.AttendanceSerializer, "AttendancePage"
-        ),
+        responses=envelope_serializer(AttendanceSerializer, "AttendancePage"),
     ),
     retrieve=extend_schema(
         summary="Read an attendee", parameters=[EVENT_PK, *conditional()["parameters"]]
@@ -51,21 +55,21 @@ WRITES = ("create", "partial_update", "destroy", "rsvp")
     create=extend_schema(
         summary="Add an attendee: a person by id (staff keys), or by name and e-mail",
         parameters=[EVENT_PK, *idempotent()["parameters"]],
-        request=serializers.AttendanceAddSerializer,
-        responses={201: serializers.AttendanceSerializer},
+        request=AttendanceAddSerializer,
+        responses={201: AttendanceSerializer},
     ),
     partial_update=extend_schema(
         summary="Change an attendee's role, guests or call time",
         parameters=[EVENT_PK],
-        request=serializers.AttendanceUpdateSerializer,
-        responses=serializers.AttendanceSerializer,
+        request=AttendanceUpdateSerializer,
+        responses=AttendanceSerializer,
     ),
     destroy=extend_schema(
         summary="Take someone off the list", parameters=[EVENT_PK], responses={204: None}
     ),
 )
 class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
-    serializer_class = serializers.AttendanceSerializer
+    serializer_class = AttendanceSerializer
     queryset = Attendance.objects.none()  # for schema introspection; see get_queryset
     permission_classes = [*ApiViewSet.permission_classes, StaffKeyForActions]
     filter_backends = [DjangoFilterBackend]
@@ -117,7 +121,7 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
 
     def create(self, request, *args, **kwargs):
         self.check_object_permissions(request, self.event)
-        given = serializers.AttendanceAddSerializer(data=request.data)
+        given = AttendanceAddSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         if not self.key.is_staff_key:
@@ -142,7 +146,7 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
 
     def partial_update(self, request, *args, **kwargs):
         attendance = self.get_object()
-        given = serializers.AttendanceUpdateSerializer(data=request.data, partial=True)
+        given = AttendanceUpdateSerializer(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         if "notes" in data and not self.key.is_staff_key:
@@ -160,13 +164,13 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
     @extend_schema(
         summary="Record an attendee's answer (staff keys)",
         parameters=[EVENT_PK, *idempotent()["parameters"]],
-        request=serializers.RsvpInputSerializer,
-        responses=serializers.AttendanceSerializer,
+        request=RsvpInputSerializer,
+        responses=AttendanceSerializer,
     )
     @action(detail=True, methods=["post"])
     def rsvp(self, request, *args, **kwargs):
         attendance = self.get_object()
-        given = serializers.RsvpInputSerializer(data=request.data)
+        given = RsvpInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         visitor_services.rsvp_record(
             attendance_id=attendance.pk, by=self.acting_user(), **given.validated_data

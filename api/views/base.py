@@ -4,16 +4,13 @@ idempotent POSTs. The concrete views only say what they list and which service a
 import calendar
 import datetime as dt
 import hashlib
-import json
 from functools import cached_property
 from typing import Any
 
-from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import models
 from django.db.models import Q
 from django.http import HttpResponseNotModified
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from rest_framework import exceptions, viewsets
@@ -25,18 +22,15 @@ from scheduling.visibility import Audience
 
 from .. import pagination, sync
 from ..authentication import ApiKeyAuthentication, audience_of
-from ..exceptions import IdempotencyMismatch
-from ..models import ApiKey, IdempotencyRecord
+from ..fields import MAX_ID
+from ..idempotency import IdempotentPostMixin
+from ..models import ApiKey
 from ..parsers import JSONParser
 from ..permissions import HostOrganisationWrites, KeyRequired, ScopeRequired
 from ..throttling import KeyRateThrottle
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 # Bumped when the JSON of any object changes shape, so that cached copies stop matching.
-REPRESENTATION_VERSION = "1"
-
-
-MAX_ID = 2**63 - 1
+REPRESENTATION_VERSION = "2"  # 2: attendees' times in the event's zone, as every other time
 
 
 def object_id(raw: str) -> int:
@@ -46,17 +40,13 @@ def object_id(raw: str) -> int:
     return int(raw)
 
 
-class _Replay(Exception):
-    def __init__(self, record: IdempotencyRecord) -> None:
-        self.record = record
-
-
-class ApiViewSet(viewsets.GenericViewSet):
+class ApiViewSet(IdempotentPostMixin, viewsets.GenericViewSet):
     """Base of every /api/v1/ view.
 
     ``scopes`` maps an action to the scope it needs; ``staff_perms`` to the Django permission a
     staff key's user needs. ``visible_queryset()`` is what this key may see; ``get_queryset()``
-    adds what rendering needs (prefetches).
+    adds what rendering needs (prefetches). POSTs with an Idempotency-Key are answered once
+    (api.idempotency).
     """
 
     authentication_classes = [ApiKeyAuthentication]
@@ -106,70 +96,6 @@ class ApiViewSet(viewsets.GenericViewSet):
         """The organisation a partner key writes for; None for staff keys. Services hold what a
         partner writes into the office's invites for staff approval."""
         return None if self.key.is_staff_key else self.key.organisation_id
-
-    # --- Idempotency-Key on POST ---------------------------------------------------------------
-    #
-    # The request runs in one transaction that starts by inserting the key's ledger row. A
-    # concurrent retry with the same key blocks on that row's unique index (PostgreSQL) or on
-    # the write lock (SQLite) until the first commits, then finds its answer and replays it: the
-    # write happens once.
-
-    def dispatch(self, request, *args, **kwargs):
-        self._idempotency: IdempotencyRecord | None = None
-        if request.method == "POST" and request.headers.get(IDEMPOTENCY_HEADER):
-            self._fingerprint = hashlib.sha256(
-                b"\n".join([request.method.encode(), request.path.encode(), request.body])
-            ).hexdigest()
-            with transaction.atomic():
-                return super().dispatch(request, *args, **kwargs)
-        return super().dispatch(request, *args, **kwargs)
-
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        raw = request.headers.get(IDEMPOTENCY_HEADER)
-        if request.method != "POST" or not raw:
-            return
-        if len(raw) > 255 or not raw.isascii() or not raw.isprintable():
-            raise exceptions.ValidationError(
-                {IDEMPOTENCY_HEADER: ["Use at most 255 printable ASCII characters."]}
-            )
-        expired = timezone.now() - dt.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
-        IdempotencyRecord.objects.filter(api_key=self.key, key=raw, created_at__lt=expired).delete()
-        try:
-            with transaction.atomic():  # a savepoint: the request goes on after a duplicate
-                self._idempotency = IdempotencyRecord.objects.create(
-                    api_key=self.key, key=raw, fingerprint=self._fingerprint
-                )
-        except IntegrityError:
-            record = IdempotencyRecord.objects.get(api_key=self.key, key=raw)
-            if record.fingerprint != self._fingerprint:
-                raise IdempotencyMismatch() from None
-            raise _Replay(record) from None
-
-    def handle_exception(self, exc):
-        if isinstance(exc, _Replay):
-            response = Response(exc.record.body, status=exc.record.status_code)
-            for name, value in exc.record.headers.items():
-                response[name] = value
-            response["Idempotent-Replayed"] = "true"
-            return response
-        return super().handle_exception(exc)
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        record, self._idempotency = self._idempotency, None
-        if record is not None:
-            if response.status_code >= 500:
-                record.delete()  # a server error is not an answer worth replaying
-            else:
-                record.status_code = response.status_code
-                # Stored as rendered JSON, so a replay answers byte for byte the same data.
-                record.body = json.loads(JSONRenderer().render(response.data) or b"null")
-                record.headers = {
-                    name: response[name] for name in ("Location",) if response.has_header(name)
-                }
-                record.save(update_fields=["status_code", "body", "headers"])
-        return response
 
     # --- Conditional GET -------------------------------------------------------------------------
 

@@ -16,10 +16,18 @@ from scheduling import services
 from scheduling.models import Booking, Event
 from scheduling.visibility import event_filter
 
-from .. import serializers
 from ..filters import BookingFilter
 from ..models import Scope
 from ..schema import conditional, idempotent, list_parameters
+from ..serializers.bookings import (
+    BookingConfirmInputSerializer,
+    BookingHoldInputSerializer,
+    BookingInputSerializer,
+    BookingSerializer,
+    with_item_visibility,
+)
+from ..serializers.common import ReasonInputSerializer
+from ..serializers.lists import envelope_serializer
 from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
 
@@ -38,14 +46,14 @@ WRITES = ("create", "hold", "confirm", "release")
     list=extend_schema(
         summary="List bookings",
         parameters=list_parameters(ORDERINGS, "start") + conditional()["parameters"],
-        responses=serializers.envelope_serializer(serializers.BookingSerializer, "BookingPage"),
+        responses=envelope_serializer(BookingSerializer, "BookingPage"),
     ),
     retrieve=extend_schema(summary="Read a booking", **conditional()),
 )
 class BookingViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
     """Bookings of events this key may see."""
 
-    serializer_class = serializers.BookingSerializer
+    serializer_class = BookingSerializer
     queryset = Booking.objects.none()  # for schema introspection; see get_queryset
     filter_backends = [DjangoFilterBackend]
     filterset_class = BookingFilter
@@ -69,7 +77,7 @@ class BookingViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         return Booking.objects.filter(event_filter(self.audience, prefix="event__"))
 
     def get_queryset(self):
-        return self.visible_queryset().select_related("event", "programme_item")
+        return with_item_visibility(self.visible_queryset().select_related("event"))
 
     def sync_spec(self) -> SyncSpec:
         return SyncSpec(entity=Change.Entity.BOOKING, model=Booking, follows_event=True)
@@ -90,22 +98,22 @@ class BookingViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
 
     @extend_schema(
         summary="Book a facility for an event (held or confirmed)",
-        request=serializers.BookingInputSerializer,
-        responses={201: serializers.BookingSerializer},
+        request=BookingInputSerializer,
+        responses={201: BookingSerializer},
         **idempotent(),
     )
     def create(self, request, *args, **kwargs):
-        return self._book(serializers.BookingInputSerializer)
+        return self._book(BookingInputSerializer)
 
     @extend_schema(
         summary="Hold a facility until the hold is confirmed or expires",
-        request=serializers.BookingHoldInputSerializer,
-        responses={201: serializers.BookingSerializer},
+        request=BookingHoldInputSerializer,
+        responses={201: BookingSerializer},
         **idempotent(),
     )
     @action(detail=False, methods=["post"])
     def hold(self, request):
-        return self._book(serializers.BookingHoldInputSerializer)
+        return self._book(BookingHoldInputSerializer)
 
     def _book(self, serializer_class) -> Response:
         given = serializer_class(data=self.request.data)
@@ -127,14 +135,14 @@ class BookingViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
 
     @extend_schema(
         summary="Confirm a held booking",
-        request=serializers.BookingConfirmInputSerializer,
-        responses=serializers.BookingSerializer,
+        request=BookingConfirmInputSerializer,
+        responses=BookingSerializer,
         **idempotent(),
     )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         booking = self.get_object()
-        given = serializers.BookingConfirmInputSerializer(data=request.data)
+        given = BookingConfirmInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         services.booking_confirm(
             booking_id=booking.pk, by=self.acting_user(), **given.validated_data
@@ -143,14 +151,14 @@ class BookingViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
 
     @extend_schema(
         summary="Release a booking: the facility is free again",
-        request=serializers.ReasonInputSerializer,
-        responses=serializers.BookingSerializer,
+        request=ReasonInputSerializer,
+        responses=BookingSerializer,
         **idempotent(),
     )
     @action(detail=True, methods=["post"])
     def release(self, request, pk=None):
         booking = self.get_object()
-        given = serializers.ReasonInputSerializer(data=request.data)
+        given = ReasonInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         services.booking_release(
             booking_id=booking.pk, by=self.acting_user(), **given.validated_data

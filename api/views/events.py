@@ -17,12 +17,23 @@ from scheduling.visibility import programme_item_filter
 from visitors.invitations import invites_send
 from visitors.models import Delivery
 
-from .. import ics, serializers
+from .. import ics
 from ..filters import EventFilter
 from ..models import Scope
 from ..renderers import ICalendarRenderer
 from ..schema import conditional, idempotent, list_parameters
-from ..serializers import PREFETCHED
+from ..serializers.bookings import with_item_visibility
+from ..serializers.common import ReasonInputSerializer
+from ..serializers.events import (
+    EventCreateSerializer,
+    EventSerializer,
+    EventUpdateSerializer,
+    RescheduleInputSerializer,
+    SendInvitesInputSerializer,
+    SendInvitesResultSerializer,
+)
+from ..serializers.lists import envelope_serializer
+from ..serializers.output import prefetched
 from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
 
@@ -42,26 +53,26 @@ STAFF_ONLY_FIELDS = ("reference", "internal_notes")
     list=extend_schema(
         summary="List events",
         parameters=list_parameters(ORDERINGS, "start") + conditional()["parameters"],
-        responses=serializers.envelope_serializer(serializers.EventSerializer, "EventPage"),
+        responses=envelope_serializer(EventSerializer, "EventPage"),
     ),
     retrieve=extend_schema(summary="Read an event", **conditional()),
     create=extend_schema(
         summary="Create an event",
-        request=serializers.EventCreateSerializer,
-        responses={201: serializers.EventSerializer},
+        request=EventCreateSerializer,
+        responses={201: EventSerializer},
         **idempotent(),
     ),
     partial_update=extend_schema(
         summary="Change an event's details",
         description="Times change through reschedule, status through confirm and cancel.",
-        request=serializers.EventUpdateSerializer,
-        responses=serializers.EventSerializer,
+        request=EventUpdateSerializer,
+        responses=EventSerializer,
     ),
 )
 class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
     """Events this key may see (scheduling.visibility); anything else is not found."""
 
-    serializer_class = serializers.EventSerializer
+    serializer_class = EventSerializer
     queryset = Event.objects.none()  # for schema introspection; see get_queryset
     filter_backends = [DjangoFilterBackend]
     filterset_class = EventFilter
@@ -84,7 +95,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         return Event.objects.visible_to(self.audience)
 
     def get_queryset(self):
-        # Plain lists (to_attr), not related managers: see serializers.event_json.
+        # Plain lists (to_attr), not related managers: see api.serializers.output.prefetched.
         roles = Prefetch(
             "roles",
             # By the item's id, not the model's ordering (the item's, then the event's), which
@@ -92,7 +103,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
             queryset=ProgrammeRole.objects.select_related("person").order_by(
                 "item_id", "position", "id"
             ),
-            to_attr=PREFETCHED + "roles",
+            to_attr=prefetched("roles"),
         )
         return self.visible_queryset().prefetch_related(
             Prefetch(
@@ -101,13 +112,12 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
                 queryset=ProgrammeItem.objects.filter(programme_item_filter(self.audience))
                 .order_by("start", "position", "id")
                 .prefetch_related(roles),
-                to_attr=PREFETCHED + "programme",
+                to_attr=prefetched("programme"),
             ),
             Prefetch(
                 "bookings",
-                # The programme item's visibility comes from the event's programme, above.
-                queryset=Booking.objects.order_by("start", "id"),
-                to_attr=PREFETCHED + "bookings",
+                queryset=with_item_visibility(Booking.objects.order_by("start", "id")),
+                to_attr=prefetched("bookings"),
             ),
         )
 
@@ -129,7 +139,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         return Response(self.get_serializer(event).data, status=code, headers=headers)
 
     def create(self, request, *args, **kwargs):
-        given = serializers.EventCreateSerializer(data=request.data)
+        given = EventCreateSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         data = self._partner_limits(dict(given.validated_data), creating=True)
         event = services.event_create(by=self.acting_user(), partner_id=self.partner_id(), **data)
@@ -137,7 +147,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
 
     def partial_update(self, request, *args, **kwargs):
         event = self.get_object()
-        given = serializers.EventUpdateSerializer(data=request.data, partial=True)
+        given = EventUpdateSerializer(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         data = self._partner_limits(dict(given.validated_data), creating=False)
         services.event_update(
@@ -165,39 +175,37 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
             data.setdefault("visibility", Event.Visibility.RESTRICTED)
         return data
 
-    @extend_schema(
-        summary="Confirm an event", request=serializers.ReasonInputSerializer, **idempotent()
-    )
+    @extend_schema(summary="Confirm an event", request=ReasonInputSerializer, **idempotent())
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         event = self.get_object()
-        given = serializers.ReasonInputSerializer(data=request.data)
+        given = ReasonInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         services.event_confirm(event_id=event.pk, by=self.acting_user(), **given.validated_data)
         return self.rendered(event.pk)
 
     @extend_schema(
         summary="Cancel an event (final; its bookings are released)",
-        request=serializers.ReasonInputSerializer,
+        request=ReasonInputSerializer,
         **idempotent(),
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         event = self.get_object()
-        given = serializers.ReasonInputSerializer(data=request.data)
+        given = ReasonInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         services.event_cancel(event_id=event.pk, by=self.acting_user(), **given.validated_data)
         return self.rendered(event.pk)
 
     @extend_schema(
         summary="Move an event; its programme and bookings move with it",
-        request=serializers.RescheduleInputSerializer,
+        request=RescheduleInputSerializer,
         **idempotent(),
     )
     @action(detail=True, methods=["post"])
     def reschedule(self, request, pk=None):
         event = self.get_object()
-        given = serializers.RescheduleInputSerializer(data=request.data)
+        given = RescheduleInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         services.event_reschedule(event_id=event.pk, by=self.acting_user(), **given.validated_data)
         return self.rendered(event.pk)
@@ -209,17 +217,17 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
             "are written but held until a staff member approves them on the invitation "
             "console: the answer is then 202 and says how many await approval."
         ),
-        request=serializers.SendInvitesInputSerializer,
+        request=SendInvitesInputSerializer,
         responses={
-            200: serializers.SendInvitesResultSerializer,
-            202: serializers.SendInvitesResultSerializer,
+            200: SendInvitesResultSerializer,
+            202: SendInvitesResultSerializer,
         },
         **idempotent(),
     )
     @action(detail=True, methods=["post"], url_path="send-invites")
     def send_invites(self, request, pk=None):
         event = self.get_object()
-        given = serializers.SendInvitesInputSerializer(data=request.data)
+        given = SendInvitesInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         rows = invites_send(event_id=event.pk, by=self.acting_user(), **given.validated_data)
         queued = [row for row in rows if row.state != Delivery.State.HELD]
@@ -237,7 +245,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
             "deliveries": rows,
         }
         code = status.HTTP_202_ACCEPTED if held else status.HTTP_200_OK
-        return Response(serializers.SendInvitesResultSerializer(result).data, status=code)
+        return Response(SendInvitesResultSerializer(result).data, status=code)
 
     @extend_schema(
         summary="The event as an iCalendar object (METHOD:PUBLISH, no attendees)",

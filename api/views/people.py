@@ -7,11 +7,12 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from core.models import Change
 from visitors.models import Organisation, Person
 
-from .. import serializers
 from ..filters import OrganisationFilter, PersonFilter
 from ..models import Scope
 from ..permissions import StaffKeyOnly
 from ..schema import conditional, list_parameters
+from ..serializers.lists import envelope_serializer
+from ..serializers.people import OrganisationSerializer, PersonSerializer
 from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
 
@@ -23,14 +24,12 @@ PERSON_ORDERINGS = {"name": ("name", "id"), "id": ("id",)}
     list=extend_schema(
         summary="List organisations (staff keys)",
         parameters=list_parameters(ORGANISATION_ORDERINGS, "name") + conditional()["parameters"],
-        responses=serializers.envelope_serializer(
-            serializers.OrganisationSerializer, "OrganisationPage"
-        ),
+        responses=envelope_serializer(OrganisationSerializer, "OrganisationPage"),
     ),
     retrieve=extend_schema(summary="Read an organisation (staff keys)", **conditional()),
 )
 class OrganisationViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
-    serializer_class = serializers.OrganisationSerializer
+    serializer_class = OrganisationSerializer
     permission_classes = [StaffKeyOnly, *ApiViewSet.permission_classes]
     filter_backends = [DjangoFilterBackend]
     filterset_class = OrganisationFilter
@@ -53,12 +52,12 @@ class OrganisationViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet)
     list=extend_schema(
         summary="List people (staff keys)",
         parameters=list_parameters(PERSON_ORDERINGS, "name") + conditional()["parameters"],
-        responses=serializers.envelope_serializer(serializers.PersonSerializer, "PersonPage"),
+        responses=envelope_serializer(PersonSerializer, "PersonPage"),
     ),
     retrieve=extend_schema(summary="Read a person (staff keys)", **conditional()),
 )
 class PersonViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
-    serializer_class = serializers.PersonSerializer
+    serializer_class = PersonSerializer
     permission_classes = [StaffKeyOnly, *ApiViewSet.permission_classes]
     filter_backends = [DjangoFilterBackend]
     filterset_class = PersonFilter

@@ -17,10 +17,17 @@ from scheduling.availability import facility_availability, site_availability
 from scheduling.models import Facility, Site
 from scheduling.visibility import can_see_event
 
-from .. import serializers
 from ..filters import FacilityFilter
 from ..models import Scope
 from ..schema import conditional, list_parameters
+from ..serializers.lists import envelope_serializer
+from ..serializers.places import (
+    AvailabilityQuerySerializer,
+    FacilityAvailabilitySerializer,
+    FacilitySerializer,
+    SiteAvailabilitySerializer,
+    SiteSerializer,
+)
 from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin
 
@@ -30,7 +37,7 @@ FACILITY_ORDERINGS = {"name": ("name", "id"), "capacity": ("capacity", "id"), "i
 
 class AvailabilityMixin:
     def _window(self, request):
-        given = serializers.AvailabilityQuerySerializer(data=request.query_params)
+        given = AvailabilityQuerySerializer(data=request.query_params)
         given.is_valid(raise_exception=True)
         return given.validated_data["start"], given.validated_data["end"]
 
@@ -41,51 +48,16 @@ class AvailabilityMixin:
         return lambda event: can_see_event(audience, event)
 
 
-def _busy(intervals) -> list[dict]:
-    return [
-        {
-            "start": interval.start,
-            "end": interval.end,
-            "occupants": [
-                {
-                    "kind": o.kind,
-                    "what": o.what,
-                    "start": o.start,
-                    "end": o.end,
-                    "event_id": o.event_id,
-                    "booking_id": o.booking_id,  # none for a hidden booking (availability)
-                    "status": o.status,
-                }
-                for o in interval.occupants
-            ],
-        }
-        for interval in intervals
-    ]
-
-
-def _facility(found) -> dict:
-    return {
-        "facility_id": found.facility_id,
-        "name": found.name,
-        "capacity": found.capacity,
-        "is_bookable": found.is_bookable,
-        "start": found.start,
-        "end": found.end,
-        "busy": _busy(found.busy),
-        "free": [{"start": f.start, "end": f.end} for f in found.free],
-    }
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List sites",
         parameters=list_parameters(SITE_ORDERINGS, "name") + conditional()["parameters"],
-        responses=serializers.envelope_serializer(serializers.SiteSerializer, "SitePage"),
+        responses=envelope_serializer(SiteSerializer, "SitePage"),
     ),
     retrieve=extend_schema(summary="Read a site", **conditional()),
 )
 class SiteViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
-    serializer_class = serializers.SiteSerializer
+    serializer_class = SiteSerializer
     http_method_names = ["get", "head", "options"]
     scopes = {
         "list": Scope.EVENTS_READ,
@@ -106,35 +78,28 @@ class SiteViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMixin, 
 
     @extend_schema(
         summary="Busy and free time of every facility of a site",
-        parameters=[serializers.AvailabilityQuerySerializer],
-        responses=serializers.SiteAvailabilitySerializer,
+        parameters=[AvailabilityQuerySerializer],
+        responses=SiteAvailabilitySerializer,
     )
     @action(detail=True, methods=["get"])
     def availability(self, request, pk=None):
         site = self.get_object()
         start, end = self._window(request)
         found = site_availability(site_id=site.pk, start=start, end=end, can_see=self._can_see())
-        body = {
-            "site_id": found.site_id,
-            "start": found.start,
-            "end": found.end,
-            "closures": _busy(found.closures),
-            "facilities": [_facility(f) for f in found.facilities],
-        }
         zone = {"zone": zoneinfo.ZoneInfo(site.timezone)}
-        return Response(serializers.SiteAvailabilitySerializer(body, context=zone).data)
+        return Response(SiteAvailabilitySerializer(found, context=zone).data)
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="List facilities",
         parameters=list_parameters(FACILITY_ORDERINGS, "name") + conditional()["parameters"],
-        responses=serializers.envelope_serializer(serializers.FacilitySerializer, "FacilityPage"),
+        responses=envelope_serializer(FacilitySerializer, "FacilityPage"),
     ),
     retrieve=extend_schema(summary="Read a facility", **conditional()),
 )
 class FacilityViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
-    serializer_class = serializers.FacilitySerializer
+    serializer_class = FacilitySerializer
     filter_backends = [DjangoFilterBackend]
     filterset_class = FacilityFilter
     http_method_names = ["get", "head", "options"]
@@ -157,8 +122,8 @@ class FacilityViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMix
 
     @extend_schema(
         summary="Busy and free time of a facility",
-        parameters=[serializers.AvailabilityQuerySerializer],
-        responses=serializers.FacilityAvailabilitySerializer,
+        parameters=[AvailabilityQuerySerializer],
+        responses=FacilityAvailabilitySerializer,
     )
     @action(detail=True, methods=["get"])
     def availability(self, request, pk=None):
@@ -168,6 +133,4 @@ class FacilityViewSet(AvailabilityMixin, SyncedListMixin, ConditionalRetrieveMix
             facility_id=facility.pk, start=start, end=end, can_see=self._can_see()
         )
         zone = {"zone": zoneinfo.ZoneInfo(facility.site.timezone)}
-        return Response(
-            serializers.FacilityAvailabilitySerializer(_facility(found), context=zone).data
-        )
+        return Response(FacilityAvailabilitySerializer(found, context=zone).data)

@@ -17,10 +17,11 @@ from scheduling import services
 from scheduling.models import Event, ProgrammeItem, ProgrammeRole
 from scheduling.visibility import sees_internal_programme
 
-from .. import serializers
 from ..models import Scope
 from ..schema import conditional, idempotent, list_parameters
-from ..serializers import PREFETCHED
+from ..serializers.lists import envelope_serializer
+from ..serializers.output import prefetched
+from ..serializers.programme import ProgrammeItemInputSerializer, ProgrammeItemSerializer
 from ..sync import SyncSpec
 from .base import ApiViewSet, ConditionalRetrieveMixin, SyncedListMixin, object_id
 
@@ -54,9 +55,7 @@ class EventPartMixin:
     list=extend_schema(
         summary="List an event's programme",
         parameters=[EVENT_PK, *list_parameters(ORDERINGS, "start"), *conditional()["parameters"]],
-        responses=serializers.envelope_serializer(
-            serializers.ProgrammeItemSerializer, "ProgrammeItemPage"
-        ),
+        responses=envelope_serializer(ProgrammeItemSerializer, "ProgrammeItemPage"),
     ),
     retrieve=extend_schema(
         summary="Read a programme item", parameters=[EVENT_PK, *conditional()["parameters"]]
@@ -64,21 +63,21 @@ class EventPartMixin:
     create=extend_schema(
         summary="Add a programme item",
         parameters=[EVENT_PK, *idempotent()["parameters"]],
-        request=serializers.ProgrammeItemInputSerializer,
-        responses={201: serializers.ProgrammeItemSerializer},
+        request=ProgrammeItemInputSerializer,
+        responses={201: ProgrammeItemSerializer},
     ),
     partial_update=extend_schema(
         summary="Change a programme item",
         parameters=[EVENT_PK],
-        request=serializers.ProgrammeItemInputSerializer,
-        responses=serializers.ProgrammeItemSerializer,
+        request=ProgrammeItemInputSerializer,
+        responses=ProgrammeItemSerializer,
     ),
     destroy=extend_schema(
         summary="Remove a programme item", parameters=[EVENT_PK], responses={204: None}
     ),
 )
 class ProgrammeItemViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
-    serializer_class = serializers.ProgrammeItemSerializer
+    serializer_class = ProgrammeItemSerializer
     queryset = ProgrammeItem.objects.none()  # for schema introspection; see get_queryset
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
     scopes = {
@@ -108,7 +107,7 @@ class ProgrammeItemViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveM
                 Prefetch(
                     "roles",
                     queryset=ProgrammeRole.objects.select_related("person"),
-                    to_attr=PREFETCHED + "roles",
+                    to_attr=prefetched("roles"),
                 )
             )
         )
@@ -134,7 +133,7 @@ class ProgrammeItemViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveM
         return Response(self.get_serializer(item).data, status=code)
 
     def _input(self, *, partial: bool) -> dict:
-        given = serializers.ProgrammeItemInputSerializer(data=self.request.data, partial=partial)
+        given = ProgrammeItemInputSerializer(data=self.request.data, partial=partial)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         if not self.key.is_staff_key:
