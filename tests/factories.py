@@ -112,3 +112,17 @@ class AttendanceFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(EventFactory)
     person = factory.SubFactory(PersonFactory)
     role = Attendance.Role.GUEST
+
+
+def event_created(**fields) -> Event:
+    """An event made by the service (so the change log, webhooks and sync know of it), with the
+    fewest decisions made: a ceremony at a new site on 4 March 2030, 10:00–12:00 Hong Kong."""
+    from scheduling import services
+
+    fields.setdefault("title", "Opening ceremony")
+    fields.setdefault("site", None)
+    if fields["site"] is None:
+        fields["site"] = SiteFactory()
+    fields.setdefault("start", hk(2030, 3, 4, 10))
+    fields.setdefault("end", fields["start"] + dt.timedelta(hours=2))
+    return services.event_create(**fields)

@@ -24,6 +24,7 @@ from tests.factories import (
     OrganisationFactory,
     PersonFactory,
     SiteFactory,
+    event_created,
 )
 from visitors import services as visitor_services
 
@@ -40,17 +41,14 @@ def _at(days: float, hour: int = 10, zone: str = "Asia/Hong_Kong") -> dt.datetim
 
 
 def _event(site, *, days: float = 7, hours: int = 2, zone: str | None = None, **fields) -> Event:
+    """A confirmed public event `days` from now at `hour` (10:00) in its zone (event_created)."""
     zone = zone or site.timezone
     start = _at(days, fields.pop("hour", 10), zone)
-    return services.event_create(
-        title=fields.pop("title", f"Event in {days} days"),
-        site=site,
-        start=start,
-        end=start + dt.timedelta(hours=hours),
-        timezone=zone,
-        status=fields.pop("status", Event.Status.CONFIRMED),
-        visibility=fields.pop("visibility", Event.Visibility.PUBLIC),
-        **fields,
+    fields.setdefault("title", f"Event in {days} days")
+    fields.setdefault("status", Event.Status.CONFIRMED)
+    fields.setdefault("visibility", Event.Visibility.PUBLIC)
+    return event_created(
+        site=site, start=start, end=start + dt.timedelta(hours=hours), timezone=zone, **fields
     )
 
 

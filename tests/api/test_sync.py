@@ -14,7 +14,15 @@ from api.sync import SALT, token_for
 from core.models import Change
 from scheduling import services
 from scheduling.models import Event
-from tests.factories import FacilityFactory, OrganisationFactory, PersonFactory, SiteFactory, hk
+from tests.e2e.cluster import wait_until
+from tests.factories import (
+    FacilityFactory,
+    OrganisationFactory,
+    PersonFactory,
+    SiteFactory,
+    event_created,
+    hk,
+)
 from visitors import invitations
 from visitors import services as visitor_services
 
@@ -22,14 +30,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _event(site, n: int, **fields):
+    """The nth of a run of daily partner events (event_created, one day apart)."""
     fields.setdefault("visibility", "partners")
-    return services.event_create(
-        title=f"Event {n}",
-        site=site,
-        start=hk(2030, 4, 1, 9) + dt.timedelta(days=n),
-        end=hk(2030, 4, 1, 11) + dt.timedelta(days=n),
-        **fields,
-    )
+    start = hk(2030, 4, 1, 9) + dt.timedelta(days=n)
+    return event_created(title=f"Event {n}", site=site, start=start, **fields)
 
 
 def test_sync_sends_changes_and_tombstones(api_for):
@@ -272,9 +276,20 @@ def test_a_change_committed_late_is_not_missed(api_for):
         finally:
             connection.close()
 
+    blocked, b_done = threading.Event(), []
+
+    def announce(execute, sql, params, many, context):
+        # The statement that must wait for A: SQLite's write lock (BEGIN IMMEDIATE) or, on
+        # PostgreSQL, the change log's advisory lock.
+        if sql.startswith("BEGIN") or "pg_advisory_xact_lock" in sql:
+            blocked.set()
+        return execute(sql, params, many, context)
+
     def quick_writer():
         try:
-            services.event_update(event_id=second.pk, title="B (quick)")
+            with connection.execute_wrapper(announce):
+                services.event_update(event_id=second.pk, title="B (quick)")
+            b_done.append(time.monotonic())
         finally:
             connection.close()
 
@@ -283,15 +298,25 @@ def test_a_change_committed_late_is_not_missed(api_for):
     inside.wait(5)
     b = threading.Thread(target=quick_writer)
     b.start()
-    time.sleep(0.2)
+    assert blocked.wait(5), "B never reached the lock A holds"
+    if connection.vendor == "postgresql":
+        wait_until(_someone_waits_for_an_advisory_lock, timeout=5, what="B waiting for A")
     during = api.get("/api/v1/events/", sync_token=token).json()
+    released_at = time.monotonic()
     release.set()
     a.join()
     b.join()
     after = api.get("/api/v1/events/", sync_token=during["sync_token"]).json()
 
+    assert b_done and b_done[0] > released_at  # B really waited for A's commit
     assert during["results"] == []  # B is queued behind A: nothing new is visible yet
     assert sorted(e["title"] for e in after["results"]) == ["A (committed late)", "B (quick)"]
+
+
+def _someone_waits_for_an_advisory_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        return cursor.fetchone()[0] > 0
 
 
 def test_an_attendee_taken_off_the_list_resends_the_event_with_its_new_sequence(

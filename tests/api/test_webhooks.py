@@ -23,7 +23,7 @@ from api import webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
 from scheduling import services
 from scheduling.models import Event
-from tests.factories import FacilityFactory, OrganisationFactory, SiteFactory, hk
+from tests.factories import FacilityFactory, OrganisationFactory, SiteFactory, event_created
 
 pytestmark = pytest.mark.django_db
 
@@ -108,17 +108,6 @@ def _register(receiver, *, organisation=None, types=ALL_TYPES) -> WebhookEndpoin
     return endpoint
 
 
-def _event(**fields) -> Event:
-    site = fields.pop("site", None) or SiteFactory()
-    return services.event_create(
-        title=fields.pop("title", "Opening ceremony"),
-        site=site,
-        start=fields.pop("start", hk(2030, 3, 4, 10)),
-        end=fields.pop("end", hk(2030, 3, 4, 12)),
-        **fields,
-    )
-
-
 def _sent(endpoint: WebhookEndpoint) -> list[tuple[str, int]]:
     return sorted(endpoint.deliveries.values_list("event_type", "object_id"))
 
@@ -129,7 +118,7 @@ def test_a_change_is_posted_after_commit_signed_and_thin(
     endpoint = _register(receiver)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        event = _event(visibility="public")
+        event = event_created(visibility="public")
         queued_before_commit = WebhookDelivery.objects.count()
 
     [delivery] = endpoint.deliveries.all()
@@ -172,7 +161,7 @@ def test_a_tampered_body_or_another_secret_fails_the_signature(receiver):
 def test_a_failed_delivery_is_retried_with_doubling_delays_until_it_arrives(receiver):
     endpoint = _register(receiver)
     receiver.answers = [500, 503]
-    _event(visibility="public")
+    event_created(visibility="public")
     webhooks.webhooks_dispatch()
     [delivery] = endpoint.deliveries.all()
     start = timezone.now()
@@ -200,7 +189,7 @@ def test_a_failed_delivery_is_retried_with_doubling_delays_until_it_arrives(rece
 def test_a_delivery_is_given_up_after_three_days(receiver):
     endpoint = _register(receiver)
     receiver.answers = [500] * 100
-    _event(visibility="public")
+    event_created(visibility="public")
     webhooks.webhooks_dispatch()
     delivery = endpoint.deliveries.get()
     moments = []
@@ -223,13 +212,13 @@ def test_an_answer_of_410_disables_the_endpoint(receiver):
     endpoint = _register(receiver)
     receiver.answers = [410]
     site = SiteFactory()
-    _event(visibility="public", site=site, title="One")
-    _event(visibility="public", site=site, title="Two")
+    event_created(visibility="public", site=site, title="One")
+    event_created(visibility="public", site=site, title="Two")
     webhooks.webhooks_dispatch()
     first, second = endpoint.deliveries.order_by("pk")
 
     webhooks.webhook_deliveries_send(delivery_ids=[first.pk, second.pk])
-    _event(visibility="public", site=site, title="Three")
+    event_created(visibility="public", site=site, title="Three")
     created_after = webhooks.webhooks_dispatch()
 
     endpoint.refresh_from_db()
@@ -250,7 +239,7 @@ def test_a_partner_endpoint_never_hears_of_what_its_organisation_may_not_see(rec
     outsider = _register(receiver, organisation=other)
     site = SiteFactory()
     events = {
-        visibility: _event(visibility=visibility, host_organisation=host, site=site)
+        visibility: event_created(visibility=visibility, host_organisation=host, site=site)
         for visibility in Event.Visibility.values
     }
     partners = events["partners"]
@@ -273,9 +262,9 @@ def test_a_partner_endpoint_never_hears_of_what_its_organisation_may_not_see(rec
 def test_visibility_applies_to_updates_and_internal_programme_items(receiver):
     host, other = OrganisationFactory(), OrganisationFactory()
     site = SiteFactory()
-    shown = _event(visibility="partners", host_organisation=host, site=site)
-    hidden = _event(visibility="internal", host_organisation=host, site=site)
-    revealed = _event(visibility="internal", host_organisation=host, site=site)
+    shown = event_created(visibility="partners", host_organisation=host, site=site)
+    hidden = event_created(visibility="internal", host_organisation=host, site=site)
+    revealed = event_created(visibility="internal", host_organisation=host, site=site)
     hosting = _register(receiver, organisation=host)
     outsider = _register(receiver, organisation=other)
 
@@ -302,7 +291,7 @@ def test_each_change_is_reported_with_its_type(receiver):
     endpoint = _register(receiver)
     site = SiteFactory()
     hall, room = FacilityFactory(site=site), FacilityFactory(site=site)
-    event = _event(visibility="public", site=site)
+    event = event_created(visibility="public", site=site)
     webhooks.webhooks_dispatch()
     first = _sent(endpoint)
     steps = {}
@@ -349,9 +338,9 @@ def test_each_change_is_reported_with_its_type(receiver):
 
 def test_an_endpoint_hears_only_the_types_it_chose_and_changes_after_it_was_registered(receiver):
     site = SiteFactory()
-    earlier = _event(visibility="public", site=site)
+    earlier = event_created(visibility="public", site=site)
     endpoint = _register(receiver, types=["event.cancelled"])
-    later = _event(visibility="public", site=site)
+    later = event_created(visibility="public", site=site)
 
     services.event_cancel(event_id=earlier.pk)
     services.event_update(event_id=later.pk, title="Renamed")
@@ -362,7 +351,7 @@ def test_an_endpoint_hears_only_the_types_it_chose_and_changes_after_it_was_regi
 
 def test_dispatch_is_idempotent(receiver):
     endpoint = _register(receiver)
-    _event(visibility="public")
+    event_created(visibility="public")
 
     first = webhooks.webhooks_dispatch()
     second = webhooks.webhooks_dispatch()
@@ -375,7 +364,7 @@ def test_dispatch_is_idempotent(receiver):
 def test_a_long_backlog_is_read_in_passes_without_loss(receiver):
     endpoint = _register(receiver)
     site = SiteFactory()
-    made = [_event(visibility="public", site=site, title=f"Event {n}") for n in range(7)]
+    made = [event_created(visibility="public", site=site, title=f"Event {n}") for n in range(7)]
 
     passes = [webhooks.webhooks_dispatch(limit=3) for _ in range(4)]
 
@@ -386,7 +375,7 @@ def test_a_long_backlog_is_read_in_passes_without_loss(receiver):
 def test_a_rotated_secret_signs_alongside_the_old_one_for_a_while(receiver):
     endpoint = _register(receiver)
     old = receiver.secret
-    _event(visibility="public")
+    event_created(visibility="public")
     webhooks.webhooks_dispatch()
 
     endpoint, new = webhooks.webhook_endpoint_rotate_secret(endpoint_id=endpoint.pk)
@@ -423,7 +412,7 @@ def test_an_unreachable_endpoint_is_retried(receiver):
     endpoint, _ = webhooks.webhook_endpoint_register(
         name="Down", url="http://127.0.0.1:9/hook", event_types=ALL_TYPES
     )
-    _event(visibility="public")
+    event_created(visibility="public")
     webhooks.webhooks_dispatch()
     delivery = endpoint.deliveries.get()
 
@@ -450,7 +439,7 @@ def test_staff_register_an_endpoint_in_the_back_office_and_see_its_log(admin_cli
     )
     endpoint = WebhookEndpoint.objects.get()
     receiver.secret = endpoint.secret
-    _event(visibility="public")
+    event_created(visibility="public")
     webhooks.webhooks_dispatch()
     webhooks.webhook_deliveries_send(delivery_ids=[endpoint.deliveries.get().pk])
     page = admin_client.get(endpoint.pk and f"/admin/api/webhookendpoint/{endpoint.pk}/change/")
@@ -469,7 +458,9 @@ def test_staff_register_an_endpoint_in_the_back_office_and_see_its_log(admin_cli
 def test_committed_changes_reach_the_receiver_through_the_queue(receiver):
     endpoint = _register(receiver, types=["event.created", "event.cancelled"])
 
-    event = _event(visibility="public")  # commits: the nudge runs the dispatch (tasks inline)
+    event = event_created(
+        visibility="public"
+    )  # commits: the nudge runs the dispatch (tasks inline)
     services.event_cancel(event_id=event.pk)
 
     assert receiver.types() == [("event.created", event.pk), ("event.cancelled", event.pk)]
@@ -480,7 +471,7 @@ def test_committed_changes_reach_the_receiver_through_the_queue(receiver):
 def test_staff_send_a_failed_delivery_again_from_the_log(admin_client, receiver):
     endpoint = _register(receiver)
     receiver.answers = [500]
-    _event(visibility="public")
+    event_created(visibility="public")
     webhooks.webhooks_dispatch()
     delivery = endpoint.deliveries.get()
     webhooks.webhook_deliveries_send(delivery_ids=[delivery.pk])
@@ -506,7 +497,7 @@ def test_concurrent_writers_and_dispatchers_report_every_change_exactly_once(rec
     def write(n: int) -> None:
         try:
             for i in range(5):
-                made.append(_event(visibility="public", site=site, title=f"{n}.{i}").pk)
+                made.append(event_created(visibility="public", site=site, title=f"{n}.{i}").pk)
                 webhooks.webhooks_dispatch()
         except Exception as error:  # noqa: BLE001 (reported by the assertion below)
             errors.append(error)
