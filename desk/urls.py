@@ -26,6 +26,11 @@ urlpatterns = [
         "events/<int:pk>/invitations/send/", invitations.invitations_send, name="invitations-send"
     ),
     path(
+        "events/<int:pk>/invitations/progress/",
+        invitations.invitations_progress,
+        name="invitations-progress",
+    ),
+    path(
         "events/<int:pk>/invitations/approve/",
         invitations.invitations_approve,
         name="invitations-approve",

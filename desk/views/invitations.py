@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -23,6 +23,7 @@ from scheduling.models import Event, Site
 from visitors.emails import delivery_message
 from visitors.invitations import delivery_resend, invites_approve, invites_send
 from visitors.models import Attendance, Delivery
+from visitors.progress import send_progress
 
 from .common import (
     CHANGE_EVENT,
@@ -88,6 +89,8 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
         "zone_label": zone_label(event.timezone, event.start),
         "attendances": attendances,
         "awaiting": [a for a in attendances if a.awaiting_approval],
+        "progress": (progress := send_progress(event_id=event.pk)),
+        "progress_text": progress_text(progress, event),
         "others": others,
         "preview": preview,
         "deliveries": deliveries,
@@ -265,3 +268,29 @@ def delivery_resend_view(request: HttpRequest, pk: int) -> HttpResponse:
             request, _("The message to %(name)s is queued again.") % {"name": delivery.person}
         )
     return redirect(reverse("staff:invitations", args=[delivery.event_id]))
+
+
+@staff_required(VIEW_EVENT)
+def invitations_progress(request: HttpRequest, pk: int) -> JsonResponse:
+    """The console's progress line, polled while messages are on their way."""
+    event = get_object_or_404(Event, pk=pk)
+    progress = send_progress(event_id=event.pk)
+    return JsonResponse({**progress.as_dict(), "text": progress_text(progress, event)})
+
+
+def progress_text(progress, event: Event) -> str:
+    """'6 of 8 sent, 1 failed; the rest by about 14:05.' in words staff read."""
+    if not progress.total:
+        return _("Nothing sent yet.")
+    parts = [_("%(sent)d of %(total)d sent") % {"sent": progress.sent, "total": progress.total}]
+    if progress.failed:
+        parts.append(_("%(count)d failed") % {"count": progress.failed})
+    text = ", ".join(parts)
+    if progress.waiting and progress.finish:
+        local = progress.finish.astimezone(event.zone)
+        text += "; " + _("the rest by about %(time)s") % {"time": local.strftime("%H:%M")}
+    elif progress.waiting:
+        text += "; " + _("%(count)d on their way") % {"count": progress.waiting}
+    if progress.held:
+        text += "; " + _("%(count)d awaiting approval") % {"count": progress.held}
+    return text + "."

@@ -209,3 +209,27 @@ def test_the_console_holds_a_partners_invites_until_a_staff_member_approves(
     assert "Awaiting your approval" not in _console(client, event)
     proposed.refresh_from_db()
     assert proposed.invite_approved_by == officer
+
+
+def test_the_console_shows_progress_and_an_estimated_finish(
+    client, officer, event, settings, django_capture_on_commit_callbacks
+):
+    from visitors.progress import send_progress
+
+    settings.INVITE_RATE_PER_MINUTE = 30
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=False):
+        _send(client, event)  # queued; no worker has sent them yet
+    first = Delivery.objects.filter(event=event).order_by("pk").first()
+    Delivery.objects.filter(pk=first.pk).update(state=Delivery.State.SENT, sent_at=timezone.now())
+
+    page = _console(client, event)
+    polled = client.get(reverse("staff:invitations-progress", args=[event.pk])).json()
+    progress = send_progress(event_id=event.pk)
+
+    assert (progress.sent, progress.waiting, progress.total) == (1, 1, 2)
+    assert progress.finish is not None  # one more at 30 a minute: about two seconds
+    assert "1 of 2 sent; the rest by about" in page
+    assert polled["text"].startswith("1 of 2 sent; the rest by about")
+    assert (polled["sent"], polled["waiting"]) == (1, 1)
+    assert 'src="/static/staff/progress.js"' in page

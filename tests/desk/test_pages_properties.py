@@ -163,6 +163,7 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
         ),
         "bookings-confirm": ("post", of_event, requests({"booking": w["booking"].pk})),
         "invitations": ("get", of_event, requests({"attendee": w["attendance"].pk})),
+        "invitations-progress": ("get", of_event, requests({"attendee": w["attendance"].pk})),
         "invitations-send": ("post", of_event, requests({"attendance": w["attendance"].pk})),
         "invitations-approve": ("post", of_event, requests({"attendance": w["attendance"].pk})),
         "delivery-resend": (
