@@ -321,8 +321,10 @@ def event_vevent(
 
 
 def parameter_text(value: str) -> str:
-    """A parameter value (CN) cannot hold CR, LF or '"' at all (RFC 5545 §3.1)."""
-    return " ".join(value.replace('"', "").split())
+    """A parameter value (CN) cannot hold CR, LF or '"' at all (RFC 5545 §3.1). A backslash
+    may be there, but parsers (icalendar's own) read it as an escape and lose the parameters
+    after it, so it goes too."""
+    return " ".join(value.replace('"', "").replace("\\", "").split())
 
 
 def organizer() -> vCalAddress:
