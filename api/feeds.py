@@ -3,9 +3,10 @@
 Per ../shared/CALENDAR.md: METHOD:PUBLISH with no ORGANIZER or ATTENDEE, cancelled events left
 out, a window of FEED_PAST_DAYS back and FEED_FUTURE_DAYS ahead (Google drops feeds near 1 MB),
 refresh hints (``REFRESH-INTERVAL;VALUE=DURATION:PT1H``, ``X-PUBLISHED-TTL:PT1H``), NAME and
-X-WR-CALNAME, and one VTIMEZONE with yearly rules per zone used (scheduling.ical), or UTC times
-where a zone cannot be written so. Each VEVENT is visitors.ical's ``event_vevent``, the one
-invites use, with the public description and public programme only: people share calendars.
+X-WR-CALNAME, and one VTIMEZONE with yearly rules per zone used, or UTC times where a zone
+cannot be written so. Each VEVENT is scheduling.ical's published one (the writer invites and
+``.ics`` answers use), with the public description and public programme only: people share
+calendars.
 
 UIDs: ``feed-<feed id>-<event uid>``. Invites carry the event's own UID and the API's one-event
 export ``published-<event uid>``, so a calendar that holds an invite and subscribes to a feed
@@ -39,12 +40,14 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, vDuration
 from icalendar import __version__ as icalendar_version
+from icalendar import vDuration
 
+from scheduling import ical
+from scheduling.facts import EventFacts, event_facts
 from scheduling.models import Booking, Change, Event, Facility, ProgrammeItem, ProgrammeRole, Site
+from scheduling.venue import PREFETCH
 from scheduling.visibility import PUBLIC, STAFF, Audience, partner
-from visitors.ical import PREFETCH, event_title, event_vevent, invite_facts, zone_component
 from visitors.models import Attendance, Organisation, Person
 
 from .models import Feed
@@ -62,9 +65,6 @@ DEFAULT_STATUSES = (
     Event.Status.POSTPONED,
     Event.Status.COMPLETED,
 )
-# Events only some may see are marked private, so that a subscriber who shares the calendar
-# further shares "busy" rather than the details.
-PRIVATE = (Event.Visibility.INTERNAL, Event.Visibility.RESTRICTED)
 
 
 def token_hash(token: str) -> str:
@@ -258,11 +258,7 @@ def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
         .prefetch_related(*PREFETCH)
         .order_by("start", "pk")
     )
-    calendar = Calendar()
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
-    calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", "PUBLISH")
+    calendar = ical.new_calendar(prodid=PRODID, method="PUBLISH")
     calendar.add("NAME", feed.name)  # RFC 7986
     calendar.add("X-WR-CALNAME", feed.name)  # Apple, Google and Outlook read this one
     # icalendar's own refresh helper leaves out VALUE=DURATION, which RFC 7986 requires.
@@ -271,12 +267,7 @@ def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
     moments: dict[str, list[dt.datetime]] = {}
     for event in events:
         moments.setdefault(event.timezone, []).extend((event.start, event.end))
-    written = set()
-    for zone_name in sorted(moments):
-        zone = zone_component(zone_name, moments[zone_name])
-        if zone is not None:
-            calendar.add_component(zone)
-            written.add(zone_name)
+    written = ical.add_timezones(calendar, moments)
     entries = [
         _FeedEntry.of(feed, event, zone_written=event.timezone in written) for event in events
     ]
@@ -299,31 +290,23 @@ VEVENT_CACHE_SECONDS = 2 * 24 * 3600
 class _FeedEntry:
     """One event as a feed shows it: everything its VEVENT is written from, and so its key."""
 
-    event: Event
+    facts: EventFacts
     uid: str
     zone_written: bool
-    location: str
-    description: str
 
     @classmethod
     def of(cls, feed: Feed, event: Event, *, zone_written: bool) -> "_FeedEntry":
-        facts = invite_facts(event)
-        blocks = [event.description.strip()] if event.description.strip() else []
-        if facts.programme:
-            blocks.append("\n".join(line.text for line in facts.programme))
-        return cls(
-            event=event,
-            uid=feed_uid(feed, event),
-            zone_written=zone_written,
-            location=facts.location,
-            description="\n\n".join(blocks),
-        )
+        return cls(facts=event_facts(event), uid=feed_uid(feed, event), zone_written=zone_written)
+
+    @cached_property
+    def vevent(self):
+        return ical.published_vevent(self.facts, uid=self.uid, zone_written=self.zone_written)
 
     @cached_property
     def key(self) -> str:
         """Names the VEVENT's bytes: every value to_ical reads (keep the two in step), the
         rendering's version and icalendar's."""
-        event = self.event
+        event = self.facts.event
         parts = (
             FORMAT_VERSION,
             icalendar_version,
@@ -334,26 +317,14 @@ class _FeedEntry:
             event.end.isoformat(),
             event.timezone,
             self.zone_written,
-            event_title(event),
-            self.location,
-            self.description,
+            self.facts.title,
+            self.facts.location,
+            str(self.vevent.get("DESCRIPTION", "")),
             event.status,
-            event.visibility in PRIVATE,
+            event.visibility,
         )
         digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
         return f"api.feed.vevent:{digest}"
 
     def to_ical(self) -> bytes:
-        event = self.event
-        vevent = event_vevent(
-            event,
-            zone_written=self.zone_written,
-            uid=self.uid,
-            location=self.location,
-            description=self.description,
-            stamp=event.updated_at,
-        )
-        vevent.add("LAST-MODIFIED", event.updated_at.astimezone(dt.UTC))
-        if event.visibility in PRIVATE:
-            vevent.add("CLASS", "PRIVATE")
-        return vevent.to_ical()
+        return self.vevent.to_ical()

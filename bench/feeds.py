@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from api import feeds
     from scheduling.services import event_update
-    from visitors.ical import PREFETCH
+    from scheduling.venue import PREFETCH
 
     call_command("migrate", verbosity=0, interactive=False)
     feed, token = seed(args.events)
@@ -227,11 +227,11 @@ def seed(count: int):
 def published_values(feed, events) -> list[dict]:
     """What the feed says about each event, computed beforehand (untimed) for the floor."""
     from api import feeds
-    from visitors.ical import event_title, invite_facts
+    from scheduling.facts import event_facts, event_title
 
     values = []
     for event in events:
-        facts = invite_facts(event)
+        facts = event_facts(event)
         blocks = [event.description.strip(), "\n".join(line.text for line in facts.programme)]
         values.append(
             {

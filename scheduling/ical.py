@@ -1,21 +1,28 @@
-"""iCalendar time zones that every client reads the same way.
+"""The one iCalendar writer: calendars, their VTIMEZONEs and each event's VEVENT, for the
+invites visitors sends (which add ORGANIZER, ATTENDEE and an alarm), the feeds and ``.ics``
+answers of the API; icalendar serialises them (``Calendar.to_ical()``).
 
-icalendar's own VTIMEZONE (``Timezone.from_tzinfo``) lists every transition as comma-separated
-RDATEs, which Mozilla's ical.js (Thunderbird) and vobject misread for zones with daylight saving,
-and Outlook ignores: it builds zones only from TZID, DTSTART, RRULE, TZOFFSETFROM and TZOFFSETTO.
-So we write the zone as one STANDARD and one DAYLIGHT component with yearly RRULEs, derived from
-zoneinfo and checked against it for every year the calendar needs. When a zone's rules cannot be
-written that way over those years (a zone that changed its rules), ``vtimezone`` returns None and
-callers write those times in UTC instead.
+Time zones: icalendar's own VTIMEZONE (``Timezone.from_tzinfo``) lists every transition as
+comma-separated RDATEs, which Mozilla's ical.js (Thunderbird) and vobject misread for zones with
+daylight saving, and Outlook ignores: it builds zones only from TZID, DTSTART, RRULE,
+TZOFFSETFROM and TZOFFSETTO. So we write the zone as one STANDARD and one DAYLIGHT component
+with yearly RRULEs, derived from zoneinfo and checked against it for every year the calendar
+needs. When a zone's rules cannot be written that way over those years (a zone that changed its
+rules), ``vtimezone`` returns None and that zone's times are written in UTC instead.
 """
 
 import calendar
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Event as VEvent
+
+from .facts import EventFacts
+from .models import Event
 
 UTC = dt.UTC
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -177,3 +184,104 @@ def vtimezone(zone_name: str, years: range) -> Timezone | None:
 
 def _abbreviation(zone_name: str, instant: dt.datetime) -> str:
     return instant.astimezone(zoneinfo.ZoneInfo(zone_name)).tzname() or zone_name
+
+
+# --- Calendars and events --------------------------------------------------------------------
+
+STATUS_FOR = {
+    Event.Status.DRAFT: "TENTATIVE",
+    Event.Status.TENTATIVE: "TENTATIVE",
+    Event.Status.POSTPONED: "TENTATIVE",
+    Event.Status.CONFIRMED: "CONFIRMED",
+    Event.Status.COMPLETED: "CONFIRMED",
+    Event.Status.CANCELLED: "CANCELLED",
+}
+# Events only some may see are marked private, so that someone who shares their calendar
+# further shares "busy" rather than the details.
+PRIVATE = (Event.Visibility.INTERNAL, Event.Visibility.RESTRICTED)
+
+
+def new_calendar(*, prodid: str, method: str | None = None) -> Calendar:
+    """An empty VCALENDAR: PRODID, VERSION, CALSCALE and the iTIP METHOD, if any."""
+    vcalendar = Calendar()
+    vcalendar.add("PRODID", prodid)
+    vcalendar.add("VERSION", "2.0")
+    vcalendar.add("CALSCALE", "GREGORIAN")
+    if method:
+        vcalendar.add("METHOD", method)
+    return vcalendar
+
+
+def add_timezones(vcalendar: Calendar, moments: dict[str, Iterable[dt.datetime]]) -> set[str]:
+    """Add a VTIMEZONE for each zone (name → the moments written in it) that can be written
+    with yearly rules over those moments' years; return the zones written. Times in the other
+    zones are written in UTC (``event_vevent``'s ``zone_written``)."""
+    written = set()
+    for zone_name in sorted(moments):
+        zone = zoneinfo.ZoneInfo(zone_name)
+        years = {moment.astimezone(zone).year for moment in moments[zone_name]}
+        component = vtimezone(zone_name, range(min(years), max(years) + 1)) if years else None
+        if component is not None:
+            vcalendar.add_component(component)
+            written.add(zone_name)
+    return written
+
+
+def event_vevent(
+    facts: EventFacts,
+    *,
+    uid: str,
+    sequence: int,
+    stamp: dt.datetime,
+    zone_written: bool,
+    description: str = "",
+    start: dt.datetime | None = None,
+    status: str | None = None,
+) -> VEvent:
+    """The VEVENT every calendar we write shares: UID, SEQUENCE, DTSTAMP, the times (in the
+    event's zone when the calendar carries its VTIMEZONE, else in UTC: never floating), summary,
+    place, description, status, and CLASS:PRIVATE for an event only some may see.
+
+    ``start`` replaces the event's start (an attendee's call time), ``status`` its STATUS (an
+    invite's CANCEL); the published copies and invites each choose their UID and description.
+    """
+    event = facts.event
+    zone = event.zone if zone_written else dt.UTC
+    vevent = VEvent()
+    vevent.add("UID", uid)
+    vevent.add("SEQUENCE", sequence)
+    vevent.add("DTSTAMP", stamp.astimezone(dt.UTC))
+    vevent.add("DTSTART", (start or event.start).astimezone(zone))
+    vevent.add("DTEND", event.end.astimezone(zone))
+    vevent.add("SUMMARY", facts.title)
+    vevent.add("LOCATION", facts.location)
+    if description:
+        vevent.add("DESCRIPTION", description)
+    vevent.add("STATUS", status or STATUS_FOR[event.status])
+    vevent.add("TRANSP", "OPAQUE")
+    if event.visibility in PRIVATE:
+        vevent.add("CLASS", "PRIVATE")
+    return vevent
+
+
+def published_vevent(
+    facts: EventFacts, *, uid: str, zone_written: bool, stamp: dt.datetime | None = None
+) -> VEvent:
+    """An event as a published calendar (a feed, an ``.ics`` answer) shows it: its public
+    description and programme, no attendees. DTSTAMP and LAST-MODIFIED are when it last changed
+    (``stamp``, by default its ``updated_at``), so one version always writes the same bytes."""
+    event = facts.event
+    stamp = stamp or event.updated_at
+    blocks = [event.description.strip()] if event.description.strip() else []
+    if facts.programme:
+        blocks.append("\n".join(line.text for line in facts.programme))
+    vevent = event_vevent(
+        facts,
+        uid=uid,
+        sequence=event.sequence,
+        stamp=stamp,
+        zone_written=zone_written,
+        description="\n\n".join(blocks),
+    )
+    vevent.add("LAST-MODIFIED", stamp.astimezone(dt.UTC))
+    return vevent

@@ -23,7 +23,9 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from .ical import InviteFacts, invite_calendar, invite_facts
+from scheduling.facts import EventFacts, event_facts
+
+from .ical import invite_calendar
 from .models import Attendance, Delivery, Person
 from .rsvp import rsvp_url
 
@@ -102,7 +104,7 @@ def _is_update(delivery: Delivery) -> bool:
     ).exists()
 
 
-def _subject(method: str, facts: InviteFacts, *, is_update: bool) -> str:
+def _subject(method: str, facts: EventFacts, *, is_update: bool) -> str:
     title = _single_line(facts.title)
     if method == Delivery.Method.CANCEL:
         return _("Cancelled: %(title)s") % {"title": title}
@@ -130,7 +132,7 @@ def delivery_message(delivery: Delivery) -> InviteMessage:
     if method not in Delivery.Method.values:
         raise ValueError(f"Unknown delivery method {method!r}.")
     to = mailbox(person)
-    facts = invite_facts(event)
+    facts = event_facts(event)
     context = {
         "event": event,
         "facts": facts,

@@ -32,8 +32,8 @@ from simple_history.utils import bulk_update_with_history
 from scheduling.models import Booking, Event
 from scheduling.services import changes as change_log
 from scheduling.services.audit import stamp
+from scheduling.venue import PREFETCH
 
-from .ical import PREFETCH
 from .models import Attendance, Delivery
 
 logger = logging.getLogger(__name__)

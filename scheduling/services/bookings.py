@@ -35,6 +35,7 @@ from .. import availability
 from ..availability import Occupant
 from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility, ProgrammeItem
 from ..timezones import require_aware
+from ..venue import main_facility
 from . import changes as change_log
 from .audit import stamp
 
@@ -487,7 +488,6 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
     """Invites name the event's main facility: when a booking change moves it, attendees of a
     confirmed event get an update (higher SEQUENCE, answers reset) as for any change of place."""
     from visitors import invitations
-    from visitors.ical import main_facility
 
     if before is False:
         return
@@ -506,8 +506,6 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
 
 def _venue_of(event_id: int) -> int | None | bool:
     """The facility a confirmed event's invites name now; False when no invite can be affected."""
-    from visitors.ical import main_facility
-
     event = Event.objects.get(pk=event_id)
     if event.status != Event.Status.CONFIRMED:
         return False
