@@ -19,9 +19,12 @@ log's head (every change to what a feed shows is logged), the count and latest `
 of the events it selects (which also catches a write that bypassed the log) and the day (the
 window moves daily). No body is hashed: it holds nothing random anyway (DTSTAMP and
 LAST-MODIFIED are the event's ``updated_at``). A rendered body is cached under its ETag (Redis
-when configured), so an unchanged feed is rendered once however many subscribers poll it; and
-each VEVENT is cached under a key naming everything it is written from, so a feed rendered
-again after a change serialises only the events that changed.
+when configured), so an unchanged feed is rendered once however many subscribers poll it.
+
+A feed whose ETag moved is rendered from the database as it is then. Each VEVENT's bytes are
+also cached, under the digest of every value it is written from (``scheduling.ical.EventValues``:
+the writer reads nothing else), so the render after a change serialises only the events whose
+values changed, and no change to what an entry shows can find an old one.
 """
 
 import datetime as dt
@@ -29,8 +32,6 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -40,11 +41,10 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import __version__ as icalendar_version
 from icalendar import vDuration
 
 from scheduling import ical
-from scheduling.facts import EventFacts, event_facts
+from scheduling.facts import event_facts
 from scheduling.models import Booking, Change, Event, Facility, ProgrammeItem, ProgrammeRole, Site
 from scheduling.venue import PREFETCH
 from scheduling.visibility import PUBLIC, STAFF, Audience, partner
@@ -246,12 +246,7 @@ def feed_uid(feed: Feed, event: Event) -> str:
 
 
 def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
-    """Render the feed (see the module's docstring for what is in it).
-
-    Each VEVENT is serialised once per version of what it shows and kept in the cache: a feed
-    re-rendered because something changed (its ETag moved) serialises only the events that
-    changed, and joins the others' lines as they were written.
-    """
+    """Render the feed (see the module's docstring for what is in it)."""
     events = list(
         feed_events(feed, now=now)
         .select_related("site")
@@ -268,63 +263,31 @@ def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
     for event in events:
         moments.setdefault(event.timezone, []).extend((event.start, event.end))
     written = ical.add_timezones(calendar, moments)
-    entries = [
-        _FeedEntry.of(feed, event, zone_written=event.timezone in written) for event in events
-    ]
-    fragments = cache.get_many([entry.key for entry in entries])
-    fresh = {entry.key: entry.to_ical() for entry in entries if entry.key not in fragments}
+    entries = {
+        f"api.feed.vevent:{values.digest}": values
+        for values in (
+            ical.published_values(
+                event_facts(event),
+                uid=feed_uid(feed, event),
+                zone_written=event.timezone in written,
+            )
+            for event in events
+        )
+    }
+    fragments = cache.get_many(list(entries))
+    fresh = {
+        key: ical.vevent(values).to_ical()
+        for key, values in entries.items()
+        if key not in fragments
+    }
     if fresh:
         cache.set_many(fresh, VEVENT_CACHE_SECONDS)
     fragments.update(fresh)
     head = calendar.to_ical().removesuffix(END_CALENDAR)  # the VEVENTs go before the end
-    return b"".join([head, *(fragments[entry.key] for entry in entries), END_CALENDAR])
+    return b"".join([head, *(fragments[key] for key in entries), END_CALENDAR])
 
 
 END_CALENDAR = b"END:VCALENDAR\r\n"
-# A VEVENT's key names its content, so it is never stale; it is kept well past a subscriber's
-# hourly poll (REFRESH-INTERVAL), so that the next re-render still finds it.
+# A VEVENT's key names everything its bytes are made of, so it is never stale; it is kept well
+# past a subscriber's hourly poll (REFRESH-INTERVAL), so that the next re-render still finds it.
 VEVENT_CACHE_SECONDS = 2 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class _FeedEntry:
-    """One event as a feed shows it: everything its VEVENT is written from, and so its key."""
-
-    facts: EventFacts
-    uid: str
-    zone_written: bool
-
-    @classmethod
-    def of(cls, feed: Feed, event: Event, *, zone_written: bool) -> "_FeedEntry":
-        return cls(facts=event_facts(event), uid=feed_uid(feed, event), zone_written=zone_written)
-
-    @cached_property
-    def vevent(self):
-        return ical.published_vevent(self.facts, uid=self.uid, zone_written=self.zone_written)
-
-    @cached_property
-    def key(self) -> str:
-        """Names the VEVENT's bytes: every value to_ical reads (keep the two in step), the
-        rendering's version and icalendar's."""
-        event = self.facts.event
-        parts = (
-            FORMAT_VERSION,
-            icalendar_version,
-            self.uid,
-            event.sequence,
-            event.updated_at.isoformat(),
-            event.start.isoformat(),
-            event.end.isoformat(),
-            event.timezone,
-            self.zone_written,
-            self.facts.title,
-            self.facts.location,
-            str(self.vevent.get("DESCRIPTION", "")),
-            event.status,
-            event.visibility,
-        )
-        digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-        return f"api.feed.vevent:{digest}"
-
-    def to_ical(self) -> bytes:
-        return self.vevent.to_ical()

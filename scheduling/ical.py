@@ -13,11 +13,14 @@ rules), ``vtimezone`` returns None and that zone's times are written in UTC inst
 
 import calendar
 import datetime as dt
+import hashlib
 import zoneinfo
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, fields
+from functools import cached_property, lru_cache
+from pathlib import Path
 
+import icalendar
 from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar import Event as VEvent
 
@@ -215,7 +218,7 @@ def new_calendar(*, prodid: str, method: str | None = None) -> Calendar:
 def add_timezones(vcalendar: Calendar, moments: dict[str, Iterable[dt.datetime]]) -> set[str]:
     """Add a VTIMEZONE for each zone (name → the moments written in it) that can be written
     with yearly rules over those moments' years; return the zones written. Times in the other
-    zones are written in UTC (``event_vevent``'s ``zone_written``)."""
+    zones are written in UTC (``event_values``' ``zone_written``)."""
     written = set()
     for zone_name in sorted(moments):
         zone = zoneinfo.ZoneInfo(zone_name)
@@ -227,7 +230,58 @@ def add_timezones(vcalendar: Calendar, moments: dict[str, Iterable[dt.datetime]]
     return written
 
 
-def event_vevent(
+@dataclass(frozen=True)
+class EventValues:
+    """Every value an event's VEVENT is written from. ``vevent`` reads nothing else, so
+    ``digest``, made from all of them, this module's source and icalendar's version, names the
+    bytes it writes: a cache keyed by it cannot serve a stale VEVENT."""
+
+    uid: str
+    sequence: int
+    stamp: dt.datetime  # DTSTAMP
+    start: dt.datetime  # in the event's zone when the calendar carries its VTIMEZONE, else UTC
+    end: dt.datetime
+    summary: str
+    location: str
+    description: str
+    status: str
+    private: bool
+    last_modified: dt.datetime | None = None
+
+    @cached_property
+    def digest(self) -> str:
+        values = tuple(getattr(self, field.name) for field in fields(self))
+        return hashlib.sha256(repr((WRITER, values)).encode()).hexdigest()
+
+
+# What else the bytes of a VEVENT depend on: this module's code and icalendar's.
+WRITER = (hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), icalendar.__version__)
+
+
+def vevent(values: EventValues) -> VEvent:
+    """The VEVENT every calendar we write shares: UID, SEQUENCE, DTSTAMP, the times, summary,
+    place, description, status, CLASS:PRIVATE for an event only some may see, and
+    LAST-MODIFIED for a published copy."""
+    found = VEvent()
+    found.add("UID", values.uid)
+    found.add("SEQUENCE", values.sequence)
+    found.add("DTSTAMP", values.stamp)
+    found.add("DTSTART", values.start)
+    found.add("DTEND", values.end)
+    found.add("SUMMARY", values.summary)
+    found.add("LOCATION", values.location)
+    if values.description:
+        found.add("DESCRIPTION", values.description)
+    found.add("STATUS", values.status)
+    found.add("TRANSP", "OPAQUE")
+    if values.private:
+        found.add("CLASS", "PRIVATE")
+    if values.last_modified is not None:
+        found.add("LAST-MODIFIED", values.last_modified)
+    return found
+
+
+def event_values(
     facts: EventFacts,
     *,
     uid: str,
@@ -237,36 +291,39 @@ def event_vevent(
     description: str = "",
     start: dt.datetime | None = None,
     status: str | None = None,
-) -> VEvent:
-    """The VEVENT every calendar we write shares: UID, SEQUENCE, DTSTAMP, the times (in the
-    event's zone when the calendar carries its VTIMEZONE, else in UTC: never floating), summary,
-    place, description, status, and CLASS:PRIVATE for an event only some may see.
+    last_modified: dt.datetime | None = None,
+) -> EventValues:
+    """What an event's VEVENT says: times in its zone when the calendar carries its VTIMEZONE
+    (``add_timezones``), else in UTC, never floating; DTSTAMP and LAST-MODIFIED in UTC.
 
     ``start`` replaces the event's start (an attendee's call time), ``status`` its STATUS (an
-    invite's CANCEL); the published copies and invites each choose their UID and description.
+    invite's CANCEL); invites and published copies each choose their UID and description.
     """
     event = facts.event
     zone = event.zone if zone_written else dt.UTC
-    vevent = VEvent()
-    vevent.add("UID", uid)
-    vevent.add("SEQUENCE", sequence)
-    vevent.add("DTSTAMP", stamp.astimezone(dt.UTC))
-    vevent.add("DTSTART", (start or event.start).astimezone(zone))
-    vevent.add("DTEND", event.end.astimezone(zone))
-    vevent.add("SUMMARY", facts.title)
-    vevent.add("LOCATION", facts.location)
-    if description:
-        vevent.add("DESCRIPTION", description)
-    vevent.add("STATUS", status or STATUS_FOR[event.status])
-    vevent.add("TRANSP", "OPAQUE")
-    if event.visibility in PRIVATE:
-        vevent.add("CLASS", "PRIVATE")
-    return vevent
+    return EventValues(
+        uid=uid,
+        sequence=sequence,
+        stamp=stamp.astimezone(dt.UTC),
+        start=(start or event.start).astimezone(zone),
+        end=event.end.astimezone(zone),
+        summary=facts.title,
+        location=facts.location,
+        description=description,
+        status=status or STATUS_FOR[event.status],
+        private=event.visibility in PRIVATE,
+        last_modified=last_modified.astimezone(dt.UTC) if last_modified else None,
+    )
 
 
-def published_vevent(
+def event_vevent(facts: EventFacts, **values) -> VEvent:
+    """``vevent(event_values(facts, ...))``: invites add their attendee, organiser and alarm."""
+    return vevent(event_values(facts, **values))
+
+
+def published_values(
     facts: EventFacts, *, uid: str, zone_written: bool, stamp: dt.datetime | None = None
-) -> VEvent:
+) -> EventValues:
     """An event as a published calendar (a feed, an ``.ics`` answer) shows it: its public
     description and programme, no attendees. DTSTAMP and LAST-MODIFIED are when it last changed
     (``stamp``, by default its ``updated_at``), so one version always writes the same bytes."""
@@ -275,13 +332,18 @@ def published_vevent(
     blocks = [event.description.strip()] if event.description.strip() else []
     if facts.programme:
         blocks.append("\n".join(line.text for line in facts.programme))
-    vevent = event_vevent(
+    return event_values(
         facts,
         uid=uid,
         sequence=event.sequence,
         stamp=stamp,
         zone_written=zone_written,
         description="\n\n".join(blocks),
+        last_modified=stamp,
     )
-    vevent.add("LAST-MODIFIED", stamp.astimezone(dt.UTC))
-    return vevent
+
+
+def published_vevent(
+    facts: EventFacts, *, uid: str, zone_written: bool, stamp: dt.datetime | None = None
+) -> VEvent:
+    return vevent(published_values(facts, uid=uid, zone_written=zone_written, stamp=stamp))
