@@ -3,9 +3,10 @@
 Per ../shared/CALENDAR.md: METHOD:PUBLISH with no ORGANIZER or ATTENDEE, cancelled events left
 out, a window of FEED_PAST_DAYS back and FEED_FUTURE_DAYS ahead (Google drops feeds near 1 MB),
 refresh hints (``REFRESH-INTERVAL;VALUE=DURATION:PT1H``, ``X-PUBLISHED-TTL:PT1H``), NAME and
-X-WR-CALNAME, and one VTIMEZONE with yearly rules per zone used (scheduling.ical), or UTC times
-where a zone cannot be written so. Each VEVENT is visitors.ical's ``event_vevent``, the one
-invites use, with the public description and public programme only: people share calendars.
+X-WR-CALNAME, and one VTIMEZONE with yearly rules per zone used, or UTC times where a zone
+cannot be written so. Each VEVENT is scheduling.ical's published one (the writer invites and
+``.ics`` answers use), with the public description and public programme only: people share
+calendars.
 
 UIDs: ``feed-<feed id>-<event uid>``. Invites carry the event's own UID and the API's one-event
 export ``published-<event uid>``, so a calendar that holds an invite and subscribes to a feed
@@ -18,9 +19,12 @@ log's head (every change to what a feed shows is logged), the count and latest `
 of the events it selects (which also catches a write that bypassed the log) and the day (the
 window moves daily). No body is hashed: it holds nothing random anyway (DTSTAMP and
 LAST-MODIFIED are the event's ``updated_at``). A rendered body is cached under its ETag (Redis
-when configured), so an unchanged feed is rendered once however many subscribers poll it; and
-each VEVENT is cached under a key naming everything it is written from, so a feed rendered
-again after a change serialises only the events that changed.
+when configured), so an unchanged feed is rendered once however many subscribers poll it.
+
+A feed whose ETag moved is rendered from the database as it is then. Each VEVENT's bytes are
+also cached, under the digest of every value it is written from (``scheduling.ical.EventValues``:
+the writer reads nothing else), so the render after a change serialises only the events whose
+values changed, and no change to what an entry shows can find an old one.
 """
 
 import datetime as dt
@@ -28,8 +32,6 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -39,14 +41,14 @@ from django.db import transaction
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar, vDuration
-from icalendar import __version__ as icalendar_version
+from icalendar import vDuration
 
 from core.models import Change
+from scheduling import ical
+from scheduling.facts import event_facts
 from scheduling.models import Booking, Event, Facility, ProgrammeItem, ProgrammeRole, Site
 from scheduling.venue import PREFETCH
 from scheduling.visibility import PUBLIC, STAFF, Audience, partner
-from visitors.ical import event_title, event_vevent, invite_facts, zone_component
 from visitors.models import Attendance, Organisation, Person
 
 from .models import Feed
@@ -64,9 +66,6 @@ DEFAULT_STATUSES = (
     Event.Status.POSTPONED,
     Event.Status.COMPLETED,
 )
-# Events only some may see are marked private, so that a subscriber who shares the calendar
-# further shares "busy" rather than the details.
-PRIVATE = (Event.Visibility.INTERNAL, Event.Visibility.RESTRICTED)
 
 
 def token_hash(token: str) -> str:
@@ -248,23 +247,14 @@ def feed_uid(feed: Feed, event: Event) -> str:
 
 
 def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
-    """Render the feed (see the module's docstring for what is in it).
-
-    Each VEVENT is serialised once per version of what it shows and kept in the cache: a feed
-    re-rendered because something changed (its ETag moved) serialises only the events that
-    changed, and joins the others' lines as they were written.
-    """
+    """Render the feed (see the module's docstring for what is in it)."""
     events = list(
         feed_events(feed, now=now)
         .select_related("site")
         .prefetch_related(*PREFETCH)
         .order_by("start", "pk")
     )
-    calendar = Calendar()
-    calendar.add("PRODID", PRODID)
-    calendar.add("VERSION", "2.0")
-    calendar.add("CALSCALE", "GREGORIAN")
-    calendar.add("METHOD", "PUBLISH")
+    calendar = ical.new_calendar(prodid=PRODID, method="PUBLISH")
     calendar.add("NAME", feed.name)  # RFC 7986
     calendar.add("X-WR-CALNAME", feed.name)  # Apple, Google and Outlook read this one
     # icalendar's own refresh helper leaves out VALUE=DURATION, which RFC 7986 requires.
@@ -273,89 +263,32 @@ def feed_render(feed: Feed, *, now: dt.datetime) -> bytes:
     moments: dict[str, list[dt.datetime]] = {}
     for event in events:
         moments.setdefault(event.timezone, []).extend((event.start, event.end))
-    written = set()
-    for zone_name in sorted(moments):
-        zone = zone_component(zone_name, moments[zone_name])
-        if zone is not None:
-            calendar.add_component(zone)
-            written.add(zone_name)
-    entries = [
-        _FeedEntry.of(feed, event, zone_written=event.timezone in written) for event in events
-    ]
-    fragments = cache.get_many([entry.key for entry in entries])
-    fresh = {entry.key: entry.to_ical() for entry in entries if entry.key not in fragments}
+    written = ical.add_timezones(calendar, moments)
+    entries = {
+        f"api.feed.vevent:{values.digest}": values
+        for values in (
+            ical.published_values(
+                event_facts(event),
+                uid=feed_uid(feed, event),
+                zone_written=event.timezone in written,
+            )
+            for event in events
+        )
+    }
+    fragments = cache.get_many(list(entries))
+    fresh = {
+        key: ical.vevent(values).to_ical()
+        for key, values in entries.items()
+        if key not in fragments
+    }
     if fresh:
         cache.set_many(fresh, VEVENT_CACHE_SECONDS)
     fragments.update(fresh)
     head = calendar.to_ical().removesuffix(END_CALENDAR)  # the VEVENTs go before the end
-    return b"".join([head, *(fragments[entry.key] for entry in entries), END_CALENDAR])
+    return b"".join([head, *(fragments[key] for key in entries), END_CALENDAR])
 
 
 END_CALENDAR = b"END:VCALENDAR\r\n"
-# A VEVENT's key names its content, so it is never stale; it is kept well past a subscriber's
-# hourly poll (REFRESH-INTERVAL), so that the next re-render still finds it.
+# A VEVENT's key names everything its bytes are made of, so it is never stale; it is kept well
+# past a subscriber's hourly poll (REFRESH-INTERVAL), so that the next re-render still finds it.
 VEVENT_CACHE_SECONDS = 2 * 24 * 3600
-
-
-@dataclass(frozen=True)
-class _FeedEntry:
-    """One event as a feed shows it: everything its VEVENT is written from, and so its key."""
-
-    event: Event
-    uid: str
-    zone_written: bool
-    location: str
-    description: str
-
-    @classmethod
-    def of(cls, feed: Feed, event: Event, *, zone_written: bool) -> "_FeedEntry":
-        facts = invite_facts(event)
-        blocks = [event.description.strip()] if event.description.strip() else []
-        if facts.programme:
-            blocks.append("\n".join(line.text for line in facts.programme))
-        return cls(
-            event=event,
-            uid=feed_uid(feed, event),
-            zone_written=zone_written,
-            location=facts.location,
-            description="\n\n".join(blocks),
-        )
-
-    @cached_property
-    def key(self) -> str:
-        """Names the VEVENT's bytes: every value to_ical reads (keep the two in step), the
-        rendering's version and icalendar's."""
-        event = self.event
-        parts = (
-            FORMAT_VERSION,
-            icalendar_version,
-            self.uid,
-            event.sequence,
-            event.updated_at.isoformat(),
-            event.start.isoformat(),
-            event.end.isoformat(),
-            event.timezone,
-            self.zone_written,
-            event_title(event),
-            self.location,
-            self.description,
-            event.status,
-            event.visibility in PRIVATE,
-        )
-        digest = hashlib.sha256(repr(parts).encode()).hexdigest()[:40]
-        return f"api.feed.vevent:{digest}"
-
-    def to_ical(self) -> bytes:
-        event = self.event
-        vevent = event_vevent(
-            event,
-            zone_written=self.zone_written,
-            uid=self.uid,
-            location=self.location,
-            description=self.description,
-            stamp=event.updated_at,
-        )
-        vevent.add("LAST-MODIFIED", event.updated_at.astimezone(dt.UTC))
-        if event.visibility in PRIVATE:
-            vevent.add("CLASS", "PRIVATE")
-        return vevent.to_ical()

@@ -2,19 +2,21 @@
 
 Seeds 1,000 public events over the feed's window (a confirmed hall booking and three programme
 items each; most in Hong Kong, some in London and New York) and one staff feed showing them all.
-Three figures, timed call by call in turn on the same database, the first two against the
+Four figures, timed call by call in turn on the same database, the first two against the
 floor: bare icalendar serialisation of the same 1,000 VEVENTs, every value (the place, the
 description with the public programme) computed beforehand and untimed:
 
 - the feed after a change: before each call one of its events is edited (untimed), so its ETag
   moves and ``GET /feeds/<token>.ics`` renders it through Django (URL, middleware, the queries,
   the facts, VTIMEZONEs), serialising the edited event and taking the others' VEVENTs from the
-  cache, as a subscriber's poll after a change does (goal: at most 1.5 times the floor);
-- the feed from nothing: the whole cache emptied before each call, every VEVENT serialised,
-  as on the very first poll (shown for what it is; the goal is the one above);
-- a repeated poll answered by its ETag (304), against a budget of 5 ms (goal: within it).
+  cache under the digest of their values, as a subscriber's poll after a change does (goal: at
+  most 2 times the floor);
+- the feed from nothing: the whole cache emptied before each call, every VEVENT serialised, as
+  on the very first poll (shown for what it is; the goal is the one above);
+- a repeated poll answered from the cache (200) and one answered by its ETag (304), each
+  against a budget of 5 ms (goal: within it).
 
-The notes give the size of the feed and a warm 200 (served from the cache).
+The notes give the size of the feed.
 
 Run through ``python -m bench``, which gives this process throwaway databases; run alone it
 fills whatever database the environment names, so do not.
@@ -35,7 +37,7 @@ from bench.harness import (
     setup_django,
 )
 
-BUDGET_304_MS = 5.0
+BUDGET_POLL_MS = 5.0
 ZONES = ("Asia/Hong_Kong",) * 8 + ("Europe/London", "America/New_York")
 
 
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> None:
     warm_ms, not_modified_ms = interleaved_ms(
         [(warm, revalidate)] * (args.rounds * 4), connection, connection
     )
-    progress(f"304 {not_modified_ms:.2f} ms, cached 200 {warm_ms:.2f} ms")
+    progress(f"304 {not_modified_ms:.2f} ms, 200 from the cache {warm_ms:.2f} ms")
 
     emit(
         {
@@ -127,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
                     "baseline": {"label": "bare icalendar, in memory", "value": floor_ms},
                     "value": {"label": "GET /feeds/<token>.ics", "value": changed_ms},
                     "ratio": round(changed_ms / floor_ms, 2),
-                    "goal": 1.5,
+                    "goal": 2.0,
                 },
                 {
                     "figure": f"feed of {args.events:,} events from nothing (first poll)",
@@ -138,17 +140,23 @@ def main(argv: list[str] | None = None) -> None:
                     "goal": None,
                 },
                 {
+                    "figure": "repeated poll answered from the cache",
+                    "unit": "ms",
+                    "baseline": {"label": "budget", "value": BUDGET_POLL_MS},
+                    "value": {"label": "200, body cached under its ETag", "value": warm_ms},
+                    "ratio": round(warm_ms / BUDGET_POLL_MS, 2),
+                    "goal": 1.0,
+                },
+                {
                     "figure": "repeated poll answered by ETag",
                     "unit": "ms",
-                    "baseline": {"label": "budget", "value": BUDGET_304_MS},
+                    "baseline": {"label": "budget", "value": BUDGET_POLL_MS},
                     "value": {"label": "304", "value": not_modified_ms},
-                    "ratio": round(not_modified_ms / BUDGET_304_MS, 2),
+                    "ratio": round(not_modified_ms / BUDGET_POLL_MS, 2),
                     "goal": 1.0,
                 },
             ],
-            "notes": (
-                f"feed {size / 1024:,.0f} KiB; a warm 200 (body from the cache) {warm_ms:.2f} ms"
-            ),
+            "notes": f"feed {size / 1024:,.0f} KiB",
         }
     )
 
@@ -227,11 +235,11 @@ def seed(count: int):
 def published_values(feed, events) -> list[dict]:
     """What the feed says about each event, computed beforehand (untimed) for the floor."""
     from api import feeds
-    from visitors.ical import event_title, invite_facts
+    from scheduling.facts import event_facts, event_title
 
     values = []
     for event in events:
-        facts = invite_facts(event)
+        facts = event_facts(event)
         blocks = [event.description.strip(), "\n".join(line.text for line in facts.programme)]
         values.append(
             {

@@ -1,21 +1,31 @@
-"""iCalendar time zones that every client reads the same way.
+"""The one iCalendar writer: calendars, their VTIMEZONEs and each event's VEVENT, for the
+invites visitors sends (which add ORGANIZER, ATTENDEE and an alarm), the feeds and ``.ics``
+answers of the API; icalendar serialises them (``Calendar.to_ical()``).
 
-icalendar's own VTIMEZONE (``Timezone.from_tzinfo``) lists every transition as comma-separated
-RDATEs, which Mozilla's ical.js (Thunderbird) and vobject misread for zones with daylight saving,
-and Outlook ignores: it builds zones only from TZID, DTSTART, RRULE, TZOFFSETFROM and TZOFFSETTO.
-So we write the zone as one STANDARD and one DAYLIGHT component with yearly RRULEs, derived from
-zoneinfo and checked against it for every year the calendar needs. When a zone's rules cannot be
-written that way over those years (a zone that changed its rules), ``vtimezone`` returns None and
-callers write those times in UTC instead.
+Time zones: icalendar's own VTIMEZONE (``Timezone.from_tzinfo``) lists every transition as
+comma-separated RDATEs, which Mozilla's ical.js (Thunderbird) and vobject misread for zones with
+daylight saving, and Outlook ignores: it builds zones only from TZID, DTSTART, RRULE,
+TZOFFSETFROM and TZOFFSETTO. So we write the zone as one STANDARD and one DAYLIGHT component
+with yearly RRULEs, derived from zoneinfo and checked against it for every year the calendar
+needs. When a zone's rules cannot be written that way over those years (a zone that changed its
+rules), ``vtimezone`` returns None and that zone's times are written in UTC instead.
 """
 
 import calendar
 import datetime as dt
+import hashlib
 import zoneinfo
-from dataclasses import dataclass
-from functools import lru_cache
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from functools import cached_property, lru_cache
+from pathlib import Path
 
-from icalendar import Timezone, TimezoneDaylight, TimezoneStandard
+import icalendar
+from icalendar import Calendar, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar import Event as VEvent
+
+from .facts import EventFacts
+from .models import Event
 
 UTC = dt.UTC
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -177,3 +187,163 @@ def vtimezone(zone_name: str, years: range) -> Timezone | None:
 
 def _abbreviation(zone_name: str, instant: dt.datetime) -> str:
     return instant.astimezone(zoneinfo.ZoneInfo(zone_name)).tzname() or zone_name
+
+
+# --- Calendars and events --------------------------------------------------------------------
+
+STATUS_FOR = {
+    Event.Status.DRAFT: "TENTATIVE",
+    Event.Status.TENTATIVE: "TENTATIVE",
+    Event.Status.POSTPONED: "TENTATIVE",
+    Event.Status.CONFIRMED: "CONFIRMED",
+    Event.Status.COMPLETED: "CONFIRMED",
+    Event.Status.CANCELLED: "CANCELLED",
+}
+# Events only some may see are marked private, so that someone who shares their calendar
+# further shares "busy" rather than the details.
+PRIVATE = (Event.Visibility.INTERNAL, Event.Visibility.RESTRICTED)
+
+
+def new_calendar(*, prodid: str, method: str | None = None) -> Calendar:
+    """An empty VCALENDAR: PRODID, VERSION, CALSCALE and the iTIP METHOD, if any."""
+    vcalendar = Calendar()
+    vcalendar.add("PRODID", prodid)
+    vcalendar.add("VERSION", "2.0")
+    vcalendar.add("CALSCALE", "GREGORIAN")
+    if method:
+        vcalendar.add("METHOD", method)
+    return vcalendar
+
+
+def add_timezones(vcalendar: Calendar, moments: dict[str, Iterable[dt.datetime]]) -> set[str]:
+    """Add a VTIMEZONE for each zone (name → the moments written in it) that can be written
+    with yearly rules over those moments' years; return the zones written. Times in the other
+    zones are written in UTC (``event_values``' ``zone_written``)."""
+    written = set()
+    for zone_name in sorted(moments):
+        zone = zoneinfo.ZoneInfo(zone_name)
+        years = {moment.astimezone(zone).year for moment in moments[zone_name]}
+        component = vtimezone(zone_name, range(min(years), max(years) + 1)) if years else None
+        if component is not None:
+            vcalendar.add_component(component)
+            written.add(zone_name)
+    return written
+
+
+@dataclass(frozen=True)
+class EventValues:
+    """Every value an event's VEVENT is written from. ``vevent`` reads nothing else, so
+    ``digest``, made from all of them, this module's source and icalendar's version, names the
+    bytes it writes: a cache keyed by it cannot serve a stale VEVENT."""
+
+    uid: str
+    sequence: int
+    stamp: dt.datetime  # DTSTAMP
+    start: dt.datetime  # in the event's zone when the calendar carries its VTIMEZONE, else UTC
+    end: dt.datetime
+    summary: str
+    location: str
+    description: str
+    status: str
+    private: bool
+    last_modified: dt.datetime | None = None
+
+    @cached_property
+    def digest(self) -> str:
+        values = tuple(getattr(self, field.name) for field in fields(self))
+        return hashlib.sha256(repr((WRITER, values)).encode()).hexdigest()
+
+
+# What else the bytes of a VEVENT depend on: this module's code and icalendar's.
+WRITER = (hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), icalendar.__version__)
+
+
+def vevent(values: EventValues) -> VEvent:
+    """The VEVENT every calendar we write shares: UID, SEQUENCE, DTSTAMP, the times, summary,
+    place, description, status, CLASS:PRIVATE for an event only some may see, and
+    LAST-MODIFIED for a published copy."""
+    found = VEvent()
+    found.add("UID", values.uid)
+    found.add("SEQUENCE", values.sequence)
+    found.add("DTSTAMP", values.stamp)
+    found.add("DTSTART", values.start)
+    found.add("DTEND", values.end)
+    found.add("SUMMARY", values.summary)
+    found.add("LOCATION", values.location)
+    if values.description:
+        found.add("DESCRIPTION", values.description)
+    found.add("STATUS", values.status)
+    found.add("TRANSP", "OPAQUE")
+    if values.private:
+        found.add("CLASS", "PRIVATE")
+    if values.last_modified is not None:
+        found.add("LAST-MODIFIED", values.last_modified)
+    return found
+
+
+def event_values(
+    facts: EventFacts,
+    *,
+    uid: str,
+    sequence: int,
+    stamp: dt.datetime,
+    zone_written: bool,
+    description: str = "",
+    start: dt.datetime | None = None,
+    status: str | None = None,
+    last_modified: dt.datetime | None = None,
+) -> EventValues:
+    """What an event's VEVENT says: times in its zone when the calendar carries its VTIMEZONE
+    (``add_timezones``), else in UTC, never floating; DTSTAMP and LAST-MODIFIED in UTC.
+
+    ``start`` replaces the event's start (an attendee's call time), ``status`` its STATUS (an
+    invite's CANCEL); invites and published copies each choose their UID and description.
+    """
+    event = facts.event
+    zone = event.zone if zone_written else dt.UTC
+    return EventValues(
+        uid=uid,
+        sequence=sequence,
+        stamp=stamp.astimezone(dt.UTC),
+        start=(start or event.start).astimezone(zone),
+        end=event.end.astimezone(zone),
+        summary=facts.title,
+        location=facts.location,
+        description=description,
+        status=status or STATUS_FOR[event.status],
+        private=event.visibility in PRIVATE,
+        last_modified=last_modified.astimezone(dt.UTC) if last_modified else None,
+    )
+
+
+def event_vevent(facts: EventFacts, **values) -> VEvent:
+    """``vevent(event_values(facts, ...))``: invites add their attendee, organiser and alarm."""
+    return vevent(event_values(facts, **values))
+
+
+def published_values(
+    facts: EventFacts, *, uid: str, zone_written: bool, stamp: dt.datetime | None = None
+) -> EventValues:
+    """An event as a published calendar (a feed, an ``.ics`` answer) shows it: its public
+    description and programme, no attendees. DTSTAMP and LAST-MODIFIED are when it last changed
+    (``stamp``, by default its ``updated_at``), so one version always writes the same bytes."""
+    event = facts.event
+    stamp = stamp or event.updated_at
+    blocks = [event.description.strip()] if event.description.strip() else []
+    if facts.programme:
+        blocks.append("\n".join(line.text for line in facts.programme))
+    return event_values(
+        facts,
+        uid=uid,
+        sequence=event.sequence,
+        stamp=stamp,
+        zone_written=zone_written,
+        description="\n\n".join(blocks),
+        last_modified=stamp,
+    )
+
+
+def published_vevent(
+    facts: EventFacts, *, uid: str, zone_written: bool, stamp: dt.datetime | None = None
+) -> VEvent:
+    return vevent(published_values(facts, uid=uid, zone_written=zone_written, stamp=stamp))

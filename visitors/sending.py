@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import get_connection
+from django.db import DatabaseError
 from django.db.models import F, Max, Q, prefetch_related_objects
 from django.utils import timezone
 
@@ -66,12 +67,15 @@ def deliveries_send(
                 break
             try:
                 message = delivery_message(row)
-            except ValueError as error:  # the row cannot become a message: no use retrying
-                _retry_or_fail(row, str(error), permanent=True)
-                continue
-            except Exception as error:  # a passing fault (database, template cache): retry
+                message.message()  # as the backend will: a header Django refuses fails here
+            except DatabaseError as error:  # a passing fault: retry
                 logger.exception("Building delivery %s failed", row.pk)
                 _retry_or_fail(row, f"Could not build the message: {_describe(error)}")
+                continue
+            except Exception as error:  # the same every time: no use retrying
+                if not isinstance(error, ValueError):
+                    logger.exception("Building delivery %s failed", row.pk)
+                _retry_or_fail(row, _cannot_build(error), permanent=True)
                 continue
             message_id = message.extra_headers.setdefault("Message-ID", _message_id())
             try:
@@ -245,6 +249,8 @@ def _stale_reason(row: Delivery, newest: dict[tuple[int, int], int], now: dt.dat
 
 def _classify(error: Exception) -> tuple[bool, bool]:
     """(permanent, connection broken) for an exception raised while sending one message."""
+    if isinstance(error, ValueError):  # the message or an address, not the server: for good
+        return True, False
     if isinstance(error, smtplib.SMTPRecipientsRefused):
         codes = [code for code, _text in error.recipients.values()]
         return bool(codes) and all(500 <= code < 600 for code in codes), False
@@ -277,6 +283,12 @@ def _describe(error: Exception) -> str:
     if isinstance(error, smtplib.SMTPResponseException):
         return f"{error.smtp_code} {_text(error.smtp_error)}"
     return f"{type(error).__name__}: {error}"
+
+
+def _cannot_build(error: Exception) -> str:
+    """The reason staff read for a message that cannot be built."""
+    reason = str(error) if isinstance(error, ValueError) else _describe(error)
+    return f"The message cannot be built: {reason}"
 
 
 def _text(reply: bytes | str) -> str:

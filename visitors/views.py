@@ -7,10 +7,10 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from scheduling.facts import event_facts
 from scheduling.models import Event
 
 from .forms import RsvpForm
-from .ical import invite_facts
 from .models import Attendance
 from .rsvp import RsvpLinkError, rsvp_attendance
 from .services import rsvp_record
@@ -42,7 +42,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     else:
         # The e-mail's accept / tentative / decline links preselect; they never record.
         form = RsvpForm.for_attendance(attendance, preselect=request.GET.get("answer"))
-    facts = invite_facts(event)
+    facts = event_facts(event)
     context = {
         "attendance": attendance,
         "event": event,

@@ -14,7 +14,14 @@ from scheduling import services as scheduling_services
 from scheduling.models import Booking, Event
 from tests.e2e.cluster import QCluster, use_cluster_broker, wait_until
 from tests.e2e.sink import Received, Sink
-from tests.factories import AttendanceFactory, BookingFactory, EventFactory, OrganisationFactory
+from tests.factories import (
+    AttendanceFactory,
+    BookingFactory,
+    EventFactory,
+    OrganisationFactory,
+    PersonFactory,
+)
+from tests.interop.headers import mailboxes
 from tests.interop.test_invite_parsers import icaljs_read, vobject_read
 from visitors import invitations
 from visitors.models import Attendance, Delivery
@@ -131,6 +138,59 @@ def test_invites_update_and_cancel_arrive_once_each_over_smtp(
         assert (by_vobject["method"], by_vobject["start"], by_vobject["end"]) == version
         assert (vevent["method"], vevent["start"], vevent["end"]) == version
         assert vevent["uid"] == event.uid and vevent["attendees"] == 1
+
+
+# Issue 11: names like these never got an invite (their To header was refused, and retried).
+LONG_NAMES = [
+    {
+        "honorific": "Professor the Honourable",
+        "name": "Sun Dong",
+        "post_nominals": "GBS, JP",
+        "name_zh": "孫東",
+    },
+    {
+        "honorific": "Dr the Honourable Sir",
+        "name": "Lee Kwok-ming",
+        "post_nominals": "GBS, JP",
+        "name_zh": "李國明",
+    },
+    {"honorific": "Excma. Sra.", "name": "María José Fernández-Castellanos Villanueva"},
+    # 42 characters are enough when a Chinese name ends them.
+    {"honorific": "Mr", "name": "Chan Tai-man, Peter Alexander Lam", "name_zh": "陳大文"},
+]
+
+
+def test_invites_reach_attendees_whatever_their_names_over_smtp(monkeypatch, invite_settings):
+    event, _ = event_with(0)
+    organisation = OrganisationFactory()
+    people = [PersonFactory(organisation=organisation, **fields) for fields in LONG_NAMES]
+    for person in people:
+        AttendanceFactory(event=event, person=person)
+    sink = Sink()
+    cluster = QCluster(email_url=sink.url, **invite_settings)
+    use_cluster_broker(monkeypatch, cluster)
+    try:
+        sink.start()
+        cluster.start()
+
+        invitations.invites_send(event_id=event.pk)
+        wait_until(
+            lambda: sent_count(event) == len(people),
+            timeout=30,
+            what="an invite to every attendee",
+            cluster=cluster,
+        )
+    finally:
+        cluster.stop()
+        sink.stop()
+
+    received = sink.by_recipient()
+    assert sorted(received) == sorted(person.email for person in people)
+    for person in people:
+        [message] = received[person.email]
+        assert mailboxes(message.content) == [(person.display_name, person.email)]
+        check_calendar(message, method="REQUEST", uid=event.uid, sequence=event.sequence)
+    assert Delivery.objects.filter(event=event).exclude(state=Delivery.State.SENT).count() == 0
 
 
 def test_messages_wait_for_a_server_that_is_down_and_then_arrive_once_each(

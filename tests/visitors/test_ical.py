@@ -3,11 +3,10 @@ import zoneinfo
 
 import pytest
 from django.utils import timezone
-from hypothesis import given
-from hypothesis import strategies as st
 from icalendar import Calendar
-from icalendar.parser import Contentline
 
+from scheduling import ical
+from scheduling.facts import event_facts
 from scheduling.models import Booking, Event, ProgrammeItem
 from scheduling.venue import main_facility
 from tests.factories import (
@@ -20,13 +19,7 @@ from tests.factories import (
     SiteFactory,
 )
 from visitors import services
-from visitors.ical import (
-    event_vevent,
-    fold,
-    invite_calendar,
-    invite_facts,
-    invite_ics,
-)
+from visitors.ical import invite_calendar
 from visitors.models import Attendance, Delivery
 
 pytestmark = pytest.mark.django_db
@@ -349,7 +342,9 @@ def test_invite_needs_an_address_and_a_method_clients_know():
 def test_event_vevent_serves_feeds_without_attendees():
     event = _event()
 
-    vevent = event_vevent(event, zone_written=False, uid="feed-1@protocol-desk")
+    vevent = ical.published_vevent(
+        event_facts(event), zone_written=False, uid="feed-1@protocol-desk"
+    )
 
     text = vevent.to_ical().decode()
     assert "ATTENDEE" not in text and "ORGANIZER" not in text
@@ -358,133 +353,30 @@ def test_event_vevent_serves_feeds_without_attendees():
     assert vevent["STATUS"] == "CONFIRMED"
 
 
-# --- invite_ics: the same bytes, what attendees share serialised once -----------------------------
-
-STAMP = dt.datetime(2030, 6, 1, 8, 30, 15, 123456, tzinfo=dt.UTC)
-
-
-def _both(attendance: Attendance, facts, method: str = "REQUEST", **kwargs) -> tuple[bytes, bytes]:
-    fields = {
-        "event": facts.event,
-        "person": attendance.person,
-        "attendance": attendance,
-        "method": method,
-        "sequence": kwargs.pop("sequence", facts.event.sequence),
-        "rsvp_link": kwargs.pop("rsvp_link", f"https://desk.example/rsvp/{attendance.pk}/"),
-        "facts": facts,
-        "stamp": STAMP,
-    }
-    return invite_ics(**fields), invite_calendar(**fields).to_ical()
-
-
-def test_invite_ics_is_invite_calendar_byte_for_byte_for_every_attendee():
-    event = _event(description=TRICKY)
-    ProgrammeItemFactory(event=event, title="Welcome", title_zh="歡迎辭", start=event.start)
-    attendances = [
-        AttendanceFactory(event=event),
-        AttendanceFactory(
-            event=event, role="escort", call_time=dt.datetime(2030, 7, 1, 9, 15, tzinfo=LONDON)
-        ),
-        AttendanceFactory(event=event, person=PersonFactory(name=TRICKY, name_zh="陳大文")),
-        AttendanceFactory(event=event, role="host", rsvp=Attendance.RSVP.ACCEPTED),
-    ]
-    shared = Event.objects.get(pk=event.pk)
-    facts = invite_facts(shared)
-
-    pairs = [_both(attendance, facts) for attendance in attendances]
-    pairs += [_both(attendance, facts, "CANCEL", sequence=3) for attendance in attendances]
-
-    for fast, plain in pairs:
-        assert fast == plain
-    assert len({fast for fast, _plain in pairs}) == len(pairs)  # each attendee's own invite
-
-
-def _change_title(event, _settings):
-    event.title = "Moved indoors"
-
-
-def _change_status(event, _settings):
-    event.status = Event.Status.TENTATIVE
-
-
-def _change_end(event, _settings):
-    event.end += dt.timedelta(hours=1)
-
-
-def _change_organiser(_event, settings):
-    settings.ORGANISER_NAME = "Visits Desk"
-
-
-@pytest.mark.parametrize(
-    ("change", "sequence", "expected"),
-    [
-        (None, 5, b"SEQUENCE:5"),
-        (_change_title, 0, b"SUMMARY:Moved indoors"),
-        (_change_status, 0, b"STATUS:TENTATIVE"),
-        (_change_end, 0, b"DTEND;TZID=Europe/London:20300701T130000"),
-        (_change_organiser, 0, b"Visits Desk"),
-    ],
-    ids=["sequence", "title", "status", "end", "organiser"],
-)
-def test_invite_ics_follows_what_changed_since_the_last_one(change, sequence, expected, settings):
-    event = _event()
-    attendance = AttendanceFactory(event=event)
-    shared = Event.objects.get(pk=event.pk)
-    before, _plain = _both(attendance, invite_facts(shared), sequence=0)
-
-    if change:
-        change(shared, settings)
-    fast, plain = _both(attendance, invite_facts(shared), sequence=sequence)
-
-    assert fast == plain
-    assert expected in fast and expected not in before
-
-
-def test_invite_ics_writes_the_zone_for_a_call_time_in_another_year():
+def test_invite_writes_the_zone_for_a_call_time_in_another_year():
     event = _event(
         start=dt.datetime(2031, 1, 1, 0, 30, tzinfo=LONDON),
         end=dt.datetime(2031, 1, 1, 2, 0, tzinfo=LONDON),
     )
-    guest = AttendanceFactory(event=event)
     crew = AttendanceFactory(
         event=event, role="staff", call_time=dt.datetime(2030, 12, 31, 22, 0, tzinfo=LONDON)
     )
-    facts = invite_facts(Event.objects.get(pk=event.pk))
 
-    (guest_fast, guest_plain), (crew_fast, crew_plain) = _both(guest, facts), _both(crew, facts)
+    ics = _ics(crew)
 
-    assert guest_fast == guest_plain and crew_fast == crew_plain
-    assert b"DTSTART;TZID=Europe/London:20301231T220000" in crew_fast
-
-
-def test_invite_ics_in_a_zone_written_in_utc_is_invite_calendar_too():
-    event = _event(
-        timezone="Africa/Casablanca",
-        start=dt.datetime(2030, 7, 1, 9, 0, tzinfo=dt.UTC),
-        end=dt.datetime(2030, 7, 1, 11, 0, tzinfo=dt.UTC),
-    )
-    attendances = AttendanceFactory.create_batch(2, event=event)
-    facts = invite_facts(Event.objects.get(pk=event.pk))
-
-    for attendance in attendances:
-        fast, plain = _both(attendance, facts)
-        assert fast == plain
-        assert b"DTSTART:20300701T090000Z" in fast
+    assert b"DTSTART;TZID=Europe/London:20301231T220000" in ics
+    assert b"DTEND;TZID=Europe/London:20310101T020000" in ics
+    zone = Calendar.from_ical(ics).walk("VTIMEZONE")[0].to_tz()
+    assert _vevent(ics)["DTSTART"].dt.astimezone(zone).utcoffset() == dt.timedelta(0)
 
 
-LINE_TEXT = st.text(
-    alphabet=st.sampled_from(list('ab ,;:\\^"é–名字😀')) | st.characters(exclude_characters="\r\n"),
-    max_size=400,
+@pytest.mark.parametrize(
+    ("visibility", "shown"),
+    [("public", None), ("partners", None), ("internal", "PRIVATE"), ("restricted", "PRIVATE")],
 )
+def test_invite_to_an_event_only_some_may_see_is_private(visibility, shown):
+    attendance = AttendanceFactory(event=_event(visibility=visibility))
 
+    vevent = _vevent(_ics(attendance))
 
-@given(LINE_TEXT)
-def test_fold_cuts_lines_exactly_as_icalendar_does(line):
-    try:
-        expected = Contentline(line).to_ical()
-    except UnicodeEncodeError:  # a lone surrogate: neither can write it
-        with pytest.raises(UnicodeEncodeError):
-            fold(line)
-        return
-
-    assert fold(line) == expected
+    assert vevent.get("CLASS") == shown

@@ -1,0 +1,117 @@
+"""What an event shows the people outside the office: its title, when and where, and the public
+programme, formatted once for invites, their e-mails, the RSVP page, feeds and ``.ics`` answers
+alike, so that they cannot disagree.
+
+Nothing internal is here: internal notes, cue notes, internal programme items and people's
+details stay in the back office, because attendees and subscribers share their calendars.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.utils import dateformat
+
+from .models import Event
+from .venue import event_location, main_facility, public_programme
+
+
+def event_title(event: Event) -> str:
+    return f"{event.title} ({event.title_zh})" if event.title_zh else event.title
+
+
+@dataclass(frozen=True)
+class ProgrammeLine:
+    """One public programme item as attendees see it, in the event's zone."""
+
+    start: dt.datetime
+    end: dt.datetime
+    title: str
+    place: str
+    show_date: bool
+
+    @cached_property
+    def times(self) -> str:
+        start = dateformat.format(self.start, "D j M, H:i" if self.show_date else "H:i")
+        return f"{start}–{self.end:%H:%M}"
+
+    @cached_property
+    def text(self) -> str:
+        return f"{self.times}  {self.title}" + (f" ({self.place})" if self.place else "")
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """The public facts about an event, as of when they were gathered (``event_facts``)."""
+
+    event: Event
+    title: str
+    start: dt.datetime  # in the event's zone
+    end: dt.datetime
+    location: str
+    programme: tuple[ProgrammeLine, ...]
+
+    @property
+    def zone_name(self) -> str:
+        return self.event.timezone
+
+    def zone_label(self, moment: dt.datetime) -> str:
+        """'BST, Europe/London': the abbreviation in force, and the IANA name."""
+        abbreviation = moment.tzname()
+        if abbreviation and abbreviation != self.zone_name and abbreviation[0] not in "+-":
+            return f"{abbreviation}, {self.zone_name}"
+        return self.zone_name
+
+    @cached_property
+    def date(self) -> str:
+        return dateformat.format(self.start, "l j F Y")
+
+    @cached_property
+    def when(self) -> str:
+        """'Monday 1 July 2030, 10:00–12:00 (BST, Europe/London)'."""
+        start = dateformat.format(self.start, "l j F Y, H:i")
+        if self.start.date() == self.end.date():
+            end = dateformat.format(self.end, "H:i")
+        else:
+            end = dateformat.format(self.end, "l j F Y, H:i")
+        return f"{start}–{end} ({self.zone_label(self.start)})"
+
+    def local(self, moment: dt.datetime) -> dt.datetime:
+        return moment.astimezone(self.event.zone)
+
+    def time_of(self, moment: dt.datetime) -> str:
+        """'Monday 1 July 2030, 09:15 (BST, Europe/London)' for a call time."""
+        local = self.local(moment)
+        return f"{dateformat.format(local, 'l j F Y, H:i')} ({self.zone_label(local)})"
+
+
+def event_facts(event: Event) -> EventFacts:
+    """The public facts about an event, from the instance as it is now (its bookings and
+    programme prefetched, or read here: scheduling.venue.PREFETCH)."""
+    zone = event.zone
+    start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+    items = public_programme(event)
+    facility = main_facility(event, items)
+    multi_day = start.date() != end.date()
+    programme = tuple(
+        ProgrammeLine(
+            start=item.start.astimezone(zone),
+            end=item.end.astimezone(zone),
+            title=f"{item.title} ({item.title_zh})" if item.title_zh else item.title,
+            place=(
+                item.facility.name
+                if item.facility_id and (facility is None or item.facility_id != facility.pk)
+                else ""
+            ),
+            show_date=multi_day,
+        )
+        for item in items
+    )
+    return EventFacts(
+        event=event,
+        title=event_title(event),
+        start=start,
+        end=end,
+        location=event_location(event, facility),
+        programme=programme,
+    )
