@@ -13,7 +13,8 @@ from functools import cached_property
 from django.utils import dateformat
 
 from .models import Event
-from .venue import event_location, main_facility, public_programme
+from .timezones import zone_label
+from .venue import event_venue, public_programme, venue_line
 
 
 def event_title(event: Event) -> str:
@@ -27,7 +28,7 @@ class ProgrammeLine:
     start: dt.datetime
     end: dt.datetime
     title: str
-    place: str
+    facility: str  # where the item happens, when not at the event's venue
     show_date: bool
 
     @cached_property
@@ -37,7 +38,7 @@ class ProgrammeLine:
 
     @cached_property
     def text(self) -> str:
-        return f"{self.times}  {self.title}" + (f" ({self.place})" if self.place else "")
+        return f"{self.times}  {self.title}" + (f" ({self.facility})" if self.facility else "")
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class EventFacts:
     title: str
     start: dt.datetime  # in the event's zone
     end: dt.datetime
-    location: str
+    venue: str  # where it happens, written out (scheduling.venue.venue_line)
     programme: tuple[ProgrammeLine, ...]
 
     @property
@@ -57,10 +58,7 @@ class EventFacts:
 
     def zone_label(self, moment: dt.datetime) -> str:
         """'BST, Europe/London': the abbreviation in force, and the IANA name."""
-        abbreviation = moment.tzname()
-        if abbreviation and abbreviation != self.zone_name and abbreviation[0] not in "+-":
-            return f"{abbreviation}, {self.zone_name}"
-        return self.zone_name
+        return zone_label(self.zone_name, moment)
 
     @cached_property
     def date(self) -> str:
@@ -91,14 +89,14 @@ def event_facts(event: Event) -> EventFacts:
     zone = event.zone
     start, end = event.start.astimezone(zone), event.end.astimezone(zone)
     items = public_programme(event)
-    facility = main_facility(event, items)
+    facility = event_venue(event, items)
     multi_day = start.date() != end.date()
     programme = tuple(
         ProgrammeLine(
             start=item.start.astimezone(zone),
             end=item.end.astimezone(zone),
             title=f"{item.title} ({item.title_zh})" if item.title_zh else item.title,
-            place=(
+            facility=(
                 item.facility.name
                 if item.facility_id and (facility is None or item.facility_id != facility.pk)
                 else ""
@@ -112,6 +110,6 @@ def event_facts(event: Event) -> EventFacts:
         title=event_title(event),
         start=start,
         end=end,
-        location=event_location(event, facility),
+        venue=venue_line(event, facility),
         programme=programme,
     )

@@ -308,7 +308,7 @@ def event_values(
         start=(start or event.start).astimezone(zone),
         end=event.end.astimezone(zone),
         summary=facts.title,
-        location=facts.location,
+        location=facts.venue,
         description=description,
         status=status or STATUS_FOR[event.status],
         private=event.visibility in PRIVATE,

@@ -29,3 +29,12 @@ def require_aware(field: str, value: dt.datetime | None) -> None:
             {field: "Give a time with its time zone; a naive time is ambiguous."},
             code="naive_datetime",
         )
+
+
+def zone_label(zone_name: str, moment: dt.datetime | None = None) -> str:
+    """'HKT, Asia/Hong_Kong': the abbreviation in force at that moment, and the IANA name."""
+    local = (moment or dt.datetime.now(dt.UTC)).astimezone(zoneinfo.ZoneInfo(zone_name))
+    abbreviation = local.tzname()
+    if abbreviation and abbreviation != zone_name and abbreviation[0] not in "+-":
+        return f"{abbreviation}, {zone_name}"
+    return zone_name

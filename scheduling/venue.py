@@ -1,7 +1,8 @@
-"""Where an event happens: the place its invites, feeds and pages name.
+"""Where an event happens, its venue: the one word for it in invites, feeds, pages and code.
 
-An event's place is its main facility: its own booking, else the longest booked or programmed
-place among what attendees may see. ``event_location`` writes it out with the site and address.
+An event's venue is a facility: its own booking, else the longest booked or programmed facility
+among what attendees may see (``event_venue``). ``venue_line`` writes it out with the site and
+address, as invites' "Where" and iCalendar's LOCATION show it.
 """
 
 import datetime as dt
@@ -34,8 +35,8 @@ def public_programme(event: Event) -> list[ProgrammeItem]:
     )
 
 
-def main_facility(event: Event, items: list[ProgrammeItem] | None = None) -> Facility | None:
-    """Where the event happens: its own booking, else the longest booked or programmed place.
+def event_venue(event: Event, items: list[ProgrammeItem] | None = None) -> Facility | None:
+    """The event's venue: its own booking, else the longest booked or programmed facility.
 
     Backups (rain plans), released bookings and internal programme items do not count.
     """
@@ -74,7 +75,7 @@ def main_facility(event: Event, items: list[ProgrammeItem] | None = None) -> Fac
     return facilities[max(durations, key=lambda pk: (durations[pk], -pk))]
 
 
-def event_location(event: Event, facility: Facility | None = None) -> str:
+def venue_line(event: Event, facility: Facility | None = None) -> str:
     """'Hall 1 (一號廳), InnoPark Tai Po, 5 Dai Fu Street, Tai Po': facility, site and address."""
     site = event.site
     parts = []

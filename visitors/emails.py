@@ -46,9 +46,10 @@ class InviteMessage(EmailMultiAlternatives):
     documentation names for subclasses that put more into the MIME object.
     """
 
-    def __init__(self, *args, calendar_method: str = "", **kwargs):
+    def __init__(self, *args, calendar_method: str = "", venue: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.calendar_method = calendar_method
+        self.venue = venue  # where it says the event happens: kept with the sent message
 
     def message(self, **kwargs):
         message = super().message(**kwargs)
@@ -169,6 +170,7 @@ def delivery_message(delivery: Delivery) -> InviteMessage:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         headers={"Message-ID": make_msgid(domain=organiser_domain())},
+        venue=facts.venue,
         calendar_method=method if with_calendar else "",
     )
     html = render_to_string(f"visitors/email/{template}.html", context)

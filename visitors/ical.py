@@ -84,7 +84,7 @@ def invite_description(
     if facts.event.description.strip():
         blocks.append(facts.event.description.strip())
     blocks.append(_("When: %(when)s") % {"when": facts.when})
-    blocks.append(_("Where: %(place)s") % {"place": facts.location})
+    blocks.append(_("Where: %(venue)s") % {"venue": facts.venue})
     if attendance is not None and attendance.call_time:
         blocks.append(
             _("Your call time: %(time)s. The event starts at %(start)s.")

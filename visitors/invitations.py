@@ -38,7 +38,7 @@ DELIVERED = (Delivery.State.SENT, Delivery.State.SENDING)
 VERSIONED = (Delivery.Method.REQUEST, Delivery.Method.CANCEL)
 # A change of either means the attendee's earlier answer no longer holds (RFC 5546 §2.1.4).
 # "venue": the main facility an invite names moved (scheduling.services.bookings).
-TIME_OR_PLACE = frozenset({"start", "end", "site", "venue"})
+TIME_OR_VENUE = frozenset({"start", "end", "site", "venue"})
 DEMOTED = (Event.Status.TENTATIVE, Event.Status.POSTPONED)
 # What an invite says in words: when a partner writes any of it, the office's mail waits for
 # staff approval ("programme": the run-of-show an invite lists).
@@ -135,7 +135,7 @@ def invites_follow_change(
     to everyone who may have the invite, and stops whatever was still waiting.
     """
     changed = set(changed)
-    if changed & TIME_OR_PLACE:
+    if changed & TIME_OR_VENUE:
         rsvps_reset(event=event, by=by)
     if event.status == Event.Status.CANCELLED:
         return [] if previous_status == Event.Status.CANCELLED else _queue_cancel(event)

@@ -276,6 +276,11 @@ class Delivery(OutboxMessage):
     state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
     message_id = models.CharField(max_length=255, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
+    venue = models.CharField(
+        max_length=700,
+        blank=True,
+        help_text="Where the message said the event happens, as sent (its LOCATION).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

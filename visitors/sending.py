@@ -92,6 +92,7 @@ def deliveries_send(
                 state=Delivery.State.SENT,
                 sent_at=timezone.now(),
                 message_id=message_id[:255],
+                venue=message.venue[:700],
             )
     finally:
         # The messages are recorded; a rude goodbye loses nothing.

@@ -8,7 +8,6 @@ id that is not a number) gets a 400 page that says why.
 """
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 
 from django import forms
@@ -18,6 +17,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+
+from scheduling.timezones import zone_label  # noqa: F401 (the views' import of it)
 
 from ..forms import MAX_ID, validate_supported_year
 
@@ -37,16 +38,6 @@ def staff_required(*perms: str) -> Callable:
         return login_required(permission_required(perms, raise_exception=True)(view))
 
     return decorator
-
-
-def zone_label(zone_name: str, moment: dt.datetime | None = None) -> str:
-    """'HKT, Asia/Hong_Kong': the abbreviation in force at that moment, and the IANA name."""
-    zone = zoneinfo.ZoneInfo(zone_name)
-    local = (moment or dt.datetime.now(dt.UTC)).astimezone(zone)
-    abbreviation = local.tzname()
-    if abbreviation and abbreviation != zone_name and abbreviation[0] not in "+-":
-        return f"{abbreviation}, {zone_name}"
-    return zone_name
 
 
 def refusal_text(error: ValidationError) -> str:

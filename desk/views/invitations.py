@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from icalendar import Calendar
 
+from scheduling.facts import event_facts
 from scheduling.models import Event, Site
 from visitors.emails import delivery_message
 from visitors.invitations import delivery_resend, invites_approve, invites_send
@@ -39,7 +40,6 @@ from .events import event_queryset
 
 # The event fields an invite shows, compared with the version last sent.
 COMPARED = ("title", "title_zh", "start", "end", "site_id", "timezone", "status", "description")
-VENUE_CHANGED = "Venue changed"  # the reason scheduling.services.bookings records
 
 
 @dataclass
@@ -58,7 +58,7 @@ class Preview:
     starts: str = ""
     ends: str = ""
     zone: str = ""
-    location: str = ""
+    venue: str = ""
     last_sent: Delivery | None = None
     changes: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -112,7 +112,7 @@ def build_preview(event: Event, attendance: Attendance) -> Preview:
         .first()
     )
     if preview.last_sent is not None and preview.last_sent.sent_at is not None:
-        preview.changes = changes_since(event, preview.last_sent.sent_at)
+        preview.changes = changes_since(event, preview.last_sent)
     unsaved = Delivery(
         event=event,
         person=attendance.person,
@@ -148,7 +148,7 @@ def _read_calendar(preview: Preview, ics: str, event: Event) -> None:
     same_day = start.dt.date() == end.dt.date()
     preview.ends = _wall_clock(end.dt, "H:i" if same_day else "l j F Y, H:i")
     preview.summary = str(vevent.get("SUMMARY", ""))
-    preview.location = str(vevent.get("LOCATION", ""))
+    preview.venue = str(vevent.get("LOCATION", ""))
     preview.sequence = int(vevent.get("SEQUENCE", 0))
 
 
@@ -157,8 +157,9 @@ def _wall_clock(moment: dt.datetime, format_string: str) -> str:
     return dateformat.format(moment.replace(tzinfo=None), format_string)
 
 
-def changes_since(event: Event, sent_at: dt.datetime) -> list[tuple[str, str, str]]:
-    """(what, then, now) for each invite detail that differs from the version sent then."""
+def changes_since(event: Event, sent: Delivery) -> list[tuple[str, str, str]]:
+    """(what, then, now) for each invite detail that differs from the message last sent."""
+    sent_at = sent.sent_at
     try:
         then = event.history.as_of(sent_at)
     except Event.DoesNotExist:
@@ -186,9 +187,9 @@ def changes_since(event: Event, sent_at: dt.datetime) -> list[tuple[str, str, st
         elif name == "status":
             old, new = Event.Status(old).label, Event.Status(new).label
         changes.append((labels[name], str(old), str(new)))
-    moved = event.history.filter(history_date__gt=sent_at, history_change_reason=VENUE_CHANGED)
-    if moved.exists():
-        changes.append((_("Place"), _("as sent"), _("changed: see the preview")))
+    venue = event_facts(event).venue
+    if sent.venue and sent.venue != venue:  # what the message said, against what it would say
+        changes.append((_("Venue"), sent.venue, venue))
     return changes
 
 

@@ -31,7 +31,7 @@ from ..clashes import BookingClash, ClashCheck, find_clash, raise_if_occupied
 from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility, ProgrammeItem
 from ..signals import event_changed
 from ..timezones import require_aware
-from ..venue import main_facility
+from ..venue import event_venue
 from . import changes as change_log
 from .changes import Verb
 
@@ -372,7 +372,7 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
     if before is False:
         return
     event = Event.objects.locked(event_id)
-    after = main_facility(event)
+    after = event_venue(event)
     if (after.pk if after else None) == before:
         return
     event.sequence += 1
@@ -394,7 +394,7 @@ def _venue_of(event_id: int) -> int | None | bool:
     event = Event.objects.get(pk=event_id)
     if event.status != Event.Status.CONFIRMED:
         return False
-    venue = main_facility(event)
+    venue = event_venue(event)
     return venue.pk if venue else None
 
 

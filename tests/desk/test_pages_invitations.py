@@ -137,6 +137,29 @@ def test_preview_of_an_update_says_what_changed_since_the_last_invite(
     assert "Tuesday 5 March 2030, 14:00 – 16:00" in _field(page, "preview-calendar")
 
 
+def test_preview_says_the_venue_changed_since_the_message_was_sent(
+    client, officer, event, django_capture_on_commit_callbacks
+):
+    alfred = event.attendances.get(person__name="Alfred Sit")
+    client.force_login(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        _send(client, event)
+    sent = Delivery.objects.get(event=event, person=alfred.person)
+    lab = FacilityFactory(site=event.site, name="Innovation Lab")
+    booking = event.bookings.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.booking_move(
+            booking_id=booking.pk, start=booking.start, end=booking.end, facility_id=lab.pk
+        )
+
+    page = _console(client, event, alfred)
+
+    changes = re.search(r'<table class="data" id="preview-changes">.*?</table>', page, re.S)[0]
+    assert sent.venue.startswith("MARS Hall (火星廳)")
+    assert '<th scope="row">Venue</th>' in changes
+    assert "<del>MARS Hall (火星廳)" in changes and "<ins>Innovation Lab" in changes
+
+
 def test_resend_queues_a_failed_message_again(
     client, officer, event, django_capture_on_commit_callbacks
 ):

@@ -8,7 +8,7 @@ from icalendar import Calendar
 from scheduling import ical
 from scheduling.facts import event_facts
 from scheduling.models import Booking, Event, ProgrammeItem
-from scheduling.venue import main_facility
+from scheduling.venue import event_venue
 from tests.factories import (
     AttendanceFactory,
     BookingFactory,
@@ -169,7 +169,7 @@ def test_invite_internal_booking_does_not_set_the_place():
     event.bookings.all().delete()
     BookingFactory(event=event, programme_item=holding, facility__name="VIP Room")
 
-    assert main_facility(event) is None
+    assert event_venue(event) is None
 
 
 def test_main_facility_prefers_the_whole_event_booking_over_backups_and_released():
@@ -182,7 +182,7 @@ def test_main_facility_prefers_the_whole_event_booking_over_backups_and_released
     item = ProgrammeItemFactory(event=event)
     BookingFactory(event=event, programme_item=item, facility__name="Tour stop")
 
-    assert main_facility(event) == primary.facility
+    assert event_venue(event) == primary.facility
     assert released.facility != primary.facility != backup.facility
 
 
@@ -200,7 +200,7 @@ def test_main_facility_falls_back_to_the_programme():
         end=event.start + dt.timedelta(minutes=70),
     )
 
-    assert main_facility(event) == lab
+    assert event_venue(event) == lab
 
 
 @pytest.mark.parametrize(
