@@ -38,7 +38,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q
+from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import vDuration
@@ -189,46 +189,80 @@ def feed_events(feed: Feed, *, now: dt.datetime):
         events = events.filter(visibility__in=feed.visibilities)
     if feed.site_id:
         events = events.filter(site_id=feed.site_id)
-    here = OuterRef("pk")
-    if feed.facility_id:
-        events = events.filter(
-            Exists(Booking.objects.active().filter(event=here, facility_id=feed.facility_id))
-            | Exists(ProgrammeItem.objects.filter(event=here, facility_id=feed.facility_id))
-        )
-    attending = Attendance.objects.filter(event=here).exclude(rsvp=Attendance.RSVP.DECLINED)
-    if feed.organisation_id:
-        org = feed.organisation_id
-        events = events.filter(
-            Q(host_organisation_id=org)
-            | Exists(ProgrammeItem.objects.filter(event=here, host_organisation_id=org))
-            | Exists(attending.filter(person__organisation_id=org))
-            | Exists(ProgrammeRole.objects.filter(item__event=here, person__organisation_id=org))
-        )
-    if feed.person_id:
-        events = events.filter(
-            Exists(attending.filter(person_id=feed.person_id))
-            | Exists(ProgrammeRole.objects.filter(item__event=here, person_id=feed.person_id))
-        )
+    involved = _involved_events(feed, start, end)
+    if involved is not None:
+        events = events.filter(pk__in=involved)
     return events
 
 
+def _involved_events(feed: Feed, start: dt.datetime, end: dt.datetime) -> set[int] | None:
+    """For a feed of a facility, an organisation or a person: the ids of the events in the
+    window that involve them (None for other feeds).
+
+    Each way of being involved is one query that starts from the facility, organisation or
+    person and its own index, so a poll costs as much as the feed's own events, whatever else
+    the database holds (an OR of EXISTS subqueries over every event in the window did not).
+    """
+    in_window = {"event__end__gt": start, "event__start__lt": end}
+    in_window_of_item = {"item__event__end__gt": start, "item__event__start__lt": end}
+    attending = Attendance.objects.exclude(rsvp=Attendance.RSVP.DECLINED)
+    if feed.facility_id:
+        facility = feed.facility_id
+        found = [
+            Booking.objects.active().filter(facility_id=facility, **in_window),
+            ProgrammeItem.objects.filter(facility_id=facility, **in_window),
+        ]
+    elif feed.organisation_id:
+        org = feed.organisation_id
+        found = [
+            Event.objects.filter(host_organisation_id=org, end__gt=start, start__lt=end),
+            ProgrammeItem.objects.filter(host_organisation_id=org, **in_window),
+            attending.filter(person__organisation_id=org, **in_window),
+            ProgrammeRole.objects.filter(person__organisation_id=org, **in_window_of_item),
+        ]
+    elif feed.person_id:
+        person = feed.person_id
+        found = [
+            attending.filter(person_id=person, **in_window),
+            ProgrammeRole.objects.filter(person_id=person, **in_window_of_item),
+        ]
+    else:
+        return None
+    event_of = {Event: "pk", ProgrammeRole: "item__event_id"}
+    return {
+        pk
+        for query in found
+        for pk in query.order_by().values_list(event_of.get(query.model, "event_id"), flat=True)
+    }
+
+
 def feed_validators(feed: Feed, *, now: dt.datetime) -> tuple[str, dt.datetime]:
-    """(ETag, Last-Modified) of the feed as it would render now, from two small queries."""
-    head = Change.objects.order_by("-id").values("id", "created_at").first() or {}
-    version = feed_events(feed, now=now).aggregate(count=Count("pk"), latest=Max("updated_at"))
+    """(ETag, Last-Modified) of the feed as it would render now, from the feed's own events: a
+    poll that changed nothing costs what the feed holds, not what the database holds.
+
+    What an entry shows changes with its event (updated_at), with its programme and bookings
+    (change-log rows name their event) and with the sites and facilities it is at (their own
+    rows); the count catches an event leaving the feed, the day the window moving.
+    """
+    shown = list(feed_events(feed, now=now).order_by().values_list("pk", "updated_at"))
+    latest = max((updated_at for _pk, updated_at in shown), default=None)
+    logged = Change.objects.filter(
+        Q(event_id__in=[pk for pk, _updated_at in shown])
+        | Q(entity__in=[Change.Entity.SITE, Change.Entity.FACILITY])
+    ).aggregate(id=Max("id"), at=Max("created_at"))
     day = feed_window(now)[0] + dt.timedelta(days=settings.FEED_PAST_DAYS)
     parts = (
         "feed",
         FORMAT_VERSION,
         feed.pk,
         feed.updated_at.isoformat(),
-        head.get("id", 0),
-        version["count"],
-        version["latest"].isoformat() if version["latest"] else "",
+        logged["id"] or 0,
+        len(shown),
+        latest.isoformat() if latest else "",
         day.date().isoformat(),
     )
     digest = hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
-    moments = [feed.updated_at, day, head.get("created_at"), version["latest"]]
+    moments = [feed.updated_at, day, logged["at"], latest]
     return f'W/"{digest}"', max(moment for moment in moments if moment is not None)
 
 

@@ -249,7 +249,7 @@ def published_values(feed, events) -> list[dict]:
                 "DTSTART": event.start.astimezone(event.zone),
                 "DTEND": event.end.astimezone(event.zone),
                 "SUMMARY": event_title(event),
-                "LOCATION": facts.location,
+                "LOCATION": facts.venue,
                 "DESCRIPTION": "\n\n".join(blocks),
                 "STATUS": "CONFIRMED",
                 "TRANSP": "OPAQUE",

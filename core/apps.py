@@ -11,7 +11,11 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
+        from .schedules import schedules_after_migrate
+        from .tasks import PERIODIC
         from .warmup import task_worker_warm_up
+
+        schedules_after_migrate(self, PERIODIC)
 
         # A task worker gets ready before its first task, not during it (core/warmup.py).
         post_spawn.connect(task_worker_warm_up, dispatch_uid="core.worker_warm_up")
