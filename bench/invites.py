@@ -1,23 +1,28 @@
-"""Invites bench: how close does sending through the queue come to raw SMTP?
+"""Invites bench: does sending through the queue keep up with the relay?
 
-Confirmed events with 1,000 attendees each, and a local SMTP sink (aiosmtpd on 127.0.0.1) in
-this process. Two figures from the same run, on the same machine and sink:
+Confirmed events with 2,000 attendees each, and an SMTP sink in this process that behaves like a
+real relay: it takes 30 ms to accept each message (aiosmtpd, every connection served at once).
+At that latency the relay is what users wait for, so both figures send over the same number of
+connections, one per worker:
 
-- the floor: 1,000 invites, built beforehand, sent with smtplib over one connection;
-- end to end: ``invites_send`` for an event, through a real ``manage.py qcluster`` with two
-  workers: outbox rows, the broker (ORM queue, or Redis when REDIS_URL is set), claims, message
-  building, SMTP, and the ledger, until the last row is recorded as sent.
+- the floor: the same invites, built beforehand, sent by a bare loop with smtplib, one thread
+  and one connection per worker;
+- end to end: ``invites_send`` for an event, through a real ``manage.py qcluster`` with its
+  default two workers: outbox rows, the broker (ORM queue, or Redis when REDIS_URL is set),
+  claims, message building, SMTP, and the ledger, until the last row is recorded as sent.
 
 The two run in turn for a few rounds (a fresh event each round) and the medians are compared,
 so that a slow spell of this shared machine does not land on one side only. The table shows
-milliseconds per invite (ratio = end to end / floor; at most 2 means at least half the floor's
-rate); the notes give invites per second for both.
+milliseconds per invite; the goal is at least 0.8 of the floor's rate (a ratio of at most
+1.25). The notes give invites per second for both.
 
 Run through ``python -m bench``, which gives this process throwaway databases; run alone it
 fills whatever database the environment names, so do not.
 """
 
 import argparse
+import asyncio
+import multiprocessing
 import os
 import smtplib
 import statistics
@@ -41,22 +46,55 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 WARM_UP_ATTENDEES = 5
 
 
+RELAY_SECONDS = 0.030  # a real relay's time to accept one message
+GOAL = 1 / 0.8  # at least 0.8 of the floor's rate
+
+
 class Sink:
-    """An SMTP server that counts and drops what it receives."""
+    """An SMTP server that takes RELAY_SECONDS per message, then counts and drops it. It runs
+    in a process of its own, as a relay runs on a machine of its own: its work competes with
+    neither the floor's threads nor the workers."""
 
-    def __init__(self) -> None:
-        self.count = 0
-        self._lock = threading.Lock()
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self._count = multiprocessing.Value("i", 0)
+        self._ready = multiprocessing.Event()
+        self._process = multiprocessing.Process(target=self._serve, daemon=True)
 
-    async def handle_DATA(self, server, session, envelope):
-        with self._lock:
-            self.count += 1
-        return "250 Accepted"
+    @property
+    def count(self) -> int:
+        return self._count.value
+
+    def start(self) -> None:
+        self._process.start()
+        if not self._ready.wait(30):
+            raise SystemExit("the SMTP sink did not start")
+
+    def stop(self) -> None:
+        self._process.terminate()
+        self._process.join(10)
+
+    def _serve(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        count = self._count
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                await asyncio.sleep(RELAY_SECONDS)
+                with count.get_lock():
+                    count.value += 1
+                return "250 Accepted"
+
+        Controller(Handler(), hostname="127.0.0.1", port=self.port).start()
+        self._ready.set()
+        while True:
+            time.sleep(3600)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--attendees", type=int, default=1000, help="invites per run")
+    parser.add_argument("--attendees", type=int, default=2000, help="invites per run")
     parser.add_argument("--workers", type=int, default=2, help="qcluster worker processes")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for the queue")
     parser.add_argument("--rounds", type=int, default=3, help="floor and queue runs, in turn")
@@ -67,12 +105,9 @@ def main(argv: list[str] | None = None) -> None:
 
     # Both this process (which enqueues) and the cluster must use one private queue.
     os.environ["Q_CLUSTER_NAME"] = f"pd-bench-invites-{uuid.uuid4().hex[:8]}"
-    from aiosmtpd.controller import Controller
-
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{controller.port}?timeout=30"
+    sink = Sink(free_port())
+    sink.start()
+    os.environ["EMAIL_URL"] = f"smtp://127.0.0.1:{sink.port}?timeout=30"
     setup_django()
     from django.core.management import call_command
 
@@ -89,24 +124,24 @@ def main(argv: list[str] | None = None) -> None:
         # Floor and queue in turn, a fresh event each round: a slow spell on the machine
         # hits both sides rather than one.
         for event_id in event_ids:
-            floors.append(floor(messages, controller.port, sink))
+            floors.append(floor(messages, sink, connections=args.workers))
             queues.append(
                 send_and_wait(event_id, args.attendees, timeout=args.timeout, cluster=cluster)
             )
             progress(
-                f"floor {args.attendees / floors[-1]:,.0f} invites/s (smtplib, prebuilt), "
+                f"floor {args.attendees / floors[-1]:,.0f} invites/s (smtplib, prebuilt, "
+                f"{args.workers} connections), "
                 f"queue {args.attendees / queues[-1]:,.0f} invites/s ({args.workers} workers)"
             )
     finally:
         stop_process_group(cluster)
-        controller.stop()
+        sink.stop()
     floor_seconds, queue_seconds = statistics.median(floors), statistics.median(queues)
 
     floor_rate, queue_rate = args.attendees / floor_seconds, args.attendees / queue_seconds
     from django.conf import settings
 
     database = database_label("Redis broker" if settings.REDIS_URL else "ORM broker")
-    embedded = database.startswith("SQLite")
     floor_ms, queue_ms = (
         1000 * floor_seconds / args.attendees,
         1000 * queue_seconds / args.attendees,
@@ -117,19 +152,25 @@ def main(argv: list[str] | None = None) -> None:
             "database": database,
             "figures": [
                 {
-                    "figure": f"invites sent end to end ({args.attendees:,})",
+                    "figure": (
+                        f"{args.attendees:,} invites to a relay taking "
+                        f"{RELAY_SECONDS * 1000:.0f} ms a message"
+                    ),
                     "unit": "ms/invite",
-                    "baseline": {"label": "smtplib, prebuilt, 1 connection", "value": floor_ms},
+                    "baseline": {
+                        "label": f"smtplib, prebuilt, {args.workers} connections",
+                        "value": floor_ms,
+                    },
                     "value": {"label": f"qcluster, {args.workers} workers", "value": queue_ms},
                     "ratio": round(queue_ms / floor_ms, 2),
-                    # The issue sets the goal on the embedded default; elsewhere it is shown.
-                    "goal": 2.0 if embedded else None,
+                    "goal": round(GOAL, 2),
                 }
             ],
             "notes": (
                 f"floor {floor_rate:,.0f} invites/s, queue {queue_rate:,.0f} invites/s: "
-                f"{queue_rate / floor_rate:.2f} of the floor (goal ≥ 0.5 on the embedded "
-                f"default), medians of {args.rounds} rounds; local aiosmtpd sink"
+                f"{queue_rate / floor_rate:.2f} of the floor (goal ≥ 0.8), medians of "
+                f"{args.rounds} rounds; aiosmtpd sink in its own process taking "
+                f"{RELAY_SECONDS * 1000:.0f} ms each"
             ),
         }
     )
@@ -222,13 +263,23 @@ def prebuilt(event_id: int) -> list[tuple[str, list[str], bytes]]:
     return messages
 
 
-def floor(messages: list[tuple[str, list[str], bytes]], port: int, sink: Sink) -> float:
-    """Seconds to send the prebuilt messages with smtplib on one connection."""
+def floor(messages: list[tuple[str, list[str], bytes]], sink: Sink, *, connections: int) -> float:
+    """Seconds to send the prebuilt messages with smtplib, a share on each of `connections`
+    connections at once (one thread each), as the workers send theirs."""
     before = sink.count
+    shares = [messages[n::connections] for n in range(connections)]
+
+    def send(share: list[tuple[str, list[str], bytes]]) -> None:
+        with smtplib.SMTP("127.0.0.1", sink.port, timeout=30) as connection:
+            for from_email, recipients, content in share:
+                connection.sendmail(from_email, recipients, content)
+
+    threads = [threading.Thread(target=send, args=(share,)) for share in shares]
     started = time.perf_counter()
-    with smtplib.SMTP("127.0.0.1", port, timeout=30) as connection:
-        for from_email, recipients, content in messages:
-            connection.sendmail(from_email, recipients, content)
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
     seconds = time.perf_counter() - started
     assert sink.count - before == len(messages), "the sink lost messages"
     return seconds

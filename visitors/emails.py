@@ -50,14 +50,21 @@ class InviteMessage(EmailMultiAlternatives):
         super().__init__(*args, **kwargs)
         self.calendar_method = calendar_method
         self.venue = venue  # where it says the event happens: kept with the sent message
+        self._built = None
 
     def message(self, **kwargs):
-        message = super().message(**kwargs)
-        if self.calendar_method:
-            for part in message.walk():
-                if part.get_content_type() == "text/calendar":
-                    part.set_param("method", self.calendar_method, requote=False)
-        return message
+        # Built once: the sender builds it to find a header Django refuses before it is sent,
+        # and the mail backend asks for it again to send it.
+        if self._built is None or kwargs:
+            message = super().message(**kwargs)
+            if self.calendar_method:
+                for part in message.walk():
+                    if part.get_content_type() == "text/calendar":
+                        part.set_param("method", self.calendar_method, requote=False)
+            if kwargs:
+                return message
+            self._built = message
+        return self._built
 
 
 def organiser_domain() -> str:

@@ -15,10 +15,12 @@ import logging
 import smtplib
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import DatabaseError
+from django.db import connection as db_connection
 from django.db.models import F, Max, Q, prefetch_related_objects
 from django.utils import timezone
 
@@ -38,67 +40,111 @@ OUTBOX = Outbox(
 )
 VERSIONED = (Delivery.Method.REQUEST, Delivery.Method.CANCEL)
 RATE_NAME = "invites"  # one mailbox sends them all
+CLAIMED_WITH = ("person", "attendance")
 
 
 def deliveries_send(
     *, delivery_ids: Iterable[int], now: dt.datetime | None = None
 ) -> list[Delivery]:
-    """Send the given rows that are due and still waiting, over one connection. Returns the
-    claimed rows, each with the state it ended in."""
-    now = now or timezone.now()
-    claimed = OUTBOX.claim(list(delivery_ids), now, related=("person", "attendance"), keep=_fresh)
-    if not claimed:
+    """Send the given rows that are due and still waiting, over one connection; while the task
+    has time left, carry on with the same events' other due rows rather than wait for their own
+    task (a large send keeps every worker busy to its end). Returns the claimed rows, each with
+    the state it ended in."""
+    batch = OUTBOX.claim(
+        list(delivery_ids), now or timezone.now(), related=CLAIMED_WITH, keep=_fresh
+    )
+    if not batch:
         return []
-    _prepare(claimed)
-    from .emails import delivery_message  # built at send time, from current data
-
     connection = get_connection()
     try:
         connection.open()
     except (smtplib.SMTPException, OSError) as error:
-        for row in claimed:
+        for row in batch:
             _retry_or_fail(row, f"Cannot connect to the mail server: {_describe(error)}")
-        return claimed
+        return batch
     deadline = time.monotonic() + OUTBOX.time_budget()
+    events = {row.event_id for row in batch}
+    # The next message is built while the relay takes its time over this one (a relay takes
+    # tens of milliseconds a message; building one takes a few, and needs no database).
+    builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="invite-builder")
+    claimed: list[Delivery] = []
     try:
-        for position, row in enumerate(claimed):
-            if (position and time.monotonic() > deadline) or not _room_before(deadline):
-                OUTBOX.release(claimed[position:])  # a fresh task carries on
+        while batch:
+            claimed += batch
+            if not _send_batch(batch, connection, builder, deadline):
                 break
-            try:
-                message = delivery_message(row)
-                message.message()  # as the backend will: a header Django refuses fails here
-            except DatabaseError as error:  # a passing fault: retry
-                logger.exception("Building delivery %s failed", row.pk)
-                _retry_or_fail(row, f"Could not build the message: {_describe(error)}")
-                continue
-            except Exception as error:  # the same every time: no use retrying
-                if not isinstance(error, ValueError):
-                    logger.exception("Building delivery %s failed", row.pk)
-                _retry_or_fail(row, _cannot_build(error), permanent=True)
-                continue
-            message_id = message.extra_headers.setdefault("Message-ID", _message_id())
-            try:
-                if connection.send_messages([message]) != 1:
-                    raise smtplib.SMTPException("The mail backend accepted nothing.")
-            except Exception as error:
-                permanent, broken = _classify(error)
-                _retry_or_fail(row, _describe(error), permanent=permanent)
-                if broken and not _reopen(connection, claimed[position + 1 :]):
-                    break
-                continue
-            OUTBOX.record(
-                row,
-                state=Delivery.State.SENT,
-                sent_at=timezone.now(),
-                message_id=message_id[:255],
-                venue=message.venue[:700],
+            more = (
+                Delivery.objects.due(timezone.now())
+                .filter(event_id__in=events)
+                .order_by("next_attempt_at", "pk")
+                .values_list("pk", flat=True)[: settings.INVITE_SEND_BATCH]
             )
+            batch = OUTBOX.claim(list(more), timezone.now(), related=CLAIMED_WITH, keep=_fresh)
     finally:
+        builder.shutdown(wait=True, cancel_futures=True)
         # The messages are recorded; a rude goodbye loses nothing.
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
     return claimed
+
+
+def _send_batch(batch: list[Delivery], connection, builder, deadline: float) -> bool:
+    """Send claimed rows over the open connection, each recorded right after its attempt;
+    False when the task must stop (its time is up, or the server is gone)."""
+    _prepare(batch)
+    upcoming = builder.submit(_build, batch[0])
+    for position, row in enumerate(batch):
+        if (position and time.monotonic() > deadline) or not _room_before(deadline):
+            OUTBOX.release(batch[position:])  # a fresh task carries on
+            return False
+        building = upcoming
+        if position + 1 < len(batch):
+            upcoming = builder.submit(_build, batch[position + 1])
+        try:
+            message = building.result()
+        except DatabaseError as error:  # a passing fault: retry
+            logger.exception("Building delivery %s failed", row.pk)
+            _retry_or_fail(row, f"Could not build the message: {_describe(error)}")
+            continue
+        except Exception as error:  # the same every time: no use retrying
+            if not isinstance(error, ValueError):
+                logger.exception("Building delivery %s failed", row.pk)
+            _retry_or_fail(row, _cannot_build(error), permanent=True)
+            continue
+        message_id = message.extra_headers.setdefault("Message-ID", _message_id())
+        try:
+            if connection.send_messages([message]) != 1:
+                raise smtplib.SMTPException("The mail backend accepted nothing.")
+        except Exception as error:
+            permanent, broken = _classify(error)
+            _retry_or_fail(row, _describe(error), permanent=permanent)
+            if broken and not _reopen(connection, batch[position + 1 :]):
+                return False
+            continue
+        OUTBOX.record(
+            row,
+            state=Delivery.State.SENT,
+            sent_at=timezone.now(),
+            message_id=message_id[:255],
+            venue=message.venue[:700],
+        )
+    return time.monotonic() < deadline
+
+
+def _build(row: Delivery):
+    """One row's message, built from current data and serialised as the backend will, so that
+    a header Django refuses fails here (visitors.emails)."""
+    from .emails import delivery_message
+
+    try:
+        message = delivery_message(row)
+        message.message()
+        return message
+    finally:
+        # Building reads nothing from the database (_prepare did); should it ever, the
+        # connection this thread opened must not outlive it.
+        if db_connection.connection is not None:
+            db_connection.close()
 
 
 def deliveries_sweep(*, now: dt.datetime | None = None) -> list[int]:

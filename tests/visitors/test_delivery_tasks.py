@@ -324,9 +324,12 @@ def test_sweeper_requeues_what_is_stuck_and_leaves_what_has_a_task_coming(
         Delivery.State.SENT,
         Delivery.State.RETRYING,
         Delivery.State.SENT,
-        Delivery.State.QUEUED,
+        # Not enqueued by the sweeper (its own task is on the way); the worker carrying on with
+        # the event's due rows sent it meanwhile, once.
+        Delivery.State.SENT,
     ]
     assert Delivery.objects.get(pk=stuck_sending.pk).attempts == 2
+    assert Delivery.objects.get(pk=just_queued.pk).attempts == 1
 
 
 def test_sweeper_fails_a_stuck_row_that_used_up_its_attempts(settings):
@@ -402,3 +405,17 @@ def test_reminder_task_queues_and_sends(settings, django_capture_on_commit_callb
     assert count == 1
     assert recipients() == [attendance.person.email]
     assert Delivery.objects.get().method == Delivery.Method.REMINDER
+
+
+def test_a_worker_with_time_left_carries_on_with_the_events_due_rows(settings):
+    settings.INVITE_SEND_BATCH = 2
+    event, attendances = event_with(5)
+    rows = queued(event, attendances)
+    other_event, others = event_with(1)
+    (elsewhere,) = queued(other_event, others)
+
+    sent = sending.deliveries_send(delivery_ids=ids(rows[:2]))  # one task's own two rows
+
+    assert sorted(row.pk for row in sent) == sorted(ids(rows))
+    assert states(rows) == [Delivery.State.SENT] * 5
+    assert states([elsewhere]) == [Delivery.State.QUEUED]  # another event: its own task
