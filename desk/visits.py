@@ -23,8 +23,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core import changes as change_log
+from scheduling.clashes import BookingClash
 from scheduling.models import Event, Facility, ProgrammeItem, ProgrammeRole, Site, TravelTime
-from scheduling.services.bookings import BookingClash, booking_hold
+from scheduling.services.bookings import booking_hold
 from scheduling.services.events import event_create
 from scheduling.services.programme import programme_item_create
 from visitors.models import Attendance, Organisation, Person

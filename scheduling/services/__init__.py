@@ -1,7 +1,7 @@
 """Business writes for scheduling. Import them from here: ``from scheduling import services``."""
 
+from ..clashes import BookingClash
 from .bookings import (
-    BookingClash,
     booking_confirm,
     booking_create,
     booking_expire,

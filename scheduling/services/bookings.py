@@ -20,28 +20,20 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count, Q, Sum
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.audit import stamp
 
-from ..clashes import BookingClash, ClashCheck, find_clash, raise_if_occupied
-from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility, ProgrammeItem
+from ..clashes import ClashCheck, raise_if_occupied
+from ..models import Booking, Event, Facility, ProgrammeItem
 from ..signals import event_changed
 from ..timezones import require_aware
 from ..venue import event_venue
+from . import booking_checks as checks
 from . import changes as change_log
 from .changes import Verb
-
-OVERLAP_CONSTRAINT = "booking_no_overlap"
-EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE exclusion_violation
-DEADLOCK = "40P01"  # PostgreSQL SQLSTATE deadlock_detected
-
-# Fields a booking's full_clean() need not check: the services load and check related rows.
-RELATED_FIELDS = ["facility", "event", "programme_item", "backup_of", "created_by"]
-
 
 # --- Services --------------------------------------------------------------------------------
 
@@ -70,18 +62,24 @@ def booking_create(
     its bookable hours, and ValidationError for anything else (naming the field).
     """
     if status not in Booking.ACTIVE_STATUSES:
-        raise _invalid("status", "A new booking is either held or confirmed.", "invalid_status")
-    _check_times(start, end)
+        raise checks.invalid(
+            "status", "A new booking is either held or confirmed.", "invalid_status"
+        )
+    checks.check_times(start, end)
     require_aware("hold_expires_at", hold_expires_at)
     require_aware("backup_deadline", backup_deadline)
     event = _locked_event(event_id)
-    facility = _bookable_facility(facility_id)
+    facility = checks.bookable_facility(facility_id)
     if (
         programme_item_id is not None
         and not ProgrammeItem.objects.filter(pk=programme_item_id, event_id=event.pk).exists()
     ):
-        raise _invalid("programme_item", "Choose an item of this event's programme.", "invalid")
-    _check_backup(event_id=event.pk, backup_of_id=backup_of_id, backup_deadline=backup_deadline)
+        raise checks.invalid(
+            "programme_item", "Choose an item of this event's programme.", "invalid"
+        )
+    checks.check_backup(
+        event_id=event.pk, backup_of_id=backup_of_id, backup_deadline=backup_deadline
+    )
 
     booking = Booking(
         event=event,
@@ -103,15 +101,15 @@ def booking_create(
         booking.hold_expires_at = hold_expires_at or timezone.now() + dt.timedelta(
             hours=settings.BOOKING_HOLD_HOURS
         )
-    _clean(booking)
-    headcount = _headcount(event)
-    override = _check_capacity(facility, headcount, booking.capacity_override_reason)
+    checks.clean(booking)
+    headcount = checks.headcount(event)
+    override = checks.check_capacity(facility, headcount, booking.capacity_override_reason)
     check = ClashCheck(facility, headcount, buffers=(setup_minutes, teardown_minutes))
     raise_if_occupied(booking, check)
     verb = "Held" if status == Booking.Status.HELD else "Booked"
     stamp(booking, by=by, reason=override or verb)
     venue = _venue_of(event.pk)
-    _save_or_clash(booking, check)
+    checks.save_or_clash(booking, check)
     _follow_venue(event_id=event.pk, before=venue, by=by)
     # Last: the change log's lock comes after every other lock.
     change_log.bookings_changed(bookings=[booking], verb=Verb.CREATED)
@@ -174,7 +172,9 @@ def booking_confirm(
         }
     booking = family.get(booking_id) or _locked_booking(booking_id)
     if booking.status == Booking.Status.RELEASED:
-        raise _invalid("status", "This booking was released; book the facility again.", "released")
+        raise checks.invalid(
+            "status", "This booking was released; book the facility again.", "released"
+        )
     if booking.status == Booking.Status.HELD:
         booking.status = Booking.Status.CONFIRMED
         booking.hold_expires_at = None
@@ -230,12 +230,14 @@ def booking_move(
     defaults in another. Moving to another facility checks its capacity again: a new
     capacity_override_reason is needed if it is too small.
     """
-    _check_times(start, end)
+    checks.check_times(start, end)
     booking = _locked_booking(booking_id)
     if booking.status == Booking.Status.RELEASED:
-        raise _invalid("status", "This booking was released; book the facility again.", "released")
+        raise checks.invalid(
+            "status", "This booking was released; book the facility again.", "released"
+        )
     same_facility = facility_id is None or facility_id == booking.facility_id
-    facility = _bookable_facility(booking.facility_id if same_facility else facility_id)
+    facility = checks.bookable_facility(booking.facility_id if same_facility else facility_id)
     setup_given, teardown_given = setup_minutes, teardown_minutes
     if setup_minutes is None:
         setup_minutes = booking.setup_minutes if same_facility else facility.setup_minutes
@@ -256,17 +258,17 @@ def booking_move(
     for name in changed:
         setattr(booking, name, new[name])
     booking.facility = facility
-    _clean(booking)
-    headcount = _headcount(booking.event)
+    checks.clean(booking)
+    headcount = checks.headcount(booking.event)
     override = ""
     if not same_facility:
-        override = _check_capacity(facility, headcount, booking.capacity_override_reason)
+        override = checks.check_capacity(facility, headcount, booking.capacity_override_reason)
     check = ClashCheck(facility, headcount, buffers=(setup_given, teardown_given))
     raise_if_occupied(booking, check)
     stamp(booking, by=by, reason=override or f"Moved ({', '.join(changed)})")
     fields = ["facility" if name == "facility_id" else name for name in changed]
     venue = _venue_of(booking.event_id) if not same_facility else None
-    _save_or_clash(booking, check, update_fields=[*fields, "updated_at"])
+    checks.save_or_clash(booking, check, update_fields=[*fields, "updated_at"])
     if not same_facility:
         _follow_venue(event_id=booking.event_id, before=venue, by=by)
     change_log.bookings_changed(bookings=[booking])
@@ -333,7 +335,7 @@ def bookings_shift_for_event(
     if not bookings:
         return
     moving = frozenset(b.pk for b in bookings)
-    checks = {
+    clash_checks = {
         f.pk: ClashCheck(
             f, exclude_ids=moving, suggest=False, intro=f"“{event.title}” cannot move: "
         )
@@ -345,21 +347,21 @@ def bookings_shift_for_event(
         booking.start += delta
         booking.end += delta
         booking.refresh_occupancy()
-        facility = checks[booking.facility_id].facility
+        facility = clash_checks[booking.facility_id].facility
         if not facility.is_bookable:
-            raise _invalid(
+            raise checks.invalid(
                 "facility",
                 f"{facility} no longer takes bookings; release that booking first.",
                 "not_bookable",
             )
-        raise_if_occupied(booking, checks[booking.facility_id])
+        raise_if_occupied(booking, clash_checks[booking.facility_id])
     # PostgreSQL checks the exclusion constraint row by row, so move in an order where no row
     # ever overlaps a sibling that has not moved yet: latest first when moving later.
     bookings.sort(key=lambda b: b.occupied_start, reverse=delta > dt.timedelta(0))
     for booking in bookings:
         stamp(booking, by=by, reason=reason or "Event rescheduled")
-        _save_or_clash(
-            booking, checks[booking.facility_id], update_fields=["start", "end", "updated_at"]
+        checks.save_or_clash(
+            booking, clash_checks[booking.facility_id], update_fields=["start", "end", "updated_at"]
         )
 
 
@@ -398,26 +400,14 @@ def _venue_of(event_id: int) -> int | None | bool:
     return venue.pk if venue else None
 
 
-def _invalid(field: str, message: str, code: str) -> ValidationError:
-    """A ValidationError naming the field, with a code a form or the API can test."""
-    return ValidationError({field: ValidationError(message, code=code)})
-
-
-def _check_times(start: dt.datetime, end: dt.datetime) -> None:
-    require_aware("start", start)
-    require_aware("end", end)
-    if start is None or end is None:
-        raise _invalid("start", "Give a start and an end.", "required")
-    if end <= start:
-        raise _invalid("end", "The end must be after the start.", "end_before_start")
-
-
 def _locked_event(event_id: int) -> Event:
     # Lock the event: a booking must not slip in while the event is being rescheduled or
     # cancelled (those services lock the event row too).
     event = Event.objects.locked(event_id)
     if event.status == Event.Status.CANCELLED:
-        raise _invalid("event", "The event is cancelled; it cannot book facilities.", "cancelled")
+        raise checks.invalid(
+            "event", "The event is cancelled; it cannot book facilities.", "cancelled"
+        )
     return event
 
 
@@ -425,110 +415,8 @@ def _locked_booking(booking_id: int) -> Booking:
     # Lock the row: confirm, release, move and the expiry task must apply one after the other.
     booking = Booking.objects.select_for_update().filter(pk=booking_id).first()
     if booking is None:
-        raise _invalid("booking", "No such booking.", "not_found")
+        raise checks.invalid("booking", "No such booking.", "not_found")
     return booking
-
-
-def _bookable_facility(facility_id: int) -> Facility:
-    facility = Facility.objects.select_related("site").filter(pk=facility_id).first()
-    if facility is None:
-        raise _invalid("facility", "No such facility.", "not_found")
-    if not facility.is_bookable:
-        raise _invalid("facility", f"{facility} does not take bookings.", "not_bookable")
-    return facility
-
-
-def _check_backup(
-    *, event_id: int, backup_of_id: int | None, backup_deadline: dt.datetime | None
-) -> None:
-    if backup_of_id is None:
-        if backup_deadline is not None:
-            raise _invalid("backup_deadline", "Only a backup booking has a deadline.", "not_backup")
-        return
-    primary = Booking.objects.filter(pk=backup_of_id).first()
-    if primary is None or primary.event_id != event_id:
-        raise _invalid("backup_of", "A backup must back up a booking of the same event.", "invalid")
-    if not primary.is_active:
-        raise _invalid("backup_of", "That booking was released.", "released")
-    if primary.backup_of_id:
-        raise _invalid("backup_of", "Back up the main booking, not another backup.", "invalid")
-
-
-def _clean(booking: Booking) -> None:
-    for name in ("setup_minutes", "teardown_minutes"):
-        if not 0 <= getattr(booking, name) <= MAX_BUFFER_MINUTES:
-            raise _invalid(name, f"Give between 0 and {MAX_BUFFER_MINUTES} minutes.", "buffer")
-    booking.refresh_occupancy()
-    booking.full_clean(exclude=RELATED_FIELDS, validate_unique=False, validate_constraints=False)
-
-
-def _headcount(event: Event) -> int:
-    """Expected people: everyone invited and not declined, with their guests."""
-    totals = event.attendances.expected().aggregate(people=Count("pk"), guests=Sum("guests"))
-    return totals["people"] + (totals["guests"] or 0)
-
-
-def _check_capacity(facility: Facility, headcount: int, override_reason: str) -> str:
-    """Refuse more people than the facility holds unless a reason is given; returns the reason."""
-    if headcount <= facility.capacity:
-        return ""
-    if not override_reason:
-        raise _invalid(
-            "capacity_override_reason",
-            (
-                f"{facility} holds {facility.capacity} people and {headcount} are expected. "
-                "Give a reason to book it anyway."
-            ),
-            "over_capacity",
-        )
-    return f"Over capacity ({headcount} for {facility.capacity}): {override_reason}"
-
-
-def _save_or_clash(
-    booking: Booking, check: ClashCheck, *, update_fields: list[str] | None = None
-) -> None:
-    """Save; if a racing transaction took the slot first, report it as a BookingClash."""
-    try:
-        _save_stepping_back_from_deadlocks(booking, update_fields)
-    except IntegrityError as exc:
-        if not _is_overlap(exc):
-            raise
-        clash = find_clash(booking, check) or BookingClash(
-            # The winner has already gone again: still report that the slot was taken.
-            facility=check.facility,
-            start=booking.start,
-            end=booking.end,
-            occupied_start=booking.occupied_start,
-            occupied_end=booking.occupied_end,
-            occupants=[],
-            intro=check.intro,
-        )
-        raise clash from exc
-
-
-def _save_stepping_back_from_deadlocks(booking: Booking, update_fields, attempts: int = 3) -> None:
-    # PostgreSQL checks an exclusion constraint after inserting the row, so two transactions
-    # inserting overlapping bookings at once can each wait for the other: one is aborted with
-    # "deadlock detected" rather than a constraint violation. Rolling back to the savepoint
-    # lets the other go ahead; saving again then waits for it and ends in the usual clash.
-    for attempt in range(attempts):
-        try:
-            # A savepoint: after the constraint fails, the transaction can still read the winner.
-            with transaction.atomic():
-                booking.save(update_fields=update_fields)
-            return
-        except OperationalError as exc:
-            if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK or attempt == attempts - 1:
-                raise
-
-
-def _is_overlap(exc: IntegrityError) -> bool:
-    cause = exc.__cause__
-    diag = getattr(cause, "diag", None)
-    return (
-        getattr(diag, "constraint_name", None) == OVERLAP_CONSTRAINT
-        or getattr(cause, "sqlstate", None) == EXCLUSION_VIOLATION
-    )
 
 
 def _release(booking: Booking, *, by: AbstractBaseUser | None, reason: str) -> None:

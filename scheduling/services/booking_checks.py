@@ -1,0 +1,137 @@
+"""The rules every booking write passes: sane times, a bookable facility, a backup that backs up
+a booking of the same event, buffers in range, capacity (or a reason to exceed it), and the
+save itself against the no-overlap guarantee (scheduling.services.bookings explains both halves).
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Count, Sum
+
+from ..clashes import BookingClash, ClashCheck, find_clash
+from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility
+from ..timezones import require_aware
+
+OVERLAP_CONSTRAINT = "booking_no_overlap"
+EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE exclusion_violation
+DEADLOCK = "40P01"  # PostgreSQL SQLSTATE deadlock_detected
+
+# Fields a booking's full_clean() need not check: the services load and check related rows.
+RELATED_FIELDS = ["facility", "event", "programme_item", "backup_of", "created_by"]
+
+
+def invalid(field: str, message: str, code: str) -> ValidationError:
+    """A ValidationError naming the field, with a code a form or the API can test."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def check_times(start: dt.datetime, end: dt.datetime) -> None:
+    require_aware("start", start)
+    require_aware("end", end)
+    if start is None or end is None:
+        raise invalid("start", "Give a start and an end.", "required")
+    if end <= start:
+        raise invalid("end", "The end must be after the start.", "end_before_start")
+
+
+def bookable_facility(facility_id: int) -> Facility:
+    facility = Facility.objects.select_related("site").filter(pk=facility_id).first()
+    if facility is None:
+        raise invalid("facility", "No such facility.", "not_found")
+    if not facility.is_bookable:
+        raise invalid("facility", f"{facility} does not take bookings.", "not_bookable")
+    return facility
+
+
+def check_backup(
+    *, event_id: int, backup_of_id: int | None, backup_deadline: dt.datetime | None
+) -> None:
+    if backup_of_id is None:
+        if backup_deadline is not None:
+            raise invalid("backup_deadline", "Only a backup booking has a deadline.", "not_backup")
+        return
+    primary = Booking.objects.filter(pk=backup_of_id).first()
+    if primary is None or primary.event_id != event_id:
+        raise invalid("backup_of", "A backup must back up a booking of the same event.", "invalid")
+    if not primary.is_active:
+        raise invalid("backup_of", "That booking was released.", "released")
+    if primary.backup_of_id:
+        raise invalid("backup_of", "Back up the main booking, not another backup.", "invalid")
+
+
+def clean(booking: Booking) -> None:
+    for name in ("setup_minutes", "teardown_minutes"):
+        if not 0 <= getattr(booking, name) <= MAX_BUFFER_MINUTES:
+            raise invalid(name, f"Give between 0 and {MAX_BUFFER_MINUTES} minutes.", "buffer")
+    booking.refresh_occupancy()
+    booking.full_clean(exclude=RELATED_FIELDS, validate_unique=False, validate_constraints=False)
+
+
+def headcount(event: Event) -> int:
+    """Expected people: everyone invited and not declined, with their guests."""
+    totals = event.attendances.expected().aggregate(people=Count("pk"), guests=Sum("guests"))
+    return totals["people"] + (totals["guests"] or 0)
+
+
+def check_capacity(facility: Facility, headcount: int, override_reason: str) -> str:
+    """Refuse more people than the facility holds unless a reason is given; returns the reason."""
+    if headcount <= facility.capacity:
+        return ""
+    if not override_reason:
+        raise invalid(
+            "capacity_override_reason",
+            (
+                f"{facility} holds {facility.capacity} people and {headcount} are expected. "
+                "Give a reason to book it anyway."
+            ),
+            "over_capacity",
+        )
+    return f"Over capacity ({headcount} for {facility.capacity}): {override_reason}"
+
+
+def save_or_clash(
+    booking: Booking, check: ClashCheck, *, update_fields: list[str] | None = None
+) -> None:
+    """Save; if a racing transaction took the slot first, report it as a BookingClash."""
+    try:
+        _save_stepping_back_from_deadlocks(booking, update_fields)
+    except IntegrityError as exc:
+        if not _is_overlap(exc):
+            raise
+        clash = find_clash(booking, check) or BookingClash(
+            # The winner has already gone again: still report that the slot was taken.
+            facility=check.facility,
+            start=booking.start,
+            end=booking.end,
+            occupied_start=booking.occupied_start,
+            occupied_end=booking.occupied_end,
+            occupants=[],
+            intro=check.intro,
+        )
+        raise clash from exc
+
+
+def _save_stepping_back_from_deadlocks(booking: Booking, update_fields, attempts: int = 3) -> None:
+    # PostgreSQL checks an exclusion constraint after inserting the row, so two transactions
+    # inserting overlapping bookings at once can each wait for the other: one is aborted with
+    # "deadlock detected" rather than a constraint violation. Rolling back to the savepoint
+    # lets the other go ahead; saving again then waits for it and ends in the usual clash.
+    for attempt in range(attempts):
+        try:
+            # A savepoint: after the constraint fails, the transaction can still read the winner.
+            with transaction.atomic():
+                booking.save(update_fields=update_fields)
+            return
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != DEADLOCK or attempt == attempts - 1:
+                raise
+
+
+def _is_overlap(exc: IntegrityError) -> bool:
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    return (
+        getattr(diag, "constraint_name", None) == OVERLAP_CONSTRAINT
+        or getattr(cause, "sqlstate", None) == EXCLUSION_VIOLATION
+    )
