@@ -31,6 +31,23 @@ class LifecycleChoiceField(forms.ChoiceField):
 
 class EventAdminForm(forms.ModelForm):
     status = LifecycleChoiceField(known=Event.Status.values, choices=Event.Status.choices)
+    times_change = forms.ChoiceField(
+        label="When the start changes",
+        required=False,
+        widget=forms.RadioSelect,
+        choices=[
+            (
+                "move",
+                "Move the whole event: programme, bookings and call times keep their times "
+                "relative to the start",
+            ),
+            (
+                "window",
+                "Change only the event's window: programme, bookings and call times stay where "
+                "they are and must fit in it",
+            ),
+        ],
+    )
 
     class Meta:
         model = Event
@@ -82,6 +99,15 @@ class EventAdminForm(forms.ModelForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if self.instance.pk and "start" in self.changed_data and not cleaned.get("times_change"):
+            self.add_error(
+                "times_change",
+                ValidationError(
+                    "The start changed: choose whether the whole event moves with it or only "
+                    "its window changes.",
+                    code="times_change_required",
+                ),
+            )
         # Blank zone: the event is planned in its site's zone, as event_create does.
         if "timezone" in self.fields and not cleaned.get("timezone") and cleaned.get("site"):
             cleaned["timezone"] = cleaned["site"].timezone

@@ -5,7 +5,9 @@
 visitors can write the invites it calls for in the same transaction (visitors/invitations.py).
 Arguments: ``event``; ``changed``, a set of Event field names plus "venue" (the place invites
 name moved) or "programme" (the run-of-show changed); ``previous_status``; ``by``, the user or
-None; ``partner_id``, the organisation whose API key made the change, or None.
+None; ``partner_id``, the organisation whose API key made the change, or None; ``summary``,
+what changed in words for the update attendees receive (scheduling.wording); ``shifted``, the
+offset when the whole event moved (call times move with it), else None.
 """
 
 from django.dispatch import Signal

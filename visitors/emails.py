@@ -155,6 +155,7 @@ def delivery_message(delivery: Delivery) -> InviteMessage:
     link = None
     if method == Delivery.Method.REQUEST:
         context["is_update"] = _is_update(delivery)
+        context["changes"] = delivery.changes.splitlines()
         link = rsvp_url(attendance)  # signed once, shared by the links
         context["current_answer"] = (
             attendance.get_rsvp_display() if attendance.rsvp != Attendance.RSVP.NEEDS_ACTION else ""

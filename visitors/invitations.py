@@ -53,14 +53,22 @@ def follow_event_change(
     previous_status: str,
     by: AbstractBaseUser | None,
     partner_id: int | None,
+    summary: Iterable[str] = (),
+    shifted: dt.timedelta | None = None,
     **kwargs,
 ) -> None:
-    """scheduling.signals.event_changed: hold a partner's words for approval, then queue the
-    update or CANCEL the change calls for (in the change's own transaction)."""
+    """scheduling.signals.event_changed: move call times with a moved event, hold a partner's
+    words for approval, then queue the update or CANCEL the change calls for, saying what
+    changed (in the change's own transaction)."""
+    if shifted:
+        call_times_shift(event=event, delta=shifted, by=by)
+    elif "end" in changed:
+        call_times_check(event=event)
     if partner_id is not None and changed & PARTNER_WORDS:
         invites_hold(event_id=event.pk, reason="A partner changed what the invite says.")
-    if changed - {"programme"}:
-        invites_follow_change(event=event, changed=changed, previous_status=previous_status, by=by)
+    invites_follow_change(
+        event=event, changed=changed, previous_status=previous_status, by=by, summary=summary
+    )
 
 
 # --- Queueing -----------------------------------------------------------------------------------
@@ -124,6 +132,7 @@ def invites_follow_change(
     changed: Iterable[str],
     previous_status: str,
     by: AbstractBaseUser | None = None,
+    summary: Iterable[str] = (),
 ) -> list[Delivery]:
     """After a change an invite shows (the event locked, its SEQUENCE already raised): reset
     answers on a change of time or place, and queue the update or CANCEL attendees need.
@@ -140,11 +149,52 @@ def invites_follow_change(
     if event.status == Event.Status.CANCELLED:
         return [] if previous_status == Event.Status.CANCELLED else _queue_cancel(event)
     if event.status == Event.Status.CONFIRMED:
-        return _queue_update(event, delivered_only=False)
+        return _queue_update(event, delivered_only=False, summary=list(summary))
     if event.status in DEMOTED and previous_status == Event.Status.CONFIRMED:
         _supersede(_reminders_waiting(event), "The event is no longer confirmed.")
-        return _queue_update(event, delivered_only=True)
+        return _queue_update(event, delivered_only=True, summary=list(summary))
     return []
+
+
+@transaction.atomic
+def invite_update_for_attendance(
+    *, attendance: Attendance, summary: Iterable[str], by: AbstractBaseUser | None = None
+) -> Delivery | None:
+    """One attendee's own part changed (their call time or role): raise the SEQUENCE and queue
+    an update to them alone, if they may have the invite. Nobody else's calendar changes."""
+    event = Event.objects.locked(attendance.event_id)
+    person = attendance.person
+    mine = Delivery.objects.filter(event=event, person=person, method=Delivery.Method.REQUEST)
+    if event.status != Event.Status.CONFIRMED or not person.email or not mine.exists():
+        return None
+    _raise_sequence(event, by=by, reason=f"Update to {person} alone")
+    return _queue_update(event, delivered_only=False, summary=list(summary), only=[person.pk])[0]
+
+
+def call_times_shift(*, event: Event, delta: dt.timedelta, by: AbstractBaseUser | None) -> int:
+    """Move every call time of a moved event by the same offset (kept in the audit trail)."""
+    called = list(event.attendances.filter(call_time__isnull=False))
+    for attendance in called:
+        attendance.call_time += delta
+    if called:
+        bulk_update_with_history(
+            called,
+            Attendance,
+            ["call_time"],
+            default_user=by if getattr(by, "is_authenticated", False) else None,
+            default_change_reason="Call time moved with the event",
+        )
+    return len(called)
+
+
+def call_times_check(*, event: Event) -> None:
+    """When only the event's window changed, every call time must still come before its end."""
+    late = event.attendances.filter(call_time__gt=event.end).select_related("person").first()
+    if late is not None:
+        raise ValidationError(
+            {"end": f"{late.person}'s call time would come after the new end; change it first."},
+            code="call_time_after_end",
+        )
 
 
 @transaction.atomic
@@ -440,8 +490,16 @@ def _raise_sequence(event: Event, *, by: AbstractBaseUser | None, reason: str) -
     change_log.event_changed(event=event)  # partners syncing the event see the new sequence
 
 
-def _queue_update(event: Event, *, delivered_only: bool) -> list[Delivery]:
+def _queue_update(
+    event: Event,
+    *,
+    delivered_only: bool,
+    summary: list[str],
+    only: list[int] | None = None,
+) -> list[Delivery]:
     requests = Delivery.objects.filter(event=event, method=Delivery.Method.REQUEST)
+    if only is not None:
+        requests = requests.filter(person_id__in=only)
     invited = requests.filter(state__in=DELIVERED) if delivered_only else requests
     now = timezone.now()
     window_closes = now + dt.timedelta(seconds=settings.INVITE_COALESCE_SECONDS)
@@ -453,6 +511,12 @@ def _queue_update(event: Event, *, delivered_only: bool) -> list[Delivery]:
         .annotate(due=Min("next_attempt_at"))
         .values_list("person_id", "due")
     )
+    # What an update replaces unsent, it also says: every change since the last one sent.
+    earlier_changes: dict[int, list[str]] = {}
+    for person_id, changes in (
+        waiting.exclude(changes="").order_by("sequence", "pk").values_list("person_id", "changes")
+    ):
+        earlier_changes.setdefault(person_id, []).extend(changes.splitlines())
     _supersede(waiting, f"Replaced by the update at SEQUENCE {event.sequence}.")
     requests.filter(state=Delivery.State.HELD, sequence__lt=event.sequence).update(
         state=Delivery.State.SUPERSEDED,
@@ -470,6 +534,9 @@ def _queue_update(event: Event, *, delivered_only: bool) -> list[Delivery]:
             state=_first_state(attendance.awaiting_approval),
             next_attempt_at=min(
                 due_by_person.get(attendance.person_id, window_closes), window_closes
+            ),
+            changes="\n".join(
+                dict.fromkeys([*earlier_changes.get(attendance.person_id, []), *summary])
             ),
         )
         for attendance in event.attendances.filter(

@@ -275,6 +275,10 @@ class Delivery(OutboxMessage):
     sequence = models.PositiveIntegerField()
     state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
     message_id = models.CharField(max_length=255, blank=True)
+    changes = models.TextField(
+        blank=True,
+        help_text="What changed since the version before, one line each (the update says so).",
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
     venue = models.CharField(
         max_length=700,

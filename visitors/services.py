@@ -10,6 +10,7 @@ from django.utils import timezone
 from core import changes as change_log
 from core.audit import stamp
 from core.unset import UNSET, given
+from scheduling import wording
 from scheduling.models import Event, ProgrammeRole
 
 from . import invitations
@@ -285,12 +286,27 @@ def attendance_update(
 ) -> Attendance:
     """Change the role, guests, call time or notes given, of one attendance."""
     changes = given(role=role, guests=guests, call_time=call_time, notes=notes)
+    # The event first, then the row: the order event_reschedule takes them in (call times).
+    event_id = Attendance.objects.filter(pk=attendance_id).values_list("event_id", flat=True)
+    Event.objects.filter(pk__in=event_id).select_for_update().first()
     attendance = _locked_attendance(attendance_id)
+    before = Attendance(role=attendance.role, call_time=attendance.call_time)
     for name, value in changes.items():
         setattr(attendance, name, value)
     attendance.full_clean()
     stamp(attendance, by=by, reason="Updated " + ", ".join(sorted(changes)))
     attendance.save()
+    # Their invite starts at their call time and names their role: they alone get an update.
+    summary = []
+    if attendance.call_time != before.call_time:
+        zone = attendance.event.zone
+        summary.append(wording.call_time_changed(before.call_time, attendance.call_time, zone))
+    if attendance.role != before.role:
+        summary.append(
+            wording.role_changed(before.get_role_display(), attendance.get_role_display())
+        )
+    if summary:
+        invitations.invite_update_for_attendance(attendance=attendance, summary=summary, by=by)
     attendance_changed(attendance=attendance)
     return attendance
 

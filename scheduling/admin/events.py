@@ -113,7 +113,7 @@ class EventAdmin(ServiceAdmin):
     readonly_fields = ("uid", "sequence", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("title", "title_zh", "reference", "kind", "status", "visibility")}),
-        ("When and where", {"fields": ("site", "timezone", "start", "end")}),
+        ("When and where", {"fields": ("site", "timezone", "start", "end", "times_change")}),
         ("Who", {"fields": ("host_organisation", "organiser")}),
         ("Text", {"fields": ("description", "internal_notes")}),
         ("Calendar record", {"fields": ("uid", "sequence", "created_at", "updated_at")}),
@@ -159,7 +159,8 @@ class EventAdmin(ServiceAdmin):
         data = form.cleaned_data
         if not change:
             event = services.event_create(
-                by=request.user, **{name: data[name] for name in form.fields if name in data}
+                by=request.user,
+                **{name: data[name] for name in EventAdminForm.Meta.fields if name in data},
             )
             obj.pk = event.pk
             obj._state.adding = False
@@ -170,7 +171,11 @@ class EventAdmin(ServiceAdmin):
                 services.event_update(event_id=obj.pk, by=request.user, **details)
             if changed & {"start", "end"}:
                 services.event_reschedule(
-                    event_id=obj.pk, start=data["start"], end=data["end"], by=request.user
+                    event_id=obj.pk,
+                    start=data["start"],
+                    end=data["end"],
+                    move_contents=data.get("times_change") != "window",
+                    by=request.user,
                 )
             if "status" in changed:
                 services.event_transition(event_id=obj.pk, to=data["status"], by=request.user)
@@ -287,4 +292,7 @@ class ProgrammeItemAdmin(ServiceAdmin):
         ]
 
     def delete_model(self, request, obj):
-        services.programme_item_delete(item_id=obj.pk, by=request.user)
+        released = services.programme_item_delete(item_id=obj.pk, by=request.user)
+        if released:
+            freed = ", ".join(str(booking.facility) for booking in released)
+            self.message_user(request, f"Its bookings were released: {freed}.")

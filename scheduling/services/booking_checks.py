@@ -35,6 +35,26 @@ def check_times(start: dt.datetime, end: dt.datetime) -> None:
         raise invalid("end", "The end must be after the start.", "end_before_start")
 
 
+def check_within_event(booking: Booking, event: Event) -> None:
+    """A booking lies within its event's window, widened by its own set-up and teardown (a
+    stop's booking at 14:00 for an event that ends at 12:00 is a mistake, not a booking)."""
+    earliest = event.start - dt.timedelta(minutes=booking.setup_minutes)
+    latest = event.end + dt.timedelta(minutes=booking.teardown_minutes)
+    if booking.start < earliest or booking.end > latest:
+        zone = event.zone
+        raise invalid(
+            "start",
+            (
+                f"A booking of {booking.facility} must lie within its event "
+                f"({event.start.astimezone(zone):%d %b %H:%M}–{event.end.astimezone(zone):%H:%M}, "
+                f"with {booking.setup_minutes} min set-up and {booking.teardown_minutes} min "
+                f"teardown); this one is {booking.start.astimezone(zone):%d %b %H:%M}–"
+                f"{booking.end.astimezone(zone):%H:%M}."
+            ),
+            "outside_event",
+        )
+
+
 def bookable_facility(facility_id: int) -> Facility:
     facility = Facility.objects.select_related("site").filter(pk=facility_id).first()
     if facility is None:

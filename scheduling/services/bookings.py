@@ -23,6 +23,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.audit import stamp
 
@@ -30,7 +31,7 @@ from ..clashes import ClashCheck, raise_if_occupied
 from ..models import Booking, Event, Facility, ProgrammeItem
 from ..signals import event_changed
 from ..timezones import require_aware
-from ..venue import event_venue
+from ..venue import event_venue, venue_line
 from . import booking_checks as checks
 from . import changes as change_log
 from .changes import Verb
@@ -102,6 +103,7 @@ def booking_create(
             hours=settings.BOOKING_HOLD_HOURS
         )
     checks.clean(booking)
+    checks.check_within_event(booking, event)
     headcount = checks.headcount(event)
     override = checks.check_capacity(facility, headcount, booking.capacity_override_reason)
     check = ClashCheck(facility, headcount, buffers=(setup_minutes, teardown_minutes))
@@ -259,6 +261,7 @@ def booking_move(
         setattr(booking, name, new[name])
     booking.facility = facility
     checks.clean(booking)
+    checks.check_within_event(booking, booking.event)
     headcount = checks.headcount(booking.event)
     override = ""
     if not same_facility:
@@ -317,6 +320,22 @@ def bookings_release_for_event(
     released = list(event.bookings.active().select_for_update().order_by("pk"))
     for booking in released:
         _release(booking, by=by, reason=reason or "Event cancelled")
+    change_log.bookings_changed(bookings=released, verb=Verb.RELEASED)
+    return released
+
+
+def bookings_release_for_item(
+    *, item: ProgrammeItem, by: AbstractBaseUser | None = None, reason: str = ""
+) -> list[Booking]:
+    """Release the active bookings made for one programme item (a dropped stop), in the
+    caller's transaction, which has the event locked; the venue invites name follows."""
+    released = list(item.bookings.active().select_for_update().order_by("pk"))
+    if not released:
+        return []
+    venue = _venue_of(item.event_id)
+    for booking in released:
+        _release(booking, by=by, reason=reason or "Its programme item was removed")
+    _follow_venue(event_id=item.event_id, before=venue, by=by)
     change_log.bookings_changed(bookings=released, verb=Verb.RELEASED)
     return released
 
@@ -381,6 +400,7 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
     stamp(event, by=by, reason="Venue changed")
     event.save(update_fields=["sequence", "updated_at"])
     change_log.event_changed(event=event)
+    previous = Facility.objects.filter(pk=before).first() if before else None
     event_changed.send(
         sender=Event,
         event=event,
@@ -388,6 +408,10 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
         previous_status=event.status,
         by=by,
         partner_id=None,
+        summary=[
+            _("Where: %(before)s → %(after)s")
+            % {"before": venue_line(event, previous), "after": venue_line(event, after)}
+        ],
     )
 
 

@@ -15,10 +15,12 @@ from django.db.models import Model
 from core.audit import stamp
 from core.unset import UNSET, given
 
+from .. import wording
 from ..models import Event, Site
 from ..signals import event_changed
 from ..timezones import require_aware
 from . import changes as change_log
+from .booking_checks import check_within_event
 from .bookings import bookings_release_for_event, bookings_shift_for_event
 from .changes import Verb
 
@@ -135,6 +137,7 @@ def event_update(
     changed = [name for name, value in changes.items() if _differs(event, name, value)]
     if not changed:
         return event
+    before = {name: getattr(event, name) for name in changed}
     for name in changed:
         setattr(event, name, changes[name])
     event.full_clean()
@@ -151,6 +154,7 @@ def event_update(
             previous_status=event.status,
             by=by,
             partner_id=partner_id,
+            summary=wording.event_fields_changed(event, before, changed),
         )
     change_log.event_changed(event=event)
     return event
@@ -162,13 +166,16 @@ def event_reschedule(
     event_id: int,
     start: dt.datetime,
     end: dt.datetime,
+    move_contents: bool = True,
     by: AbstractBaseUser | None = None,
     reason: str = "",
 ) -> Event:
-    """Move an event; its programme and every booking move by the same offset, or nothing moves.
+    """Move an event; its programme, every booking and every call time move by the same offset,
+    or nothing moves. Programme items keep their offsets from the event start; if the new window
+    is shorter and an item would fall outside it, the whole reschedule is refused.
 
-    Programme items keep their offsets from the event start; if the new window is shorter and an
-    item would fall outside it, the whole reschedule is refused.
+    With move_contents=False only the window changes (an earlier start to fit a VIP arrival):
+    programme, bookings and call times stay where they are and must still fit in it.
     """
     require_aware("start", start)
     require_aware("end", end)
@@ -178,7 +185,8 @@ def event_reschedule(
     event.refuse_if_final()
     if (event.start, event.end) == (start, end):
         return event
-    delta = start - event.start
+    before = (event.start, event.end)
+    delta = start - event.start if move_contents else dt.timedelta(0)
     event.start, event.end = start, end
     event.full_clean()
     for item in event.programme.all():
@@ -189,10 +197,14 @@ def event_reschedule(
                 {"end": f"Programme item “{item.title}” would fall outside the new time."},
                 code="programme_outside_event",
             )
-        stamp(item, by=by, reason=reason or "Event rescheduled")
-        item.save(update_fields=["start", "end"])
+        if delta:
+            stamp(item, by=by, reason=reason or "Event rescheduled")
+            item.save(update_fields=["start", "end"])
     if delta:
         bookings_shift_for_event(event=event, delta=delta, by=by, reason=reason)
+    else:
+        for booking in event.bookings.active():
+            check_within_event(booking, event)
     event.sequence += 1
     stamp(event, by=by, reason=reason or "Rescheduled")
     event.save()
@@ -204,6 +216,8 @@ def event_reschedule(
         previous_status=event.status,
         by=by,
         partner_id=None,
+        summary=[wording.event_time_changed(event, before)],
+        shifted=delta or None,
     )
     change_log.event_changed(event=event)  # its programme and bookings moved with it
     return event

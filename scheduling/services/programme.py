@@ -12,9 +12,11 @@ from django.db.models import Model
 from core.audit import stamp
 from core.unset import UNSET, given
 
-from ..models import Event, Facility, ProgrammeItem, ProgrammeRole
+from .. import wording
+from ..models import Booking, Event, Facility, ProgrammeItem, ProgrammeRole
 from ..signals import event_changed
 from . import changes as change_log
+from .bookings import bookings_release_for_item
 from .changes import Verb
 
 PROGRAMME_CLOSED = "its programme is closed"
@@ -33,6 +35,10 @@ ITEM_FIELDS = frozenset(
         "start",
         "end",
     }
+)
+# What an invite shows of a public item (scheduling.facts.ProgrammeLine, in programme order).
+SHOWN_FIELDS = frozenset(
+    {"title", "title_zh", "start", "end", "facility", "visibility", "position"}
 )
 
 
@@ -78,7 +84,8 @@ def programme_item_create(
     stamp(item, by=by, reason="Added to programme")
     item.save()
     _set_roles(item, roles, by=by)
-    _announce(event, by=by, partner_id=partner_id)
+    if item.visibility == ProgrammeItem.Visibility.PUBLIC:
+        _announce(event, [wording.item_added(item)], by=by, partner_id=partner_id)
     change_log.programme_item_changed(item=item, verb=Verb.CREATED)  # last: the log lock
     return item
 
@@ -117,8 +124,10 @@ def programme_item_update(
         visibility=visibility,
         position=position,
     )
-    item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
+    item = _locked_item(item_id)
     item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
+    before = {name: getattr(item, name) for name in changes}
+    was_shown = item.visibility == ProgrammeItem.Visibility.PUBLIC
     for name, value in changes.items():
         setattr(item, name, value)
     item.full_clean()
@@ -126,7 +135,18 @@ def programme_item_update(
     item.save()
     if roles is not None:
         _set_roles(item, roles, by=by)
-    _announce(item.event, by=by, partner_id=partner_id)
+    shown = {name for name in SHOWN_FIELDS & set(changes) if before[name] != changes[name]}
+    is_shown = item.visibility == ProgrammeItem.Visibility.PUBLIC
+    if shown and (was_shown or is_shown):
+        if not is_shown:
+            summary = [wording.item_removed(item)]
+        elif not was_shown:
+            summary = [wording.item_added(item)]
+        else:
+            summary = wording.item_changed(
+                item, {"title": item.title, "start": item.start, "end": item.end, **before}
+            )
+        _announce(item.event, summary, by=by, partner_id=partner_id)
     change_log.programme_item_changed(item=item)
     return item
 
@@ -134,17 +154,39 @@ def programme_item_update(
 @transaction.atomic
 def programme_item_delete(
     *, item_id: int, by: AbstractBaseUser | None = None, partner_id: int | None = None
-) -> None:
-    """Remove an item from the run-of-show (its history stays in the audit trail)."""
-    item = ProgrammeItem.objects.select_for_update().select_related("event").get(pk=item_id)
+) -> list[Booking]:
+    """Remove an item from the run-of-show (its history stays in the audit trail). A dropped
+    stop frees what was booked for it: its bookings are released in the same transaction and
+    returned, so that the caller can say so."""
+    item = _locked_item(item_id)
     item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
+    released = bookings_release_for_item(
+        item=item, by=by, reason=f"Its programme item “{item.title}” was removed"
+    )
     stamp(item, by=by, reason="Removed from programme")
-    _announce(item.event, by=by, partner_id=partner_id)
+    if item.visibility == ProgrammeItem.Visibility.PUBLIC:
+        _announce(item.event, [wording.item_removed(item)], by=by, partner_id=partner_id)
     item.delete()
+    return released
 
 
-def _announce(event: Event, *, by: AbstractBaseUser | None, partner_id: int | None) -> None:
-    # Invites list the programme (scheduling.signals: visitors holds a partner's words).
+def _locked_item(item_id: int) -> ProgrammeItem:
+    # The event first, as every other run-of-show and booking write locks it: one order of locks.
+    event_id = ProgrammeItem.objects.values_list("event_id", flat=True).get(pk=item_id)
+    event = Event.objects.locked(event_id)
+    item = ProgrammeItem.objects.select_for_update().get(pk=item_id, event_id=event.pk)
+    item.event = event
+    return item
+
+
+def _announce(
+    event: Event, summary: list[str], *, by: AbstractBaseUser | None, partner_id: int | None
+) -> None:
+    """Invites list the public programme: raise the SEQUENCE (feeds' entries move too) and let
+    visitors queue the update (scheduling.signals; visitors holds a partner's words)."""
+    event.sequence += 1
+    stamp(event, by=by, reason="Programme changed")
+    event.save(update_fields=["sequence", "updated_at"])
     event_changed.send(
         sender=Event,
         event=event,
@@ -152,7 +194,9 @@ def _announce(event: Event, *, by: AbstractBaseUser | None, partner_id: int | No
         previous_status=event.status,
         by=by,
         partner_id=partner_id,
+        summary=summary,
     )
+    change_log.event_changed(event=event)
 
 
 def _set_roles(item: ProgrammeItem, roles: Iterable[tuple[Any, str]], *, by) -> None:

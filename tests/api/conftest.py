@@ -102,3 +102,12 @@ def world(db, officer):
             status="confirmed",
         )
     return dict(host=host, other=other, site=site, hall=hall, events=events, officer=officer)
+
+
+@pytest.fixture
+def public_event_spans_days(world):
+    """The world's public event from 4 March 08:00 to 7 March: room for bookings on other days
+    (a booking lies within its event's window)."""
+    Event.objects.filter(pk=world["events"]["public"].pk).update(
+        start=hk(2030, 3, 4, 8), end=hk(2030, 3, 7, 0)
+    )

@@ -5,7 +5,8 @@ import pytest
 from scheduling.models import Booking
 from tests.factories import hk
 
-pytestmark = pytest.mark.django_db
+# Bookings lie within their event: these tests book the public event on 4 and 5 March.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("public_event_spans_days")]
 
 
 def _body(world, start, end, **extra):

@@ -128,7 +128,7 @@ def test_attendees_are_added_by_email_or_id_and_answers_recorded_by_staff(
     assert Person.objects.filter(email="ada@example.org").exists()
 
 
-def test_bookings_are_held_confirmed_and_released(world, api_for):
+def test_bookings_are_held_confirmed_and_released(world, public_event_spans_days, api_for):
     host = api_for(organisation=world["host"], scopes=["events:read", "bookings:write"])
     other = api_for(organisation=world["other"], scopes=["events:read", "bookings:write"])
     event = world["events"]["public"]

@@ -254,6 +254,7 @@ def test_event_reschedule_in_admin_records_who_moved_it(client, officer):
     url = admin_url("scheduling.event", "change", event.pk)
     data = form_data(client.get(url))
     data.update(split("start", hk(2030, 3, 5, 14)), **split("end", hk(2030, 3, 5, 16)))
+    data["times_change"] = "move"
 
     response = client.post(url, data)
 
@@ -369,11 +370,12 @@ def test_event_reschedule_into_a_booked_facility_is_a_form_error(client, officer
     url = admin_url("scheduling.event", "change", event.pk)
     data = form_data(client.get(url))
     data.update(split("start", hk(2030, 3, 5, 10)), **split("end", hk(2030, 3, 5, 12)))
+    data["times_change"] = "move"
 
     response = client.post(url, data)
 
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors
+    assert "is not free" in str(response.context["adminform"].form.errors)
     event.refresh_from_db()
     assert event.start == hk(2030, 3, 4, 10)
     assert event.bookings.get().start == hk(2030, 3, 4, 10)
@@ -659,7 +661,7 @@ def test_booking_add_goes_through_the_booking_service(client, officer):
 def test_booking_clash_in_admin_is_a_form_error(client, officer):
     hall = FacilityFactory()
     BookingFactory(facility=hall, event=EventFactory(site=hall.site))
-    event = EventFactory(site=hall.site, title="Second event")
+    event = EventFactory(site=hall.site, title="Second event", end=hk(2030, 3, 4, 14))
     client.force_login(officer)
     data = {
         "event": event.pk,
@@ -795,3 +797,81 @@ def test_event_page_offers_to_book_a_facility(client, officer):
 
     assert f"{admin_url('scheduling.booking', 'add')}?event={event.pk}" in page
     assert form.context["adminform"].form.initial["event"] == str(event.pk)
+
+
+# --- A changed start: the whole event, or only its window ------------------------------------
+
+
+def _change_start(client, event, start):
+    url = admin_url("scheduling.event", "change", event.pk)
+    data = form_data(client.get(url))
+    data.update(split("start", start))
+    return url, data
+
+
+def test_a_changed_start_in_admin_asks_what_moves_and_moves_nothing_until_told(client, officer):
+    event = EventFactory(title="Inspection")  # 10:00-12:00
+    item = ProgrammeItemFactory(event=event, start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 10, 30))
+    client.force_login(officer)
+    url, data = _change_start(client, event, hk(2030, 3, 4, 9, 55))
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["times_change"] == [
+        "The start changed: choose whether the whole event moves with it or only its window "
+        "changes."
+    ]
+    event.refresh_from_db()
+    item.refresh_from_db()
+    assert (event.start, item.start) == (hk(2030, 3, 4, 10), hk(2030, 3, 4, 10))
+
+
+def test_an_earlier_start_for_the_window_only_leaves_programme_and_bookings(client, officer):
+    event = EventFactory(title="Inspection")  # 10:00-12:00
+    item = ProgrammeItemFactory(event=event, start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 10, 30))
+    booking = BookingFactory(event=event)
+    client.force_login(officer)
+    url, data = _change_start(client, event, hk(2030, 3, 4, 9, 55))
+    data["times_change"] = "window"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    event.refresh_from_db()
+    item.refresh_from_db()
+    booking.refresh_from_db()
+    assert (event.start, event.end) == (hk(2030, 3, 4, 9, 55), hk(2030, 3, 4, 12))
+    assert (item.start, booking.start) == (hk(2030, 3, 4, 10), hk(2030, 3, 4, 10))
+    assert event.sequence == 1
+
+
+def test_a_window_that_strands_a_booking_is_refused(client, officer):
+    event = EventFactory(title="Inspection")  # 10:00-12:00
+    BookingFactory(event=event, start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 12))
+    client.force_login(officer)
+    url, data = _change_start(client, event, hk(2030, 3, 4, 11))
+    data["times_change"] = "window"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "must lie within its event" in str(response.context["adminform"].form.errors)
+    event.refresh_from_db()
+    assert event.start == hk(2030, 3, 4, 10)
+
+
+def test_moving_the_whole_event_in_admin_moves_everything(client, officer):
+    event = EventFactory(title="Inspection")  # 10:00-12:00
+    item = ProgrammeItemFactory(event=event, start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 10, 30))
+    booking = BookingFactory(event=event)
+    client.force_login(officer)
+    url, data = _change_start(client, event, hk(2030, 3, 4, 9, 55))
+    data.update(split("end", hk(2030, 3, 4, 11, 55)), times_change="move")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    item.refresh_from_db()
+    booking.refresh_from_db()
+    assert (item.start, booking.start) == (hk(2030, 3, 4, 9, 55), hk(2030, 3, 4, 9, 55))

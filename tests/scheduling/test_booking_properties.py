@@ -78,9 +78,7 @@ def world():
         FacilityFactory(site=site, setup_minutes=30, teardown_minutes=15),
         FacilityFactory(site=site, setup_minutes=0, teardown_minutes=10),
     ]
-    events = [
-        EventFactory(site=site, start=hk(2030, 6, 3, 8), end=hk(2030, 6, 3, 20)) for _ in range(2)
-    ]
+    events = [EventFactory(site=site, start=hk(2030, 6, 1), end=hk(2030, 6, 6)) for _ in range(2)]
     return facilities, events
 
 

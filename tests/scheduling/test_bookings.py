@@ -23,6 +23,9 @@ from visitors.models import Attendance
 
 pytestmark = pytest.mark.django_db
 
+# A window wide enough for every booking a test makes on 4 March (bookings lie within their event).
+MARCH_4 = {"start": hk(2030, 3, 4, 8), "end": hk(2030, 3, 4, 20)}
+
 
 def hold(event, facility, start, end, **kwargs) -> Booking:
     return services.booking_hold(
@@ -57,7 +60,7 @@ def test_booking_hold_takes_buffers_from_the_facility_and_expires_by_default(off
 def test_booking_hold_refuses_a_slot_that_overlaps_only_through_buffers():
     facility = FacilityFactory(setup_minutes=30, teardown_minutes=15)
     taken = BookingFactory(facility=facility, start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 12))
-    other = EventFactory(site=facility.site, title="Press briefing")
+    other = EventFactory(site=facility.site, title="Press briefing", **MARCH_4)
 
     # 12:20 minus 30 minutes of set-up reaches into the 12:00–12:15 teardown.
     with pytest.raises(BookingClash) as raised:
@@ -74,7 +77,7 @@ def test_booking_hold_refuses_a_slot_that_overlaps_only_through_buffers():
 def test_booking_hold_accepts_back_to_back_occupied_intervals():
     facility = FacilityFactory(setup_minutes=30, teardown_minutes=15)
     BookingFactory(facility=facility, start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 12))
-    event = EventFactory(site=facility.site)
+    event = EventFactory(site=facility.site, **MARCH_4)
 
     # Occupied from 12:15, exactly when the first booking's teardown ends (half-open).
     booking = hold(event, facility, hk(2030, 3, 4, 12, 45), hk(2030, 3, 4, 14))
@@ -92,7 +95,7 @@ def test_booking_buffers_can_be_overridden_per_booking():
         setup_minutes=0,
         teardown_minutes=0,
     )
-    event = EventFactory(site=facility.site)
+    event = EventFactory(site=facility.site, **MARCH_4)
 
     booking = hold(
         event,
@@ -215,7 +218,7 @@ def test_booking_must_lie_within_bookable_hours_buffers_included():
     facility = FacilityFactory(
         setup_minutes=30, teardown_minutes=15, bookable_from=dt.time(8), bookable_until=dt.time(18)
     )
-    event = EventFactory(site=facility.site)
+    event = EventFactory(site=facility.site, start=hk(2030, 3, 4, 8), end=hk(2030, 3, 5, 18))
 
     # Occupied 08:00–18:00 exactly: inside.
     fits = hold(event, facility, hk(2030, 3, 4, 8, 30), hk(2030, 3, 4, 17, 45))
@@ -239,7 +242,7 @@ def test_bookable_hours_are_read_in_the_sites_time_zone():
         bookable_from=dt.time(9),
         bookable_until=dt.time(17),
     )
-    event = EventFactory(site=site)
+    event = EventFactory(site=site, start=hk(2030, 7, 1, 9), end=hk(2030, 7, 2, 12))
 
     # 17:00–18:00 in Hong Kong is 09:00–10:00 in London (summer): inside London's hours.
     booking = hold(event, facility, hk(2030, 7, 1, 16), hk(2030, 7, 1, 17))
@@ -254,7 +257,7 @@ def test_booking_over_midnight_is_refused_when_hours_are_limited():
     facility = FacilityFactory(
         setup_minutes=0, teardown_minutes=0, bookable_from=dt.time(0), bookable_until=dt.time(23)
     )
-    event = EventFactory(site=facility.site)
+    event = EventFactory(site=facility.site, start=hk(2030, 3, 4, 20), end=hk(2030, 3, 5, 2))
 
     with pytest.raises(BookingClash) as raised:
         hold(event, facility, hk(2030, 3, 4, 22), hk(2030, 3, 5, 1))
@@ -437,7 +440,9 @@ def test_booking_backup_must_back_up_a_booking_of_the_same_event():
 
 
 def test_booking_move_may_overlap_its_own_old_interval(officer):
-    booking = BookingFactory(start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 12))
+    booking = BookingFactory(
+        start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 12), event__end=hk(2030, 3, 4, 14)
+    )
 
     services.booking_move(
         booking_id=booking.pk, start=hk(2030, 3, 4, 11), end=hk(2030, 3, 4, 13), by=officer
@@ -453,6 +458,8 @@ def test_booking_move_into_another_booking_is_refused_and_changes_nothing():
     second = BookingFactory(
         facility=first.facility,
         event__site=first.facility.site,
+        event__start=hk(2030, 3, 4, 12),
+        event__end=hk(2030, 3, 4, 16),
         start=hk(2030, 3, 4, 14),
         end=hk(2030, 3, 4, 15),
     )
