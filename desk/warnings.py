@@ -265,7 +265,7 @@ def _overlap_warning(attendance: Attendance, other: Attendance) -> EventWarning:
     if there.status != Event.Status.CONFIRMED:
         details.insert(0, there.get_status_display().lower())
     if other.call_time:
-        details.append(_("due from %(time)s") % {"time": _clock_near(other.call_time, there)})
+        details.append(_("due from %(time)s") % {"time": _clock_near(other.call_time, event)})
     return EventWarning(
         code=PERSON_DOUBLE_BOOKED,
         message=_(
