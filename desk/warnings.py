@@ -1,15 +1,22 @@
 """Warnings about an event: things staff should look at, never reasons to refuse a write.
 
-- ``person_double_booked``: someone expected at two overlapping confirmed events, or taking part
-  in two overlapping programme items (of events that are not cancelled). Reported on both sides.
+- ``person_double_booked``: someone expected at two overlapping events, or taking part in two
+  overlapping programme items (of events that are not cancelled). An attendee is expected from
+  their call time where one is set. Reported on both sides.
+- ``person_travel_time``: someone expected at one event and then the next (not cancelled) leaves
+  less time between them than travel from one venue to the other takes. Reported on both sides.
 - ``travel_time``: consecutive programme items in different facilities leave less time than the
   party needs to move between them.
 - ``over_capacity``: an active booking's facility holds fewer people than the event expects
   (a capacity override was used, or people were added after booking).
 - ``unconfirmed_booking``: a confirmed event still relies on a held (unconfirmed) booking.
+- ``closed_over_booking``: a closure of the facility or its whole site lies over an active
+  booking's occupied time. Closures are facts (a typhoon, maintenance) and are saved anyway.
 
-Every call costs the same handful of queries whatever the size of the programme or the number
-of events asked about, so the calendar can ask for a whole week at once.
+Warnings are computed when read, from the data as it is then, so a change shows on every event
+it touches without anything stored. Every call costs the same handful of queries whatever the
+size of the programme, the number of attendees or the number of events asked about, so the
+calendar can ask for a whole week at once.
 """
 
 import dataclasses
@@ -19,20 +26,27 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.utils.translation import gettext as _
 
-from scheduling.models import Booking, Event, ProgrammeItem, ProgrammeRole, TravelTime
+from scheduling.models import Booking, Closure, Event, ProgrammeItem, ProgrammeRole, TravelTime
+from scheduling.venue import event_venue
 from visitors.models import Attendance
 
 # Between two sites with no TravelTime row in either direction: a cross-town drive in Hong Kong
 # traffic, with a margin for getting a VIP party in and out of cars. Add a TravelTime row to
 # replace the guess.
 DEFAULT_TRAVEL_MINUTES = 45
+# How far apart two of a person's events can be and still leave too little time to travel:
+# no TravelTime row exceeds a day (its validator), nor does the default.
+TRAVEL_HORIZON = dt.timedelta(days=1)
 
 PERSON_DOUBLE_BOOKED = "person_double_booked"
 TRAVEL_TIME = "travel_time"
 OVER_CAPACITY = "over_capacity"
 UNCONFIRMED_BOOKING = "unconfirmed_booking"
+CLOSED_OVER_BOOKING = "closed_over_booking"
+PERSON_TRAVEL_TIME = "person_travel_time"
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,7 @@ class EventWarning:
     person_id: int | None = None
     booking_id: int | None = None
     facility_id: int | None = None
+    closure_id: int | None = None
     minutes_needed: int | None = None
     minutes_available: int | None = None
     headcount: int | None = None
@@ -67,9 +82,9 @@ def warnings_for_events(*, event_ids: Iterable[int]) -> dict[int, list[EventWarn
     """Warnings for each of several events, keyed by event id, in a fixed number of queries."""
     events = {
         event.pk: event
-        for event in Event.objects.filter(pk__in=list(event_ids)).exclude(
-            status=Event.Status.CANCELLED
-        )
+        for event in Event.objects.filter(pk__in=list(event_ids))
+        .exclude(status=Event.Status.CANCELLED)
+        .select_related("site")
     }
     if not events:
         return {}
@@ -80,24 +95,38 @@ def warnings_for_events(*, event_ids: Iterable[int]) -> dict[int, list[EventWarn
         .select_related("facility__site")
         .order_by("event_id", "start", "position", "id")
     )
-    attendances = _attendances(events, window)
+    attendances = list(
+        Attendance.objects.expected().filter(event_id__in=ids).select_related("person")
+    )
+    for attendance in attendances:
+        attendance.event = events[attendance.event_id]
+    elsewhere = _attendances_elsewhere(events, attendances)
     roles = _roles(events, window)
-    bookings = list(Booking.objects.active().filter(event_id__in=ids).select_related("facility"))
+    bookings = list(
+        Booking.objects.active().filter(event_id__in=ids).select_related("facility__site")
+    )
+    closures = _closures(bookings)
 
     role_clashes = list(_role_clashes(events, roles))
     # Two overlapping items say more than two overlapping events: keep only the precise one.
     explained = {(w.event_id, w.person_id, w.related_event_id) for w in role_clashes}
+    overlaps, moves = _people(attendances, elsewhere)
     attendance_clashes = [
-        w
-        for w in _attendance_clashes(events, attendances)
-        if (w.event_id, w.person_id, w.related_event_id) not in explained
+        w for w in overlaps if (w.event_id, w.person_id, w.related_event_id) not in explained
     ]
+    venues = _venue_sites(moves)
+    travel = _travel_table(
+        _item_site_pairs(items)
+        | {(venues[m.origin.event_id].pk, venues[m.destination.event_id].pk) for m in moves}
+    )
 
     found: dict[int, list[EventWarning]] = {pk: [] for pk in events}
     for warning in (
         *attendance_clashes,
+        *_move_warnings(moves, venues, travel),
         *role_clashes,
-        *_travel_warnings(events, items),
+        *_travel_warnings(events, items, travel),
+        *_closure_warnings(events, bookings, closures),
         *_capacity_warnings(events, bookings, attendances),
         *_unconfirmed_bookings(events, bookings),
     ):
@@ -108,21 +137,27 @@ def warnings_for_events(*, event_ids: Iterable[int]) -> dict[int, list[EventWarn
 # --- Queries ------------------------------------------------------------------------------------
 
 
-def _attendances(events: dict[int, Event], window: tuple[dt.datetime, dt.datetime]) -> list:
-    """Expected attendances of the events, plus those of the same people at other confirmed
-    events in the window (one query; the exact overlap is checked per event in Python)."""
-    confirmed = [pk for pk, e in events.items() if e.status == Event.Status.CONFIRMED]
-    wanted = Q(event_id__in=list(events))
-    if confirmed:
-        wanted |= Q(
-            event__status=Event.Status.CONFIRMED,
-            event__start__lt=window[1],
-            event__end__gt=window[0],
+def _attendances_elsewhere(events: dict[int, Event], attendances: list) -> list:
+    """The same people's expected attendances at other events that are not cancelled, as far
+    before and after as travel could take (one query; overlap and travel are checked in
+    Python)."""
+    if not attendances:
+        return []
+    earliest = min(min(_arrival(a) for a in attendances), min(e.start for e in events.values()))
+    latest = max(e.end for e in events.values())
+    return list(
+        Attendance.objects.expected()
+        .filter(
+            Q(event__start__lt=latest + TRAVEL_HORIZON) | Q(call_time__lt=latest + TRAVEL_HORIZON),
             person_id__in=Attendance.objects.expected()
-            .filter(event_id__in=confirmed)
+            .filter(event_id__in=list(events))
             .values("person_id"),
+            event__end__gt=earliest - TRAVEL_HORIZON,
         )
-    return list(Attendance.objects.expected().filter(wanted).select_related("event", "person"))
+        .exclude(event_id__in=list(events))
+        .exclude(event__status=Event.Status.CANCELLED)
+        .select_related("event__site")
+    )
 
 
 def _roles(events: dict[int, Event], window: tuple[dt.datetime, dt.datetime]) -> list:
@@ -142,35 +177,150 @@ def _roles(events: dict[int, Event], window: tuple[dt.datetime, dt.datetime]) ->
     )
 
 
+def _closures(bookings: list) -> list:
+    """Closures of the bookings' facilities or their sites during the bookings (one query)."""
+    if not bookings:
+        return []
+    return list(
+        Closure.objects.filter(
+            Q(facility_id__in={b.facility_id for b in bookings})
+            | Q(site_id__in={b.facility.site_id for b in bookings}),
+            start__lt=max(b.occupied_end for b in bookings),
+            end__gt=min(b.occupied_start for b in bookings),
+        ).select_related("site")
+    )
+
+
+def _venue_sites(moves: list) -> dict:
+    """Where each event of the moves happens (the site of its venue, else its own site): two
+    queries, whatever the number of events."""
+    involved = {}
+    for move in moves:
+        for attendance in (move.origin, move.destination):
+            involved.setdefault(attendance.event_id, attendance.event)
+    if not involved:
+        return {}
+    prefetch_related_objects(
+        list(involved.values()),
+        Prefetch(
+            "bookings", queryset=Booking.objects.select_related("facility__site", "programme_item")
+        ),
+        Prefetch("programme", queryset=ProgrammeItem.objects.select_related("facility__site")),
+    )
+    sites = {}
+    for pk, event in involved.items():
+        venue = event_venue(event)
+        sites[pk] = venue.site if venue is not None else event.site
+    return sites
+
+
 # --- People -------------------------------------------------------------------------------------
 
 
-def _attendance_clashes(events: dict[int, Event], attendances: list) -> Iterator[EventWarning]:
+@dataclass(frozen=True)
+class _Move:
+    """A person going from one event (origin) straight on to the next (destination), seen from
+    event_id, which is one of the two."""
+
+    event_id: int
+    origin: Attendance
+    destination: Attendance
+
+
+def _arrival(attendance: Attendance) -> dt.datetime:
+    """When the person must be there: their call time where set, else the event's start."""
+    return attendance.call_time or attendance.event.start
+
+
+def _people(attendances: list, elsewhere: list) -> tuple[list[EventWarning], list[_Move]]:
+    """Each attendee's other events that overlap this one (warnings), and the events they come
+    from and go on to straight before and after it (moves, checked for travel time later)."""
     by_person: dict[int, list] = defaultdict(list)
-    for attendance in attendances:
+    for attendance in (*attendances, *elsewhere):
         by_person[attendance.person_id].append(attendance)
+    clashes, moves = [], []
     for attendance in attendances:
-        event = events.get(attendance.event_id)
-        if event is None or event.status != Event.Status.CONFIRMED:
-            continue
+        arrive, leave = _arrival(attendance), attendance.event.end
+        before = after = None
         for other in by_person[attendance.person_id]:
-            there = other.event
-            if (
-                there.pk == event.pk
-                or there.status != Event.Status.CONFIRMED
-                or not _overlap(event.start, event.end, there.start, there.end)
-            ):
+            if other.event_id == attendance.event_id:
                 continue
-            yield EventWarning(
-                code=PERSON_DOUBLE_BOOKED,
-                message=(
-                    f"{attendance.person.display_name} is expected at both this event and "
-                    f"“{there.title}” ({_when(there.start, there.end, event)}), which overlap."
-                ),
-                event_id=event.pk,
-                related_event_id=there.pk,
-                person_id=attendance.person_id,
+            if _overlap(arrive, leave, _arrival(other), other.event.end):
+                clashes.append(_overlap_warning(attendance, other))
+            elif other.event.end <= arrive:
+                if before is None or other.event.end > before.event.end:
+                    before = other
+            elif after is None or _arrival(other) < _arrival(after):
+                after = other
+        if before is not None:
+            moves.append(_Move(attendance.event_id, before, attendance))
+        if after is not None:
+            moves.append(_Move(attendance.event_id, attendance, after))
+    return clashes, moves
+
+
+def _overlap_warning(attendance: Attendance, other: Attendance) -> EventWarning:
+    event, there = attendance.event, other.event
+    details = [_when(there.start, there.end, event)]
+    if there.status != Event.Status.CONFIRMED:
+        details.insert(0, there.get_status_display().lower())
+    if other.call_time:
+        details.append(_("due from %(time)s") % {"time": _clock_near(other.call_time, event)})
+    return EventWarning(
+        code=PERSON_DOUBLE_BOOKED,
+        message=_(
+            "%(person)s is expected at both this event and “%(title)s” (%(details)s), "
+            "which overlap."
+        )
+        % {
+            "person": attendance.person.display_name,
+            "title": there.title,
+            "details": ", ".join(details),
+        },
+        event_id=event.pk,
+        related_event_id=there.pk,
+        person_id=attendance.person_id,
+    )
+
+
+def _move_warnings(moves: list, venues: dict, travel: dict) -> Iterator[EventWarning]:
+    for move in moves:
+        origin, destination = move.origin, move.destination
+        leaving, due = origin.event.end, _arrival(destination)
+        site_from, site_to = venues[origin.event_id], venues[destination.event_id]
+        # Within one site the events' own programmes carry the walk between facilities.
+        needed = 0 if site_from.pk == site_to.pk else _travel_minutes(site_from, site_to, travel)
+        available = int((due - leaving).total_seconds() // 60)
+        if available >= needed:
+            continue
+        # The attendance of the event asked about: its person is loaded, its zone is the one shown.
+        ours = origin if move.event_id == origin.event_id else destination
+        seen_from = ours.event
+        yield EventWarning(
+            code=PERSON_TRAVEL_TIME,
+            message=_(
+                "%(person)s leaves “%(origin)s” at %(origin_site)s at %(leaving)s and is due at "
+                "“%(destination)s” at %(destination_site)s at %(due)s; travel takes "
+                "%(minutes)s min."
             )
+            % {
+                "person": ours.person.display_name,
+                "origin": origin.event.title,
+                "origin_site": site_from.name,
+                "leaving": _clock_near(leaving, seen_from),
+                "destination": destination.event.title,
+                "destination_site": site_to.name,
+                "due": _clock_near(due, seen_from),
+                "minutes": needed,
+            },
+            event_id=move.event_id,
+            related_event_id=(
+                destination.event_id if move.event_id == origin.event_id else origin.event_id
+            ),
+            person_id=ours.person_id,
+            minutes_needed=needed,
+            minutes_available=available,
+        )
 
 
 def _role_clashes(events: dict[int, Event], roles: list) -> Iterator[EventWarning]:
@@ -208,20 +358,29 @@ def _role_clashes(events: dict[int, Event], roles: list) -> Iterator[EventWarnin
 # --- Itinerary ----------------------------------------------------------------------------------
 
 
-def _travel_warnings(events: dict[int, Event], items: list) -> Iterator[EventWarning]:
+def _placed(items: list) -> dict[int, list[ProgrammeItem]]:
     # Items without a facility (transfers, breaks) are left out of the chain, so the time they
     # take counts as time to travel between the stops around them.
     placed: dict[int, list[ProgrammeItem]] = defaultdict(list)
     for item in items:
         if item.facility_id is not None:
             placed[item.event_id].append(item)
-    site_pairs = {
+    return placed
+
+
+def _item_site_pairs(items: list) -> set[tuple[int, int]]:
+    return {
         (a.facility.site_id, b.facility.site_id)
-        for chain in placed.values()
+        for chain in _placed(items).values()
         for a, b in zip(chain, chain[1:], strict=False)
         if a.facility.site_id != b.facility.site_id
     }
-    travel = _travel_table(site_pairs)
+
+
+def _travel_warnings(
+    events: dict[int, Event], items: list, travel: dict[tuple[int, int], int]
+) -> Iterator[EventWarning]:
+    placed = _placed(items)
     for event_id, chain in placed.items():
         event = events[event_id]
         for before, after in zip(chain, chain[1:], strict=False):
@@ -266,6 +425,72 @@ def _travel_minutes(origin, destination, travel: dict[tuple[int, int], int]) -> 
 
 
 # --- Bookings -----------------------------------------------------------------------------------
+
+
+def _closure_warnings(
+    events: dict[int, Event], bookings: list, closures: list
+) -> Iterator[EventWarning]:
+    for booking in bookings:
+        facility = booking.facility
+        for closure in closures:
+            applies = (
+                closure.facility_id == facility.pk
+                if closure.facility_id
+                else closure.site_id == facility.site_id
+            )
+            if not applies or not _overlap(
+                closure.start, closure.end, booking.occupied_start, booking.occupied_end
+            ):
+                continue
+            yield EventWarning(
+                code=CLOSED_OVER_BOOKING,
+                message=_closure_message(events[booking.event_id], booking, closure),
+                event_id=booking.event_id,
+                booking_id=booking.pk,
+                facility_id=facility.pk,
+                closure_id=closure.pk,
+            )
+
+
+def _closure_message(event: Event, booking: Booking, closure: Closure) -> str:
+    day = closure.start.astimezone(_zone(event)).date()
+    words = {
+        "facility": booking.facility.name,
+        "site": closure.site.name if closure.site_id else "",
+        "closed": _when(closure.start, closure.end, event),
+        "why": _closure_reason(closure),
+        "booked": _span_on(booking.start, booking.end, event, day),
+        "occupied": _span_on(booking.occupied_start, booking.occupied_end, event, day),
+    }
+    over_booking = _overlap(closure.start, closure.end, booking.start, booking.end)
+    if closure.facility_id and over_booking:
+        text = _(
+            "%(facility)s is closed %(closed)s (%(why)s) over this event's booking %(booked)s."
+        )
+    elif closure.facility_id:
+        text = _(
+            "%(facility)s is closed %(closed)s (%(why)s) over the set-up or teardown of this "
+            "event's booking %(booked)s (occupied %(occupied)s)."
+        )
+    elif over_booking:
+        text = _(
+            "%(site)s (the whole site) is closed %(closed)s (%(why)s) over this event's booking "
+            "of %(facility)s %(booked)s."
+        )
+    else:
+        text = _(
+            "%(site)s (the whole site) is closed %(closed)s (%(why)s) over the set-up or "
+            "teardown of this event's booking of %(facility)s %(booked)s (occupied %(occupied)s)."
+        )
+    return text % words
+
+
+def _closure_reason(closure: Closure) -> str:
+    """'Maintenance: repainting', or only the note when the reason is 'Other'."""
+    label = str(closure.get_reason_display())
+    if not closure.note:
+        return label
+    return closure.note if closure.reason == Closure.Reason.OTHER else f"{label}: {closure.note}"
 
 
 def _capacity_warnings(
@@ -335,6 +560,20 @@ def _clock(moment: dt.datetime, event: Event) -> str:
 
 def _day(local: dt.datetime) -> str:
     return f"{local:%a} {local.day} {local:%b %Y %H:%M}"  # no %-d: it is not portable
+
+
+def _clock_near(moment: dt.datetime, event: Event) -> str:
+    """'11:45' on the event's first local day, else with the day: 'Tue 5 Mar 2030 09:00'."""
+    local = moment.astimezone(_zone(event))
+    return f"{local:%H:%M}" if local.date() == event.local_start.date() else _day(local)
+
+
+def _span_on(start: dt.datetime, end: dt.datetime, event: Event, day: dt.date) -> str:
+    """'10:30–11:30' within the given local day, else in full (_when)."""
+    local_start, local_end = start.astimezone(_zone(event)), end.astimezone(_zone(event))
+    if local_start.date() == local_end.date() == day:
+        return f"{local_start:%H:%M}–{local_end:%H:%M}"
+    return _when(start, end, event)
 
 
 def _moment(moment: dt.datetime, event: Event) -> str:

@@ -2,9 +2,11 @@
 
 Blocks are placed with percentages of the shown window (server-rendered, no script). Confirmed
 and held bookings, closures and hours outside a facility's bookable hours each have their own
-look and their own words, so colour is never the only signal. A page costs the same few queries
-whatever it shows: the sites, then the facilities, closures and bookings (or the agenda's
-events) of the window.
+look and their own words, so colour is never the only signal. A booking whose event has
+warnings (desk.warnings, computed from the data as it is now) is marked and carries them, as
+does each event of the agenda. A page costs the same few queries whatever it shows: the sites,
+then the facilities, closures and bookings (or the agenda's events) of the window, then the
+warnings of all its events at once.
 """
 
 import datetime as dt
@@ -23,6 +25,7 @@ from django.utils.translation import gettext as _
 from scheduling.availability import bookable_window
 from scheduling.models import Booking, Closure, Event, Facility, Site
 
+from ..warnings import warnings_for_events
 from .common import VIEW_EVENT, bad_request, query_day, staff_required, zone_label
 
 VIEWS = ("week", "day", "agenda")
@@ -42,6 +45,7 @@ class Block:
     # The booking proper inside its set-up and teardown, in percent of the block.
     inner_left: str = "0"
     inner_width: str = "100"
+    warnings: tuple[str, ...] = ()  # what staff should look at in the booking's event
 
 
 @dataclass(frozen=True)
@@ -159,8 +163,10 @@ def _agenda(site: Site, window: Window, kind: str) -> list[Event]:
     if kind:
         events = events.filter(kind=kind)
     events = list(events)
+    warnings = warnings_for_events(event_ids=[event.pk for event in events])
     for event in events:
         event.day = max(event.start, window.start).astimezone(window.zone).date()
+        event.warnings = [warning.message for warning in warnings.get(event.pk, [])]
     return events
 
 
@@ -179,6 +185,8 @@ def _rows(site: Site, window: Window, kind: str) -> list[Row]:
     )
     if kind:
         bookings = bookings.filter(event__kind=kind)
+    bookings = list(bookings)
+    warnings = warnings_for_events(event_ids={booking.event_id for booking in bookings})
     by_facility: dict[int, list[Block]] = {f.pk: [] for f in facilities}
     for closure in closures:
         for facility in facilities:
@@ -187,7 +195,8 @@ def _rows(site: Site, window: Window, kind: str) -> list[Row]:
     for facility in facilities:
         by_facility[facility.pk] += _hours_blocks(facility, window)
     for booking in bookings:
-        by_facility[booking.facility_id].append(_booking_block(booking, window))
+        messages = tuple(warning.message for warning in warnings.get(booking.event_id, []))
+        by_facility[booking.facility_id].append(_booking_block(booking, window, messages))
     return [Row(facility, tuple(by_facility[facility.pk])) for facility in facilities]
 
 
@@ -207,7 +216,7 @@ def _ticks(window: Window) -> list[Tick]:
     ]
 
 
-def _booking_block(booking: Booking, window: Window) -> Block:
+def _booking_block(booking: Booking, window: Window, warnings: tuple[str, ...]) -> Block:
     left, right = window.percent(booking.occupied_start), window.percent(booking.occupied_end)
     width = max(right - left, 0.0001)
     inner_left = 100 * (window.percent(booking.start) - left) / width
@@ -223,6 +232,7 @@ def _booking_block(booking: Booking, window: Window) -> Block:
         url=reverse("staff:event", args=[booking.event_id]),
         inner_left=_pct(inner_left),
         inner_width=_pct(inner_width),
+        warnings=warnings,
     )
 
 

@@ -2,11 +2,15 @@
 
 import zoneinfo
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.admin import local_time
 
-from ..models import Closure, Facility, Site, TravelTime
+from ..models import Booking, Closure, Facility, Site, TravelTime
+from ..services import closures as closure_services
 
 
 class TravelTimeInline(admin.TabularInline):
@@ -63,3 +67,46 @@ class ClosureAdmin(admin.ModelAdmin):
     def zone(closure: Closure) -> zoneinfo.ZoneInfo:
         site = closure.site or closure.facility.site
         return zoneinfo.ZoneInfo(site.timezone)
+
+    def save_model(self, request, obj, form, change):
+        data = form.cleaned_data
+        fields = {
+            "site_id": getattr(data.get("site"), "pk", None),
+            "facility_id": getattr(data.get("facility"), "pk", None),
+            "start": data["start"],
+            "end": data["end"],
+            "reason": data["reason"],
+            "note": data["note"],
+        }
+        if change:
+            saved = closure_services.closure_update(closure_id=obj.pk, **fields)
+        else:
+            saved = closure_services.closure_create(**fields)
+        obj.pk = saved.closure.pk
+        obj._state.adding = False
+        if saved.overlapping:
+            self.message_user(request, overlap_message(saved.overlapping), messages.WARNING)
+        obj.refresh_from_db()
+
+
+def overlap_message(bookings: list[Booking]) -> str:
+    """'Closure saved; it lies over 2 active bookings, …: Hall 1 for “Opening”, Mon 04 Mar …'."""
+    listed = "; ".join(
+        _("%(facility)s for “%(event)s”, %(when)s")
+        % {"facility": b.facility.name, "event": b.event.title, "when": _booked(b)}
+        for b in bookings
+    )
+    return ngettext(
+        "Closure saved; it lies over %(count)d active booking, whose event now shows a "
+        "warning: %(listed)s.",
+        "Closure saved; it lies over %(count)d active bookings, whose events now show a "
+        "warning: %(listed)s.",
+        len(bookings),
+    ) % {"count": len(bookings), "listed": listed}
+
+
+def _booked(booking: Booking) -> str:
+    zone = booking.event.zone
+    start, end = timezone.localtime(booking.start, zone), timezone.localtime(booking.end, zone)
+    end_format = "%H:%M %Z" if start.date() == end.date() else "%a %d %b %Y %H:%M %Z"
+    return f"{start:%a %d %b %Y %H:%M}–{end.strftime(end_format)}"

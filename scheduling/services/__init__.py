@@ -11,6 +11,7 @@ from .bookings import (
     bookings_release_expired,
     bookings_shift_for_event,
 )
+from .closures import ClosureSaved, closure_create, closure_update
 from .events import (
     event_cancel,
     event_confirm,
@@ -31,6 +32,9 @@ __all__ = [
     "booking_release",
     "bookings_release_expired",
     "bookings_shift_for_event",
+    "ClosureSaved",
+    "closure_create",
+    "closure_update",
     "event_cancel",
     "event_confirm",
     "event_create",

@@ -1,6 +1,7 @@
 """The staff calendar: timeline per site, agenda, filters, navigation, zones, bounded queries."""
 
 import datetime as dt
+import html
 import re
 
 import pytest
@@ -8,17 +9,22 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from scheduling.models import Booking, Closure, Event
+from scheduling.models import Booking, Closure, Event, TravelTime
 from tests.factories import (
+    AttendanceFactory,
     BookingFactory,
     ClosureFactory,
     EventFactory,
     FacilityFactory,
+    PersonFactory,
     SiteFactory,
     hk,
 )
 
 pytestmark = pytest.mark.django_db
+
+# The page's own queries and desk.warnings' (tests/desk/test_warnings.py counts those).
+CALENDAR_QUERIES = 18
 
 URL = reverse("staff:calendar")
 
@@ -199,4 +205,88 @@ def test_calendar_costs_the_same_queries_for_one_booking_or_many(client, viewer,
         page = _page(client, site="tai-po", date="2030-03-04")
 
     assert page.count('class="tl-block confirmed"') == 7
-    assert len(many) == len(few) <= 8
+    assert len(many) == len(few) <= CALENDAR_QUERIES
+
+
+def _warnings_shown(block: str) -> list[str]:
+    """The warnings a booking block carries, as its tooltip lists them."""
+    title = html.unescape(re.search(r' title="([^"]*)"', block)[1])
+    return [line.removeprefix("⚠ ") for line in title.splitlines()[1:]]
+
+
+def test_calendar_marks_a_booking_with_a_closure_laid_over_it(client, viewer, site):
+    auditorium = _facility(site, "Auditorium")
+    event = EventFactory(title="MARS Centre opening", site=site, status="confirmed")
+    BookingFactory(event=event, facility=auditorium)
+    BookingFactory(event=EventFactory(title="Quiet one", site=site, start=hk(2030, 3, 5, 10)))
+    ClosureFactory(
+        facility=auditorium,
+        start=hk(2030, 3, 4, 11),
+        end=hk(2030, 3, 4, 14),
+        reason=Closure.Reason.OTHER,
+        note="Typhoon signal 8",
+    )
+    client.force_login(viewer)
+
+    page = _page(client, site="tai-po", date="2030-03-04")
+
+    marked, quiet = _blocks(page, "confirmed")
+    assert 'data-warnings="1"' in marked and "data-warnings" not in quiet
+    assert _warnings_shown(marked) == [
+        "Auditorium is closed Mon 4 Mar 2030 11:00–14:00 HKT (Typhoon signal 8) over this "
+        "event's booking 10:00–12:00."
+    ]
+    assert "1 warning: Auditorium is closed" in html.unescape(marked)  # in words, not only ⚠
+    assert "Has warnings" in page  # the legend explains the mark
+
+
+def test_calendar_agenda_lists_warnings_of_a_person_without_time_to_travel(client, viewer, site):
+    science_park = SiteFactory(name="Science Park", slug="science-park")
+    TravelTime.objects.create(from_site=site, to_site=science_park, minutes=25)
+    secretary = PersonFactory(honorific="", name="Secretary for Innovation")
+    visit = EventFactory(title="Robotics lab visit", site=site, end=hk(2030, 3, 4, 11, 45))
+    forum = EventFactory(title="Biotech forum", site=science_park, start=hk(2030, 3, 4, 12))
+    AttendanceFactory(event=visit, person=secretary)
+    AttendanceFactory(event=forum, person=secretary, call_time=hk(2030, 3, 4, 11, 50))
+    client.force_login(viewer)
+
+    here = _page(client, site="tai-po", date="2030-03-04", view="agenda")
+    there = _page(client, site="science-park", date="2030-03-04", view="agenda")
+
+    expected = (
+        "Secretary for Innovation leaves “Robotics lab visit” at InnoPark Tai Po at 11:45 and is "
+        "due at “Biotech forum” at Science Park at 11:50; travel takes 25 min."
+    )
+    for page in (here, there):
+        listed = re.findall(r'<ul class="warnings">(.*?)</ul>', page, re.S)
+        assert [html.unescape(t) for t in re.findall(r"<li>(.*?)</li>", listed[0])] == [expected]
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_calendar_week_with_warnings_costs_a_fixed_number_of_queries(
+    client, viewer, site, size, django_assert_max_num_queries
+):
+    auditorium, vip_room = _facility(site, "Auditorium"), _facility(site, "VIP Room")
+    science_park = SiteFactory(name="Science Park")
+    for n in range(size):
+        day = hk(2030, 3, 4 + n % 7, 8 + 2 * (n // 7))
+        event = EventFactory(
+            site=site, status="confirmed", start=day, end=day + dt.timedelta(hours=1)
+        )
+        BookingFactory(
+            event=event, facility=auditorium if n % 2 else vip_room, capacity_override_reason="x"
+        )
+        person = PersonFactory()
+        AttendanceFactory(event=event, person=person, guests=300)
+        later = EventFactory(site=science_park, start=event.end)
+        AttendanceFactory(event=later, person=person)
+        ClosureFactory(facility=auditorium, start=day, end=day + dt.timedelta(minutes=30))
+    client.force_login(viewer)
+
+    with django_assert_max_num_queries(CALENDAR_QUERIES):
+        week = _page(client, site="tai-po", date="2030-03-04")
+    with django_assert_max_num_queries(CALENDAR_QUERIES):
+        agenda = _page(client, site="tai-po", date="2030-03-04", view="agenda")
+
+    assert week.count("data-warnings=") == size
+    assert agenda.count("travel takes 45 min") == size

@@ -11,10 +11,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from scheduling.models import Booking, Event, ProgrammeRole, TravelTime
+from scheduling.models import Booking, Closure, Event, ProgrammeRole, TravelTime
 from tests.factories import (
     AttendanceFactory,
     BookingFactory,
+    ClosureFactory,
     EventFactory,
     FacilityFactory,
     PersonFactory,
@@ -25,6 +26,9 @@ from tests.factories import (
 from visitors.models import Attendance, Delivery
 
 pytestmark = pytest.mark.django_db
+
+# The page's own queries, and desk.warnings' (tests/desk/test_warnings.py counts those).
+PAGE_QUERIES = 20
 
 
 @pytest.fixture
@@ -279,7 +283,7 @@ def test_event_page_costs_a_fixed_number_of_queries(client, officer, event):
         page = _page(client, event)
 
     assert page.count('<tr id="attendance-') == 9
-    assert len(many) == len(few) <= 16
+    assert len(many) == len(few) <= 18
 
 
 def test_event_page_warns_when_the_gap_between_stops_is_shorter_than_the_travel(
@@ -337,3 +341,63 @@ def test_event_page_warns_that_a_confirmed_event_relies_on_a_held_booking(client
         "the hold expires Fri 1 Mar 2030 00:00 HKT.",
     ]
     assert _event_warnings(page) == []
+
+
+def test_event_page_warns_of_a_closure_laid_over_its_booking_later(client, officer, event):
+    booking = event.bookings.get()
+    ClosureFactory(
+        facility=booking.facility,
+        start=hk(2030, 3, 4, 11),
+        end=hk(2030, 3, 4, 14),
+        reason=Closure.Reason.OTHER,
+        note="Typhoon signal 8",
+    )
+    client.force_login(officer)
+
+    page = _page(client, event)
+
+    assert _booking_warnings(page, booking)[0] == (
+        "MARS Hall is closed Mon 4 Mar 2030 11:00–14:00 HKT (Typhoon signal 8) over this "
+        "event's booking 10:00–12:00."
+    )
+
+
+def test_event_page_warns_on_both_events_of_a_person_without_time_to_travel(client, officer, event):
+    science_park = SiteFactory(name="Science Park")
+    TravelTime.objects.create(from_site=event.site, to_site=science_park, minutes=25)
+    forum = EventFactory(title="Biotech forum", site=science_park, start=hk(2030, 3, 4, 12, 5))
+    minister = event.attendances.get(role="guest_of_honour").person
+    AttendanceFactory(event=forum, person=minister)
+    client.force_login(officer)
+
+    pages = [_page(client, event), _page(client, forum)]
+
+    expected = (
+        "Prof Sun Dong (孫東) leaves “MARS Centre opening” at InnoPark Tai Po at 12:00 and is due "
+        "at “Biotech forum” at Science Park at 12:05; travel takes 25 min."
+    )
+    assert [_event_warnings(page) for page in pages] == [[expected], [expected]]
+
+
+@pytest.mark.parametrize("people", [1, 12])
+def test_event_page_queries_do_not_grow_with_attendees_busy_elsewhere(
+    client, officer, event, people, django_assert_max_num_queries
+):
+    science_park = SiteFactory(name="Science Park")
+    TravelTime.objects.create(from_site=science_park, to_site=event.site, minutes=40)
+    ClosureFactory(facility=event.bookings.get().facility, start=hk(2030, 3, 4, 11))
+    for _ in range(people):
+        person = PersonFactory()
+        AttendanceFactory(event=event, person=person, call_time=hk(2030, 3, 4, 9, 30))
+        before = EventFactory(site=science_park, start=hk(2030, 3, 4, 7))  # till 09:00
+        BookingFactory(event=before, facility=FacilityFactory(site=science_park))
+        AttendanceFactory(event=before, person=person)
+        AttendanceFactory(event=EventFactory(start=hk(2030, 3, 4, 11)), person=person)
+    client.force_login(officer)
+
+    with django_assert_max_num_queries(PAGE_QUERIES):
+        page = _page(client, event)
+
+    assert page.count("leaves “Ceremony") == people
+    assert page.count("which overlap.") == people
+    assert "MARS Hall is closed" in page

@@ -3,19 +3,22 @@ import datetime as dt
 import pytest
 
 from desk.warnings import (
+    CLOSED_OVER_BOOKING,
     DEFAULT_TRAVEL_MINUTES,
     OVER_CAPACITY,
     PERSON_DOUBLE_BOOKED,
+    PERSON_TRAVEL_TIME,
     TRAVEL_TIME,
     UNCONFIRMED_BOOKING,
     event_warnings,
     warnings_for_events,
 )
 from scheduling import services
-from scheduling.models import Booking, Event, ProgrammeItem, TravelTime
+from scheduling.models import Booking, Closure, Event, ProgrammeItem, TravelTime
 from tests.factories import (
     AttendanceFactory,
     BookingFactory,
+    ClosureFactory,
     EventFactory,
     FacilityFactory,
     PersonFactory,
@@ -28,6 +31,9 @@ from visitors.models import Attendance
 pytestmark = pytest.mark.django_db
 
 CONFIRMED = Event.Status.CONFIRMED
+# events, programme, attendances, the same people elsewhere, roles, bookings, closures, the
+# venues of the events people move between (bookings and programme), travel times.
+QUERIES = 10
 
 
 def codes(warnings) -> list[str]:
@@ -73,20 +79,36 @@ def test_event_warnings_person_at_two_overlapping_confirmed_events_warns_on_both
     [
         (Attendance.RSVP.DECLINED, CONFIRMED, hk(2030, 3, 4, 11)),  # declined: not coming
         (Attendance.RSVP.ACCEPTED, Event.Status.CANCELLED, hk(2030, 3, 4, 11)),
-        (Attendance.RSVP.ACCEPTED, Event.Status.TENTATIVE, hk(2030, 3, 4, 11)),
-        (Attendance.RSVP.ACCEPTED, CONFIRMED, hk(2030, 3, 4, 12)),  # back to back
+        (Attendance.RSVP.ACCEPTED, CONFIRMED, hk(2030, 3, 4, 12)),  # back to back, same site
     ],
 )
 def test_event_warnings_no_attendance_clash_when_person_is_free(rsvp, other_status, other_start):
     person = PersonFactory()
     event = EventFactory(status=CONFIRMED, start=hk(2030, 3, 4, 10))
-    other = EventFactory(status=other_status, start=other_start)
+    other = EventFactory(site=event.site, status=other_status, start=other_start)
     AttendanceFactory(event=event, person=person)
     AttendanceFactory(event=other, person=person, rsvp=rsvp)
 
     warnings = event_warnings(event_id=event.pk)
 
     assert warnings == []
+
+
+@pytest.mark.parametrize("status", [Event.Status.DRAFT, Event.Status.TENTATIVE])
+def test_event_warnings_attendance_clash_with_an_event_not_yet_confirmed_says_so(status):
+    person = PersonFactory(honorific="Dr", name="Sunny Chai")
+    event = EventFactory(status=status, start=hk(2030, 3, 4, 10))
+    other = EventFactory(title="Board meeting", status=status, start=hk(2030, 3, 4, 11))
+    AttendanceFactory(event=event, person=person)
+    AttendanceFactory(event=other, person=person)
+
+    warnings = event_warnings(event_id=event.pk)
+
+    assert codes(warnings) == [PERSON_DOUBLE_BOOKED]
+    assert warnings[0].message == (
+        f"Dr Sunny Chai is expected at both this event and “Board meeting” ({status}, "
+        "Mon 4 Mar 2030 11:00–13:00 HKT), which overlap."
+    )
 
 
 def test_event_warnings_attendance_clash_ignores_declined_attendee_of_this_event():
@@ -363,6 +385,228 @@ def test_event_warnings_held_booking_of_tentative_event_is_normal():
     assert warnings == []
 
 
+# --- Closures laid over bookings -----------------------------------------------------------------
+
+
+def _theatre_booking(status=Booking.Status.CONFIRMED) -> Booking:
+    """Lecture Theatre booked 10:30–11:30 (occupied 10:00–11:45) for a confirmed event."""
+    site = SiteFactory(name="Science Park")
+    theatre = FacilityFactory(
+        site=site, name="Lecture Theatre", setup_minutes=30, teardown_minutes=15
+    )
+    event = EventFactory(
+        site=site, status=CONFIRMED, start=hk(2030, 3, 4, 10, 30), end=hk(2030, 3, 4, 11, 30)
+    )
+    return BookingFactory(
+        event=event, facility=theatre, status=status, hold_expires_at=hk(2030, 3, 1)
+    )
+
+
+def test_event_warnings_closure_laid_over_a_confirmed_booking():
+    booking = _theatre_booking()
+    closure = ClosureFactory(
+        facility=booking.facility,
+        start=hk(2030, 3, 4, 10),
+        end=hk(2030, 3, 4, 12),
+        reason=Closure.Reason.OTHER,
+        note="Typhoon signal 8",
+    )
+
+    warnings = event_warnings(event_id=booking.event_id)
+
+    assert codes(warnings) == [CLOSED_OVER_BOOKING]
+    assert (warnings[0].booking_id, warnings[0].closure_id) == (booking.pk, closure.pk)
+    assert warnings[0].message == (
+        "Lecture Theatre is closed Mon 4 Mar 2030 10:00–12:00 HKT (Typhoon signal 8) over this "
+        "event's booking 10:30–11:30."
+    )
+
+
+def test_event_warnings_site_closure_over_a_held_booking_names_site_and_facility():
+    booking = _theatre_booking(status=Booking.Status.HELD)
+    Event.objects.filter(pk=booking.event_id).update(status=Event.Status.TENTATIVE)
+    ClosureFactory(
+        facility=None,
+        site=booking.facility.site,
+        start=hk(2030, 3, 4),
+        end=hk(2030, 3, 5),
+        reason=Closure.Reason.PUBLIC_HOLIDAY,
+        note="Chung Yeung",
+    )
+
+    warnings = event_warnings(event_id=booking.event_id)
+
+    assert codes(warnings) == [CLOSED_OVER_BOOKING]
+    assert warnings[0].message == (
+        "Science Park (the whole site) is closed Mon 4 Mar 2030 00:00 – Tue 5 Mar 2030 00:00 HKT "
+        "(Public holiday: Chung Yeung) over this event's booking of Lecture Theatre 10:30–11:30."
+    )
+
+
+def test_event_warnings_closure_over_only_the_set_up_says_so():
+    booking = _theatre_booking()
+    ClosureFactory(facility=booking.facility, start=hk(2030, 3, 4, 9), end=hk(2030, 3, 4, 10, 15))
+
+    warnings = event_warnings(event_id=booking.event_id)
+
+    assert [w.message for w in warnings] == [
+        "Lecture Theatre is closed Mon 4 Mar 2030 09:00–10:15 HKT (Maintenance) over the set-up "
+        "or teardown of this event's booking 10:30–11:30 (occupied 10:00–11:45)."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("scope", "start", "end"),
+    [
+        ("facility", hk(2030, 3, 4, 8), hk(2030, 3, 4, 10)),  # ends as the set-up begins
+        ("facility", hk(2030, 3, 4, 11, 45), hk(2030, 3, 4, 13)),  # after the teardown
+        ("other facility", hk(2030, 3, 4, 10), hk(2030, 3, 4, 12)),
+        ("other site", hk(2030, 3, 4, 10), hk(2030, 3, 4, 12)),
+    ],
+)
+def test_event_warnings_no_closure_warning_beside_the_booking(scope, start, end):
+    booking = _theatre_booking()
+    where = {
+        "facility": {"facility": booking.facility},
+        "other facility": {"facility": FacilityFactory(site=booking.facility.site)},
+        "other site": {"facility": None, "site": SiteFactory()},
+    }[scope]
+    ClosureFactory(start=start, end=end, **where)
+
+    warnings = event_warnings(event_id=booking.event_id)
+
+    assert warnings == []
+
+
+def test_event_warnings_no_closure_warning_for_a_released_booking():
+    booking = _theatre_booking()
+    Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.RELEASED)
+    ClosureFactory(facility=booking.facility, start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 12))
+
+    warnings = event_warnings(event_id=booking.event_id)
+
+    assert warnings == []
+
+
+# --- People moving between events ----------------------------------------------------------------
+
+
+def _secretary_between_parks(*, due_at: dt.datetime | None, minutes: int | None = 25):
+    """The Secretary leaves a visit at I&T Park at 11:45 for a forum at Science Park at noon."""
+    it_park = SiteFactory(name="I&T Park")
+    science_park = SiteFactory(name="Science Park")
+    if minutes is not None:
+        TravelTime.objects.create(from_site=it_park, to_site=science_park, minutes=minutes)
+    secretary = PersonFactory(honorific="", name="Secretary for Innovation")
+    visit = EventFactory(
+        title="Robotics lab visit",
+        site=it_park,
+        status=CONFIRMED,
+        start=hk(2030, 3, 4, 10, 30),
+        end=hk(2030, 3, 4, 11, 45),
+    )
+    forum = EventFactory(
+        title="Biotech forum",
+        site=science_park,
+        status=Event.Status.TENTATIVE,
+        start=hk(2030, 3, 4, 12),
+        end=hk(2030, 3, 4, 13),
+    )
+    AttendanceFactory(event=visit, person=secretary)
+    AttendanceFactory(event=forum, person=secretary, call_time=due_at)
+    return secretary, visit, forum
+
+
+def test_event_warnings_person_without_travel_time_between_events_warns_on_both():
+    secretary, visit, forum = _secretary_between_parks(due_at=hk(2030, 3, 4, 11, 50))
+
+    on_visit = event_warnings(event_id=visit.pk)
+    on_forum = event_warnings(event_id=forum.pk)
+
+    assert codes(on_visit) == [PERSON_TRAVEL_TIME]
+    assert on_visit[0].person_id == secretary.pk and on_visit[0].related_event_id == forum.pk
+    assert (on_visit[0].minutes_needed, on_visit[0].minutes_available) == (25, 5)
+    assert on_visit[0].message == (
+        "Secretary for Innovation leaves “Robotics lab visit” at I&T Park at 11:45 and is due at "
+        "“Biotech forum” at Science Park at 11:50; travel takes 25 min."
+    )
+    assert codes(on_forum) == [PERSON_TRAVEL_TIME]
+    assert on_forum[0].related_event_id == visit.pk
+    assert on_forum[0].message == on_visit[0].message
+
+
+@pytest.mark.parametrize(
+    ("due_at", "minutes"),
+    [
+        (None, 15),  # due at the start, 12:00: 15 min is enough
+        (hk(2030, 3, 4, 12, 10), 25),
+    ],
+)
+def test_event_warnings_no_person_travel_warning_with_time_to_travel(due_at, minutes):
+    _secretary, visit, forum = _secretary_between_parks(due_at=due_at, minutes=minutes)
+
+    warnings = warnings_for_events(event_ids=[visit.pk, forum.pk])
+
+    assert warnings == {visit.pk: [], forum.pk: []}
+
+
+def test_event_warnings_person_travel_without_a_travel_time_row_assumes_the_default():
+    _secretary, visit, _forum = _secretary_between_parks(due_at=None, minutes=None)
+
+    warnings = event_warnings(event_id=visit.pk)
+
+    assert (warnings[0].minutes_needed, warnings[0].minutes_available) == (
+        DEFAULT_TRAVEL_MINUTES,
+        15,
+    )
+
+
+def test_event_warnings_person_travel_goes_by_the_venue_not_the_events_site():
+    secretary, visit, forum = _secretary_between_parks(due_at=None)
+    # The forum's site is Science Park, but it takes place in a hall at I&T Park.
+    BookingFactory(event=forum, facility=FacilityFactory(site=visit.site))
+
+    warnings = event_warnings(event_id=visit.pk)
+
+    assert warnings == []
+
+
+def test_event_warnings_person_travel_only_to_the_next_event():
+    secretary, visit, forum = _secretary_between_parks(due_at=None, minutes=25)
+    lunch = EventFactory(
+        title="Lunch", site=visit.site, start=hk(2030, 3, 4, 11, 45), end=hk(2030, 3, 4, 12)
+    )
+    AttendanceFactory(event=lunch, person=secretary)
+
+    warnings = warnings_for_events(event_ids=[visit.pk, lunch.pk])
+
+    assert warnings[visit.pk] == []  # straight on to lunch, at the same site
+    assert codes(warnings[lunch.pk]) == [PERSON_TRAVEL_TIME]  # 0 min to reach the forum
+
+
+def test_event_warnings_call_time_makes_events_overlap():
+    secretary, visit, forum = _secretary_between_parks(due_at=hk(2030, 3, 4, 11, 30))
+
+    warnings = event_warnings(event_id=visit.pk)
+
+    assert codes(warnings) == [PERSON_DOUBLE_BOOKED]
+    assert warnings[0].message == (
+        "Secretary for Innovation is expected at both this event and “Biotech forum” "
+        "(tentative, Mon 4 Mar 2030 12:00–13:00 HKT, due from 11:30), which overlap."
+    )
+
+
+def test_event_warnings_person_travel_ignores_cancelled_and_declined():
+    secretary, visit, forum = _secretary_between_parks(due_at=hk(2030, 3, 4, 11, 50))
+    other = EventFactory(site=forum.site, start=hk(2030, 3, 4, 12), status=CONFIRMED)
+    AttendanceFactory(event=other, person=secretary, rsvp=Attendance.RSVP.DECLINED)
+    services.event_cancel(event_id=forum.pk)
+
+    warnings = event_warnings(event_id=visit.pk)
+
+    assert warnings == []
+
+
 # --- Cost and batches ----------------------------------------------------------------------------
 
 
@@ -379,9 +623,10 @@ def test_event_warnings_cancelled_event_has_none():
 
 def _busy_event(size: int) -> Event:
     """A confirmed event with `size` programme items hopping between facilities, each with a
-    speaker who is also booked elsewhere, attendees and held bookings."""
+    speaker who is also booked elsewhere and due at another site straight after, attendees,
+    held bookings and a closure over one of them."""
     site = SiteFactory(internal_travel_minutes=10)
-    other_site = SiteFactory()
+    other_site, next_site = SiteFactory(), SiteFactory()
     start = hk(2030, 3, 4, 8)
     event = EventFactory(
         site=site, status=CONFIRMED, start=start, end=start + dt.timedelta(hours=12)
@@ -400,6 +645,8 @@ def _busy_event(size: int) -> Event:
         ).roles.create(person=speaker)
         AttendanceFactory(event=event, person=speaker)
         AttendanceFactory(event=elsewhere, person=speaker)
+        AttendanceFactory(event=EventFactory(site=next_site, start=event.end), person=speaker)
+    ClosureFactory(facility=facilities[0], start=start, end=start + dt.timedelta(hours=1))
     for facility in facilities:
         BookingFactory(
             event=event,
@@ -417,11 +664,13 @@ def test_event_warnings_query_count_does_not_grow_with_the_programme(
 ):
     event = _busy_event(size)
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(QUERIES):
         warnings = event_warnings(event_id=event.pk)
 
     assert codes(warnings).count(PERSON_DOUBLE_BOOKED) == size
+    assert codes(warnings).count(PERSON_TRAVEL_TIME) == size
     assert codes(warnings).count(TRAVEL_TIME) == size - 1
+    assert codes(warnings).count(CLOSED_OVER_BOOKING) == 1
     assert codes(warnings).count(UNCONFIRMED_BOOKING) == 2
 
 
@@ -429,7 +678,7 @@ def test_warnings_for_events_keys_each_event_in_the_same_queries(django_assert_m
     events = [_busy_event(3) for _ in range(4)]
     quiet = EventFactory()
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(QUERIES):
         found = warnings_for_events(event_ids=[e.pk for e in events] + [quiet.pk])
 
     assert set(found) == {e.pk for e in events} | {quiet.pk}

@@ -14,7 +14,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.admin import ChangeLogAdmin, as_refusal
 from scheduling import services
-from scheduling.models import Booking, Event, ProgrammeItem, ProgrammeRole, TravelTime
+from scheduling.models import (
+    Booking,
+    Closure,
+    Event,
+    ProgrammeItem,
+    ProgrammeRole,
+    TravelTime,
+)
 from tests.factories import (
     AttendanceFactory,
     BookingFactory,
@@ -875,3 +882,44 @@ def test_moving_the_whole_event_in_admin_moves_everything(client, officer):
     item.refresh_from_db()
     booking.refresh_from_db()
     assert (item.start, booking.start) == (hk(2030, 3, 4, 9, 55), hk(2030, 3, 4, 9, 55))
+
+
+def test_closure_add_in_admin_goes_through_the_service_and_names_the_bookings(client, officer):
+    hall = FacilityFactory(name="Lecture Theatre")
+    BookingFactory(facility=hall, event=EventFactory(site=hall.site, title=f"Forum {SCRIPT}"))
+    client.force_login(officer)
+    data = {
+        "site": "",
+        "facility": hall.pk,
+        **split("start", hk(2030, 3, 4, 11)),
+        **split("end", hk(2030, 3, 4, 14)),
+        "reason": "other",
+        "note": "Typhoon signal 8",
+    }
+
+    response = client.post(admin_url("scheduling.closure", "add"), data, follow=True)
+
+    closure = Closure.objects.get()
+    assert (closure.facility, closure.note) == (hall, "Typhoon signal 8")
+    shown = [str(m) for m in response.context["messages"]]
+    assert (
+        "Closure saved; it lies over 1 active booking, whose event now shows a warning: "
+        f"Lecture Theatre for “Forum {SCRIPT}”, Mon 04 Mar 2030 10:00–12:00 HKT."
+    ) in shown
+    assert SCRIPT not in response.content.decode()  # escaped where it is shown
+
+
+def test_closure_change_in_admin_goes_through_the_service(client, officer):
+    hall = FacilityFactory(name="Lecture Theatre")
+    BookingFactory(facility=hall, event=EventFactory(site=hall.site))
+    closure = ClosureFactory(facility=hall, start=hk(2030, 3, 4, 6), end=hk(2030, 3, 4, 7))
+    client.force_login(officer)
+    url = admin_url("scheduling.closure", "change", closure.pk)
+    data = form_data(client.get(url))
+    data.update(split("end", hk(2030, 3, 4, 10, 30)))
+
+    response = client.post(url, data, follow=True)
+
+    closure.refresh_from_db()
+    assert closure.end == hk(2030, 3, 4, 10, 30)
+    assert any("lies over 1 active booking" in str(m) for m in response.context["messages"])
