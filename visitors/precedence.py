@@ -1,12 +1,14 @@
 """Order of precedence: the one ordering every attendee list uses (admin, API, pages, print).
 
-At their own event the guest of honour, then the officiating guests, head the list: protocol
-practice puts them first whatever their rank, so a delegation's guest of honour prints above a
-more senior plain guest. Everyone else follows by precedence rank (1 is the most senior;
-unranked people come after everyone ranked), then by the role they hold at this event, then by
-name so that the order is stable. Role order follows protocol practice: the host, speakers
-before general guests, and staff last. Within the head, each role is ordered by rank, then
-name.
+Staff may give an attendance an explicit place in its event's order (order_override, 1 is
+first): placed attendances come first, by their place; where two share a place, the rules below
+decide between them. Then, at their own event, the guest of honour and then the officiating
+guests head the list: protocol practice puts them first whatever their rank, so a delegation's
+guest of honour prints above a more senior plain guest. Everyone else follows by precedence
+rank (1 is the most senior; unranked people come after everyone ranked), then by the role they
+hold at this event, then by name so that the order is stable. Role order follows protocol
+practice: the host, speakers before general guests, and staff last. Within the head, each role
+is ordered by rank, then name.
 """
 
 from django.db.models import Case, F, IntegerField, QuerySet, Value, When
@@ -47,6 +49,8 @@ def head_rank(role: str) -> int:
 # The order as annotations that are never null, so that a keyset cursor (the API's pages) can
 # hold every part and compare it; the last part, the id, makes every key unique.
 ORDER_FIELDS: tuple[str, ...] = (
+    "precedence_unplaced",
+    "precedence_place",
     "precedence_head",
     "precedence_unranked",
     "precedence_rank",
@@ -68,6 +72,12 @@ def _by_role(order: tuple[str, ...]) -> Case:
 def annotate_precedence(queryset: QuerySet) -> QuerySet:
     """Annotate an Attendance queryset with the parts of ORDER_FIELDS (order_by them to sort)."""
     return queryset.annotate(
+        precedence_unplaced=Case(
+            When(order_override__isnull=True, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        precedence_place=Coalesce(F("order_override"), Value(0)),
         precedence_head=_by_role(HEAD_ROLES),
         precedence_unranked=Case(
             When(person__precedence_rank__isnull=True, then=Value(1)),
@@ -82,15 +92,18 @@ def annotate_precedence(queryset: QuerySet) -> QuerySet:
 
 
 def order_attendances(queryset: QuerySet) -> QuerySet:
-    """Sort an Attendance queryset into order of precedence (head of the event, rank, role,
-    name)."""
+    """Sort an Attendance queryset into order of precedence (place staff gave, head of the
+    event, rank, role, name)."""
     return annotate_precedence(queryset).order_by(*ORDER_FIELDS)
 
 
 def sort_key(attendance) -> tuple:
     """The same order for attendances already in memory (e.g. prefetched)."""
     rank = attendance.person.precedence_rank
+    place = attendance.order_override
     return (
+        place is None,
+        place or 0,
         head_rank(attendance.role),
         rank is None,
         rank or 0,
