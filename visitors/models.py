@@ -142,6 +142,11 @@ class AttendanceQuerySet(models.QuerySet):
         return self.filter(awaiting_approval=False)
 
 
+# The last place an attendance can be given in its event's order: what a small integer column
+# holds on every database (SQLite alone would take more, PostgreSQL would refuse it).
+MAX_PLACE = 32767
+
+
 class Attendance(models.Model):
     class Role(models.TextChoices):
         HOST = "host", _("Host")
@@ -173,7 +178,7 @@ class Attendance(models.Model):
         _("place in order"),
         null=True,
         blank=True,
-        validators=[MinValueValidator(1)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLACE)],
         help_text=_(
             "Place in this event's order of precedence: 1 is first; blank follows the usual rules."
         ),

@@ -14,12 +14,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='attendance',
             name='order_override',
-            field=models.PositiveSmallIntegerField(blank=True, help_text="Place in this event's order of precedence: 1 is first; blank follows the usual rules.", null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='place in order'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text="Place in this event's order of precedence: 1 is first; blank follows the usual rules.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(32767)], verbose_name='place in order'),
         ),
         migrations.AddField(
             model_name='historicalattendance',
             name='order_override',
-            field=models.PositiveSmallIntegerField(blank=True, help_text="Place in this event's order of precedence: 1 is first; blank follows the usual rules.", null=True, validators=[django.core.validators.MinValueValidator(1)], verbose_name='place in order'),
+            field=models.PositiveSmallIntegerField(blank=True, help_text="Place in this event's order of precedence: 1 is first; blank follows the usual rules.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(32767)], verbose_name='place in order'),
         ),
         migrations.AddConstraint(
             model_name='attendance',
