@@ -320,6 +320,7 @@ def test_attendance_place_in_the_order_is_saved_by_the_service(client, officer):
     data.update(order_override="2")
 
     response = client.post(url, data)
+    log = client.get(reverse("admin:visitors_historicalattendance_changelist"))
 
     assert response.status_code == 302
     attendance.refresh_from_db()
@@ -329,6 +330,9 @@ def test_attendance_place_in_the_order_is_saved_by_the_service(client, officer):
         officer,
         "Order of precedence: placed 2",
     )
+    page = log.content.decode()
+    assert "Place in order: " in page and " → 2" in page
+    assert "Order of precedence: placed 2" in page
 
 
 def test_attendee_inline_reorders_the_event_through_the_service(client, officer):
