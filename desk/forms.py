@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scheduling.models import Event, Facility, Site
-from visitors.models import Organisation, Person
+from visitors.models import Attendance, Organisation, Person
 
 from .visits import MAX_STOP_MINUTES, MAX_STOPS, MIN_STOP_MINUTES, VisitStop
 
@@ -64,6 +64,12 @@ class StatusForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (kept in the history)"), required=False, max_length=100
     )
+
+
+class AttendanceOrderForm(forms.Form):
+    """An attendee's place in the event's order of precedence; blank: the usual rules."""
+
+    order_override = Attendance._meta.get_field("order_override").formfield(required=False)
 
 
 class RescheduleForm(ZonedForm):

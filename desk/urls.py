@@ -21,6 +21,11 @@ urlpatterns = [
     path("events/<int:pk>/status/", events.event_status, name="event-status"),
     path("events/<int:pk>/reschedule/", events.event_reschedule, name="event-reschedule"),
     path("events/<int:pk>/bookings/confirm/", events.bookings_confirm, name="bookings-confirm"),
+    path(
+        "events/<int:pk>/attendees/<int:attendance_pk>/order/",
+        events.attendance_order,
+        name="attendance-order",
+    ),
     path("events/<int:pk>/invitations/", invitations.invitations, name="invitations"),
     path(
         "events/<int:pk>/invitations/send/", invitations.invitations_send, name="invitations-send"

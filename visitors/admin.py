@@ -84,7 +84,10 @@ class PersonAdmin(admin.ModelAdmin):
 @admin.register(Attendance)
 class AttendanceAdmin(ServiceAdmin):
     form = AttendanceAdminForm
-    list_display = ("person", "event", "event_start", "role", "rsvp", "guests", "checked_in_at")
+    list_display = (
+        "person", "event", "event_start", "role", "order_override", "rsvp", "guests",
+        "checked_in_at",
+    )  # fmt: skip
     list_filter = ("role", "rsvp", "awaiting_approval", "event__site", "event__status")
     search_fields = ("person__name", "person__name_zh", "event__title", "event__title_zh")
     list_select_related = ("person", "event")
@@ -97,7 +100,9 @@ class AttendanceAdmin(ServiceAdmin):
         return ("event", "person", "rsvp_at", "checked_in_at")
 
     def get_fields(self, request, obj=None):
-        fields = ["event", "person", "role", "rsvp", "guests", "call_time", "notes"]
+        fields = [
+            "event", "person", "role", "order_override", "rsvp", "guests", "call_time", "notes",
+        ]  # fmt: skip
         return fields if obj is None else fields + ["rsvp_at", "checked_in_at"]
 
     def has_change_permission(self, request, obj=None):
@@ -252,7 +257,7 @@ class AttendanceInline(EventPartInline):
 
     model = Attendance
     form = AttendanceAdminForm
-    fields = ("person", "role", "rsvp", "guests", "call_time", "checked_in_at")
+    fields = ("person", "role", "order_override", "rsvp", "guests", "call_time", "checked_in_at")
     readonly_fields = ("checked_in_at",)
     autocomplete_fields = ("person",)
 

@@ -57,7 +57,9 @@ class RsvpForm(forms.Form):
 class AttendanceAdminForm(InlineRowForm):
     class Meta:
         model = Attendance
-        fields = ["event", "person", "role", "rsvp", "guests", "call_time", "notes"]
+        fields = [
+            "event", "person", "role", "order_override", "rsvp", "guests", "call_time", "notes",
+        ]  # fmt: skip
 
     def clean_person(self):
         person = self.cleaned_data["person"]

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -142,6 +142,11 @@ class AttendanceQuerySet(models.QuerySet):
         return self.filter(awaiting_approval=False)
 
 
+# The last place an attendance can be given in its event's order: what a small integer column
+# holds on every database (SQLite alone would take more, PostgreSQL would refuse it).
+MAX_PLACE = 32767
+
+
 class Attendance(models.Model):
     class Role(models.TextChoices):
         HOST = "host", _("Host")
@@ -169,6 +174,15 @@ class Attendance(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.GUEST)
     rsvp = models.CharField(max_length=12, choices=RSVP.choices, default=RSVP.NEEDS_ACTION)
     rsvp_at = models.DateTimeField(null=True, blank=True)
+    order_override = models.PositiveSmallIntegerField(
+        _("place in order"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLACE)],
+        help_text=_(
+            "Place in this event's order of precedence: 1 is first; blank follows the usual rules."
+        ),
+    )
     guests = models.PositiveSmallIntegerField(
         "accompanying guests", default=0, validators=[MaxValueValidator(50)]
     )
@@ -222,6 +236,11 @@ class Attendance(models.Model):
         verbose_name_plural = "attendance"
         constraints = [
             models.UniqueConstraint(fields=["event", "person"], name="attendance_once_per_event"),
+            models.CheckConstraint(
+                condition=Q(order_override__isnull=True) | Q(order_override__gte=1),
+                name="attendance_order_override_from_1",
+                violation_error_message=_("A place in the order starts at 1."),
+            ),
         ]
 
     def __str__(self) -> str:

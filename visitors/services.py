@@ -18,7 +18,7 @@ from .changes import attendance_changed
 from .models import Attendance, Delivery, Organisation, Person
 
 # What attendance_update changes (the admin's attendance rows save these).
-ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes"})
+ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes", "order_override"})
 
 
 @transaction.atomic
@@ -99,6 +99,7 @@ def attendance_add(
     guests: int = 0,
     call_time: dt.datetime | None = None,
     notes: str = "",
+    order_override: int | None = None,
     by: AbstractBaseUser | None = None,
     partner_id: int | None = None,
 ) -> Attendance:
@@ -119,6 +120,7 @@ def attendance_add(
         guests=guests,
         call_time=call_time,
         notes=notes,
+        order_override=order_override,
         proposed_by_id=partner_id,
     )
     staff = getattr(by, "is_staff", False)
@@ -282,10 +284,15 @@ def attendance_update(
     guests: int = UNSET,
     call_time: dt.datetime | None = UNSET,
     notes: str = UNSET,
+    order_override: int | None = UNSET,
     by: AbstractBaseUser | None = None,
 ) -> Attendance:
-    """Change the role, guests, call time or notes given, of one attendance."""
-    changes = given(role=role, guests=guests, call_time=call_time, notes=notes)
+    """Change the role, guests, call time, notes or place in the event's order given, of one
+    attendance. A new place changes no invite (the order is not in one) but is kept in the
+    history with its reason and in the change log, as every other update."""
+    changes = given(
+        role=role, guests=guests, call_time=call_time, notes=notes, order_override=order_override
+    )
     # The event first, then the row: the order event_reschedule takes them in (call times).
     event_id = Attendance.objects.filter(pk=attendance_id).values_list("event_id", flat=True)
     Event.objects.filter(pk__in=event_id).select_for_update().first()
@@ -294,7 +301,7 @@ def attendance_update(
     for name, value in changes.items():
         setattr(attendance, name, value)
     attendance.full_clean()
-    stamp(attendance, by=by, reason="Updated " + ", ".join(sorted(changes)))
+    stamp(attendance, by=by, reason=_update_reason(changes))
     attendance.save()
     # Their invite starts at their call time and names their role: they alone get an update.
     summary = []
@@ -309,6 +316,22 @@ def attendance_update(
         invitations.invite_update_for_attendance(attendance=attendance, summary=summary, by=by)
     attendance_changed(attendance=attendance)
     return attendance
+
+
+def _update_reason(changes: dict) -> str:
+    """The history's reason for an update: the fields changed, and a new place said in words."""
+    parts = []
+    fields = sorted(name for name in changes if name != "order_override")
+    if fields:
+        parts.append("Updated " + ", ".join(fields))
+    if "order_override" in changes:
+        place = changes["order_override"]
+        parts.append(
+            "Order of precedence: usual rules"
+            if place is None
+            else f"Order of precedence: placed {place}"
+        )
+    return "; ".join(parts) or "Updated"
 
 
 @transaction.atomic

@@ -3,11 +3,16 @@
 from rest_framework import serializers
 
 from scheduling.visibility import sees_contact_details, sees_staff_details
-from visitors.models import Attendance, Organisation, Person
+from visitors.models import MAX_PLACE, Attendance, Organisation, Person
 
 from ..fields import MAX_ID, AwareDateTimeField, WholeNumberField
 from .common import StrictInputMixin
 from .output import Output, RestrictedCharField, RestrictedIntegerField
+
+PLACE_HELP = (
+    "Place in this event's order of precedence: 1 is first; null follows the usual rules "
+    "(guest of honour, officiating guests, then rank, role and name)."
+)
 
 
 class OrganisationSerializer(Output, serializers.ModelSerializer):
@@ -75,6 +80,10 @@ class AttendanceSerializer(Output, serializers.ModelSerializer):
     dietary = RestrictedCharField(shown_to=sees_staff_details, help_text="Staff keys only.")
     accessibility = RestrictedCharField(shown_to=sees_staff_details, help_text="Staff keys only.")
     notes = RestrictedCharField(shown_to=sees_staff_details, help_text="Staff keys only.")
+    order_override = RestrictedIntegerField(
+        shown_to=sees_staff_details,
+        help_text=f"Staff keys only. {PLACE_HELP}",
+    )
     awaiting_approval = serializers.BooleanField(
         read_only=True,
         help_text="Invites to this attendee wait until a staff member approves them.",
@@ -88,6 +97,7 @@ class AttendanceSerializer(Output, serializers.ModelSerializer):
             "person_id",
             "person",
             "role",
+            "order_override",
             "rsvp",
             "rsvp_at",
             "guests",
@@ -149,6 +159,13 @@ class AttendanceUpdateSerializer(StrictInputMixin, serializers.Serializer):
     guests = WholeNumberField(min_value=0, max_value=50, required=False)
     call_time = AwareDateTimeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, help_text="Staff keys only.")
+    order_override = WholeNumberField(
+        min_value=1,
+        max_value=MAX_PLACE,
+        required=False,
+        allow_null=True,
+        help_text=f"Staff keys only: a partner key is refused (400). {PLACE_HELP}",
+    )
 
 
 class RsvpInputSerializer(StrictInputMixin, serializers.Serializer):

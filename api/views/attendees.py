@@ -37,6 +37,7 @@ from .programme import EVENT_PK, EventPartMixin
 # The order of precedence is visitors.precedence's, the same as every other attendee list.
 ORDERINGS = {"precedence": precedence.ORDER_FIELDS, "id": ("id",)}
 WRITES = ("create", "partial_update", "destroy", "rsvp")
+STAFF_ONLY_UPDATES = ("notes", "order_override")
 
 
 @extend_schema_view(
@@ -59,7 +60,7 @@ WRITES = ("create", "partial_update", "destroy", "rsvp")
         responses={201: AttendanceSerializer},
     ),
     partial_update=extend_schema(
-        summary="Change an attendee's role, guests or call time",
+        summary="Change an attendee's role, guests, call time or place in the order",
         parameters=[EVENT_PK],
         request=AttendanceUpdateSerializer,
         responses=AttendanceSerializer,
@@ -149,8 +150,12 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
         given = AttendanceUpdateSerializer(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
-        if "notes" in data and not self.key.is_staff_key:
-            raise exceptions.ValidationError({"notes": ["Staff keys only."]})
+        if not self.key.is_staff_key:
+            # Notes are the office's; the order is the office's word on everyone's place, which
+            # a partner must not change for other organisations' people.
+            refused = {name: ["Staff keys only."] for name in STAFF_ONLY_UPDATES if name in data}
+            if refused:
+                raise exceptions.ValidationError(refused)
         visitor_services.attendance_update(
             attendance_id=attendance.pk, by=self.acting_user(), **data
         )

@@ -13,11 +13,13 @@ from django.views.decorators.http import require_POST
 from scheduling import services
 from scheduling.clashes import event_move_suggestions
 from scheduling.models import Booking, Event, ProgrammeRole
+from visitors import services as visitor_services
 from visitors.models import Attendance, Delivery
 
-from ..forms import RescheduleForm, StatusForm
+from ..forms import AttendanceOrderForm, RescheduleForm, StatusForm
 from ..warnings import event_warnings
 from .common import (
+    CHANGE_ATTENDANCE,
     CHANGE_BOOKING,
     CHANGE_EVENT,
     VIEW_EVENT,
@@ -184,3 +186,31 @@ def bookings_confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 request, _("%(facility)s is confirmed.") % {"facility": booking.facility}
             )
     return redirect("staff:event", pk=event.pk)
+
+
+@require_POST
+@staff_required(CHANGE_ATTENDANCE)
+def attendance_order(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
+    """Give one attendee a place in the event's order of precedence, or clear it (blank)."""
+    attendance = get_object_or_404(
+        Attendance.objects.select_related("event", "person"), pk=attendance_pk, event_id=pk
+    )
+    form = AttendanceOrderForm(request.POST)
+    try:
+        attendance.event.refuse_if_final(closed="its list is closed")  # as in the back office
+        if not form.is_valid():
+            raise ValidationError(form.errors["order_override"])
+        attendance = visitor_services.attendance_update(
+            attendance_id=attendance.pk, by=request.user, **form.cleaned_data
+        )
+    except ValidationError as error:
+        messages.error(request, f"{attendance.person}: {refusal_text(error)}")
+    else:
+        place = attendance.order_override
+        said = (
+            _("%(name)s now follows the usual order of precedence.")
+            if place is None
+            else _("%(name)s is now number %(place)s in the order of precedence.")
+        )
+        messages.success(request, said % {"name": attendance.person, "place": place})
+    return redirect(reverse("staff:event", args=[pk]) + f"#attendance-{attendance.pk}")

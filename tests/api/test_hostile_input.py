@@ -193,7 +193,9 @@ def test_a_fractional_id_is_not_rounded_to_another_object(world, staff_api):
     assert count.status_code == 400 and list(count.json()["errors"]) == ["guests"]
 
 
-def test_times_before_standard_time_come_back_as_valid_rfc3339(world, public_event_spans_days, staff_api):
+def test_times_before_standard_time_come_back_as_valid_rfc3339(
+    world, public_event_spans_days, staff_api
+):
     event = world["events"]["public"]
     booking = staff_api.post(
         "/api/v1/bookings/hold/",

@@ -34,7 +34,13 @@ def _grow(world, n: int) -> None:
         ProgrammeRole.objects.create(item=item, person=PersonFactory())
         BookingFactory(event=event, facility=world["hall"])
         ProgrammeItemFactory(event=anchor, start=anchor.start + dt.timedelta(minutes=i % 50))
-        AttendanceFactory(event=anchor, person=PersonFactory())
+        # Every part of the order of precedence in play: places (some shared), the head roles.
+        AttendanceFactory(
+            event=anchor,
+            person=PersonFactory(precedence_rank=i % 7 or None),
+            role=("guest_of_honour", "officiating_guest", "guest", "staff")[i % 4],
+            order_override=i % 5 or None,
+        )
         FacilityFactory(site=world["site"])
         SiteFactory()
         OrganisationFactory()

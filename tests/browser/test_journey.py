@@ -132,6 +132,20 @@ def test_officer_and_guest_journey_in_chromium(
     assert set(event.bookings.values_list("status", flat=True)) == {Booking.Status.CONFIRMED}
     screenshot(page, "event-confirmed")
 
+    # Staff put the escort first in this event's order: a number and a button, no script.
+    escort = Attendance.objects.get(event=event, person=world["escort"])
+    label = f"Place of {world['escort'].display_name} in the order of precedence"
+    page.get_by_label(label).fill("1")
+    page.locator(f"#attendance-{escort.pk}").get_by_role("button", name="Set").click()
+
+    page.wait_for_selector(".messages")
+    assert page.locator("#attendees tbody tr").first.get_attribute("id") == (
+        f"attendance-{escort.pk}"
+    )
+    escort.refresh_from_db()
+    assert escort.order_override == 1
+    screenshot(page, "event-reordered")
+
     # Send the invites: the live server sends them inline (django-q2 sync, locmem mail).
     page.get_by_role("link", name="Invitations").click()
     page.click("#send-invites")

@@ -72,6 +72,7 @@ def _writes(event) -> list[tuple[str, dict]]:
         (reverse("staff:invitations-send", args=[event.pk]), {}),
         (reverse("staff:delivery-resend", args=[delivery.pk]), {}),
         (reverse("staff:checkin-arrive", args=[attendance.pk]), {}),
+        (reverse("staff:attendance-order", args=[event.pk, attendance.pk]), {"order_override": 1}),
         (reverse("staff:planner"), {"action": "save"}),
     ]
 
@@ -86,6 +87,7 @@ def _state(event) -> tuple:
         tuple(event.bookings.values_list("status", flat=True)),
         tuple(Delivery.objects.values_list("state", flat=True)),
         attendance.checked_in_at,
+        attendance.order_override,
         Event.objects.count(),
     )
 
@@ -125,7 +127,7 @@ def test_a_viewer_sees_no_change_controls(client, viewer, event):
     console = client.get(reverse("staff:invitations", args=[event.pk])).content.decode()
 
     assert 'name="to"' not in event_page and 'id="reschedule-form"' not in event_page
-    assert "bookings/confirm" not in event_page
+    assert "bookings/confirm" not in event_page and 'name="order_override"' not in event_page
     assert "invitations/send" not in console and "/resend/" not in console
     assert reverse("staff:planner") not in event_page
 

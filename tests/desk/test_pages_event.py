@@ -154,6 +154,91 @@ def test_event_page_shows_each_attendees_latest_invite_state(client, officer, ev
     assert "Failed" in row and "invite #1" in row and "550 mailbox unavailable" in row
 
 
+def _attendee_names(page: str) -> list[str]:
+    attendees = re.search(r'<table class="data" id="attendees">.*?</table>', page, re.S)[0]
+    return re.findall(r"<td>(?:Prof|Ms) ([^<(]+?)(?: \(|<)", attendees)
+
+
+def test_staff_give_an_attendee_a_place_from_the_event_page(client, officer, event):
+    staff = event.attendances.get(person__name="Adam Staff")
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("staff:attendance-order", args=[event.pk, staff.pk]),
+        {"order_override": "1"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert _attendee_names(page) == ["Adam Staff", "Sun Dong", "Zoe Guest"]
+    assert "Ms Adam Staff is now number 1 in the order of precedence." in page
+    assert f'id="place-{staff.pk}" min="1" inputmode="numeric" value="1"' in page
+    record = staff.history.first()
+    assert (record.history_user, record.history_change_reason) == (
+        officer,
+        "Order of precedence: placed 1",
+    )
+
+
+def test_a_blank_place_puts_the_attendee_back_in_the_usual_order(client, officer, event):
+    staff = event.attendances.get(person__name="Adam Staff")
+    staff.order_override = 1
+    staff.save()
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("staff:attendance-order", args=[event.pk, staff.pk]),
+        {"order_override": ""},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert _attendee_names(page) == ["Sun Dong", "Zoe Guest", "Adam Staff"]
+    assert "Ms Adam Staff now follows the usual order of precedence." in page
+    staff.refresh_from_db()
+    assert staff.order_override is None
+
+
+@pytest.mark.parametrize("place", ["0", "-1", "first", "40000"])
+def test_a_place_the_order_cannot_hold_is_refused_with_a_message(client, officer, event, place):
+    staff = event.attendances.get(person__name="Adam Staff")
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("staff:attendance-order", args=[event.pk, staff.pk]),
+        {"order_override": place},
+        follow=True,
+    )
+
+    page = html.unescape(response.content.decode())
+    assert "Ms Adam Staff: " in page
+    staff.refresh_from_db()
+    assert staff.order_override is None
+    assert staff.history.count() == 1
+
+
+def test_the_place_on_a_closed_list_or_another_events_list_is_not_changed(client, officer, event):
+    staff = event.attendances.get(person__name="Adam Staff")
+    other = EventFactory()
+    client.force_login(officer)
+    elsewhere = client.post(
+        reverse("staff:attendance-order", args=[other.pk, staff.pk]), {"order_override": "1"}
+    )
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+
+    closed = client.post(
+        reverse("staff:attendance-order", args=[event.pk, staff.pk]),
+        {"order_override": "1"},
+        follow=True,
+    )
+
+    assert elsewhere.status_code == 404
+    assert "The event is cancelled; its list is closed." in closed.content.decode()
+    assert 'name="order_override"' not in closed.content.decode()
+    staff.refresh_from_db()
+    assert staff.order_override is None
+
+
 def test_confirm_moves_the_event_and_records_who(client, officer, event):
     client.force_login(officer)
 

@@ -16,6 +16,8 @@ from tests.factories import (
     ProgrammeItemFactory,
     hk,
 )
+from visitors import services
+from visitors.models import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -113,6 +115,26 @@ def test_attendee_list_is_in_order_of_precedence_with_needs(client, viewer, even
     assert names[0] == "Prof Sun Dong (孫東)"
     assert set(names[1:]) == {"Ms Zoe Guest", "Ms Declined Person", "陳大文"}
     assert "Diet: Vegetarian" in page
+
+
+def test_printed_order_puts_places_then_the_guest_of_honour_above_senior_guests(
+    client, viewer, event
+):
+    Person.objects.filter(name="Sun Dong").update(precedence_rank=5)  # the guest of honour
+    AttendanceFactory(
+        event=event, person=PersonFactory(name="Alfred Sit", precedence_rank=1), role="guest"
+    )
+    escort = AttendanceFactory(event=event, person=PersonFactory(name="Escort"), role="escort")
+    services.attendance_update(attendance_id=escort.pk, order_override=1)
+    client.force_login(viewer)
+
+    attendees = _print(client, event, "attendees")
+    cards = _print(client, event, "name-cards")
+
+    names = re.findall(r"<td>\d+</td>\s*<td>([^<]+)</td>", attendees)
+    assert names[:3] == ["Ms Escort", "Prof Sun Dong (孫東)", "Ms Alfred Sit"]
+    carded = re.findall(r'<section class="card" aria-label="([^"]+)"', cards)
+    assert carded[:3] == ["Ms Escort", "Prof Sun Dong (孫東)", "Ms Alfred Sit"]
 
 
 def test_name_cards_print_english_and_chinese_names_for_everyone_expected(client, viewer, event):

@@ -25,6 +25,7 @@ def attendance_add_data(event: Event, person: Person, **changes) -> dict:
         "call_time_0": "",
         "call_time_1": "",
         "notes": "",
+        "order_override": "",
         **changes,
     }
 
@@ -309,3 +310,83 @@ def test_staff_approve_invites_a_partner_added_in_the_back_office(
     assert [m.to[0] for m in mail.outbox] == [
         f'"{attendance.person.display_name}" <{attendance.person.email}>'
     ]
+
+
+def test_attendance_place_in_the_order_is_saved_by_the_service(client, officer):
+    attendance = AttendanceFactory()
+    client.force_login(officer)
+    url = reverse("admin:visitors_attendance_change", args=[attendance.pk])
+    data = form_data(client.get(url))
+    data.update(order_override="2")
+
+    response = client.post(url, data)
+    log = client.get(reverse("admin:visitors_historicalattendance_changelist"))
+
+    assert response.status_code == 302
+    attendance.refresh_from_db()
+    assert attendance.order_override == 2
+    record = attendance.history.first()
+    assert (record.history_user, record.history_change_reason) == (
+        officer,
+        "Order of precedence: placed 2",
+    )
+    page = log.content.decode()
+    assert "Place in order: " in page and " → 2" in page
+    assert "Order of precedence: placed 2" in page
+
+
+def test_attendee_inline_reorders_the_event_through_the_service(client, officer):
+    event = EventFactory()
+    senior = AttendanceFactory(event=event, person=PersonFactory(name="Sun", precedence_rank=1))
+    escort = AttendanceFactory(
+        event=event, role=Attendance.Role.ESCORT, person=PersonFactory(name="Wong")
+    )
+    client.force_login(officer)
+    url = reverse("admin:scheduling_event_change", args=[event.pk])
+    data = form_data(client.get(url))
+    assert data["attendances-1-id"] == escort.pk
+    data["attendances-1-order_override"] = "1"
+
+    response = client.post(url, data)
+    page = client.get(url)
+
+    assert response.status_code == 302
+    inline = next(
+        formset
+        for formset in page.context["inline_admin_formsets"]
+        if formset.formset.model is Attendance
+    )
+    assert [form.instance for form in inline.formset.forms] == [escort, senior]
+    assert escort.history.first().history_change_reason == "Order of precedence: placed 1"
+    assert senior.history.count() == 1  # the row left alone was not saved again
+
+
+def test_attendance_added_with_a_place_keeps_it(client, officer):
+    event = EventFactory()
+    senior = AttendanceFactory(event=event, person=PersonFactory(precedence_rank=1))
+    client.force_login(officer)
+
+    response = client.post(
+        reverse("admin:visitors_attendance_add"),
+        attendance_add_data(event, PersonFactory(), order_override="1"),
+    )
+
+    assert response.status_code == 302
+    added = Attendance.objects.exclude(pk=senior.pk).get()
+    assert added.order_override == 1
+    assert list(event.attendances.in_precedence_order()) == [added, senior]
+
+
+def test_attendance_place_before_1_is_a_form_error(client, officer):
+    attendance = AttendanceFactory()
+    client.force_login(officer)
+    url = reverse("admin:visitors_attendance_change", args=[attendance.pk])
+    data = form_data(client.get(url))
+    data.update(order_override="0")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "order_override" in response.context["adminform"].form.errors
+    attendance.refresh_from_db()
+    assert attendance.order_override is None

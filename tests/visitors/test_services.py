@@ -1,11 +1,14 @@
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from core.models import Change
 from scheduling.models import Event
 from tests.factories import AttendanceFactory, EventFactory, PersonFactory, hk
-from visitors import services
-from visitors.models import Attendance, Person
+from tests.visitors.test_invitations import confirmed_event
+from visitors import invitations, services
+from visitors.models import Attendance, Delivery, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +67,64 @@ def test_attendance_add_records_role_and_who_added(officer):
     assert attendance.rsvp == Attendance.RSVP.NEEDS_ACTION
     assert attendance.headcount == 2
     assert attendance.history.get().history_user == officer
+
+
+def test_attendance_update_places_someone_and_keeps_why_in_history_and_change_log(officer):
+    event = EventFactory()
+    senior = AttendanceFactory(event=event, person=PersonFactory(precedence_rank=1))
+    attendance = AttendanceFactory(event=event, role=Attendance.Role.STAFF)
+    logged = Change.objects.filter(entity=Change.Entity.ATTENDANCE, object_id=attendance.pk)
+    before = logged.count()
+
+    services.attendance_update(attendance_id=attendance.pk, order_override=1, by=officer)
+
+    assert list(event.attendances.in_precedence_order()) == [attendance, senior]
+    record = attendance.history.latest()
+    assert (record.order_override, record.history_user) == (1, officer)
+    assert record.history_change_reason == "Order of precedence: placed 1"
+    assert logged.count() == before + 1
+    assert logged.latest("id").verb == Change.Verb.UPDATED
+
+
+def test_attendance_update_back_to_the_usual_rules_says_so(officer):
+    attendance = AttendanceFactory(order_override=3)
+
+    services.attendance_update(
+        attendance_id=attendance.pk, order_override=None, role="host", by=officer
+    )
+
+    attendance.refresh_from_db()
+    assert (attendance.order_override, attendance.role) == (None, "host")
+    assert attendance.history.latest().history_change_reason == (
+        "Updated role; Order of precedence: usual rules"
+    )
+
+
+def test_attendance_update_refuses_a_place_before_1():
+    attendance = AttendanceFactory()
+
+    with pytest.raises(ValidationError) as error:
+        services.attendance_update(attendance_id=attendance.pk, order_override=0)
+
+    assert "order_override" in error.value.message_dict
+    attendance.refresh_from_db()
+    assert attendance.order_override is None
+
+
+def test_attendance_update_of_the_place_sends_no_invite(django_capture_on_commit_callbacks):
+    event, attendances = confirmed_event(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        invitations.invites_send(event_id=event.pk)
+    event.refresh_from_db()
+    sent, deliveries, sequence = len(mail.outbox), Delivery.objects.count(), event.sequence
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.attendance_update(attendance_id=attendances[1].pk, order_override=1)
+
+    event.refresh_from_db()
+    assert sent == 2
+    assert (len(mail.outbox), Delivery.objects.count()) == (sent, deliveries)
+    assert event.sequence == sequence
 
 
 def test_attendance_add_twice_is_a_clear_error():

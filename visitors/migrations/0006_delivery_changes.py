@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('visitors', '0004_delivery_venue_as_sent'),
+        ('visitors', '0005_attendance_order_override'),
     ]
 
     operations = [
