@@ -70,7 +70,9 @@ def item_added(item: ProgrammeItem) -> str:
 
 def item_removed(item: ProgrammeItem) -> str:
     if item.kind == ProgrammeItem.Kind.TOUR_STOP:
-        return _("Stop removed: %(title)s") % {"title": item.title}
+        # The visit planner titles a stop "Tour stop: <host>"; the line says "Stop removed".
+        place = item.title.removeprefix(f"{ProgrammeItem.Kind.TOUR_STOP.label}: ")
+        return _("Stop removed: %(title)s") % {"title": place}
     return _("Removed from the programme: %(title)s") % {"title": item.title}
 
 

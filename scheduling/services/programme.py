@@ -156,17 +156,21 @@ def programme_item_delete(
     *, item_id: int, by: AbstractBaseUser | None = None, partner_id: int | None = None
 ) -> list[Booking]:
     """Remove an item from the run-of-show (its history stays in the audit trail). A dropped
-    stop frees what was booked for it: its bookings are released in the same transaction and
-    returned, so that the caller can say so."""
+    stop frees what was booked for it and takes the transfer that led to it along: its
+    bookings are released in the same transaction and returned, so that the caller can say so."""
     item = _locked_item(item_id)
     item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
     released = bookings_release_for_item(
         item=item, by=by, reason=f"Its programme item “{item.title}” was removed"
     )
-    stamp(item, by=by, reason="Removed from programme")
-    if item.visibility == ProgrammeItem.Visibility.PUBLIC:
+    dropped = [item]
+    if item.kind == ProgrammeItem.Kind.TOUR_STOP:
+        dropped += item.event.programme.filter(kind=ProgrammeItem.Kind.TRANSFER, end=item.start)
+    if any(row.visibility == ProgrammeItem.Visibility.PUBLIC for row in dropped):
         _announce(item.event, [wording.item_removed(item)], by=by, partner_id=partner_id)
-    item.delete()
+    for row in dropped:
+        stamp(row, by=by, reason=f"Removed from programme with “{item.title}”")
+        row.delete()
     return released
 
 
