@@ -180,6 +180,11 @@ class Event(models.Model):
             )
 
     @property
+    def has_ended(self) -> bool:
+        """Whether its end has passed: only then can it be marked completed."""
+        return self.end <= dt.datetime.now(dt.UTC)
+
+    @property
     def zone(self):
         import zoneinfo
 

@@ -17,7 +17,7 @@ from core.unset import UNSET, given
 
 from ..models import Event, Site
 from ..signals import event_changed
-from ..timezones import require_aware
+from ..timezones import moment_label, require_aware
 from . import changes as change_log
 from .bookings import bookings_release_for_event, bookings_shift_for_event
 from .changes import Verb
@@ -213,7 +213,8 @@ def event_reschedule(
 def event_transition(
     *, event_id: int, to: str, by: AbstractBaseUser | None = None, reason: str = ""
 ) -> Event:
-    """Move an event to another status if the lifecycle allows it (see Event.TRANSITIONS)."""
+    """Move an event to another status if the lifecycle allows it (see Event.TRANSITIONS);
+    completed only once it has ended."""
     if to not in Event.Status.values:
         raise ValidationError({"status": f"Unknown status {to!r}."}, code="invalid_status")
     event = Event.objects.locked(event_id)
@@ -228,6 +229,15 @@ def event_transition(
                 )
             },
             code="invalid_transition",
+        )
+    if to == Event.Status.COMPLETED and not event.has_ended:
+        # Completed is final: an event still to come (or under way) would lose every change.
+        raise ValidationError(
+            {
+                "status": "The event can be marked completed only after it ends "
+                f"({moment_label(event.end, event.timezone)})."
+            },
+            code="not_ended",
         )
     previous_status, event.status = event.status, to
     cancelled = to == Event.Status.CANCELLED
