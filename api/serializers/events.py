@@ -53,7 +53,9 @@ class EventSerializer(Output, serializers.ModelSerializer):
         return event.zone
 
 
-EVENT_TIME_HINT = "Times and status change through the reschedule, confirm and cancel actions."
+EVENT_TIME_HINT = (
+    "Times and status change through the reschedule, confirm, complete and cancel actions."
+)
 
 
 class EventCreateSerializer(StrictInputMixin, serializers.ModelSerializer):

@@ -45,7 +45,15 @@ ORDERINGS = {
     "id": ("id",),
     "-id": ("-id",),
 }
-WRITE_ACTIONS = ("create", "partial_update", "confirm", "cancel", "reschedule", "send_invites")
+WRITE_ACTIONS = (
+    "create",
+    "partial_update",
+    "confirm",
+    "complete",
+    "cancel",
+    "reschedule",
+    "send_invites",
+)
 STAFF_ONLY_FIELDS = ("reference", "internal_notes")
 
 
@@ -64,7 +72,7 @@ STAFF_ONLY_FIELDS = ("reference", "internal_notes")
     ),
     partial_update=extend_schema(
         summary="Change an event's details",
-        description="Times change through reschedule, status through confirm and cancel.",
+        description="Times change through reschedule, status through confirm, complete and cancel.",
         request=EventUpdateSerializer,
         responses=EventSerializer,
     ),
@@ -182,6 +190,19 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         given = ReasonInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         services.event_confirm(event_id=event.pk, by=self.acting_user(), **given.validated_data)
+        return self.rendered(event.pk)
+
+    @extend_schema(
+        summary="Mark an event completed (final; only after it ends)",
+        request=ReasonInputSerializer,
+        **idempotent(),
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        event = self.get_object()
+        given = ReasonInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.event_complete(event_id=event.pk, by=self.acting_user(), **given.validated_data)
         return self.rendered(event.pk)
 
     @extend_schema(

@@ -13,6 +13,7 @@ from .bookings import (
 )
 from .events import (
     event_cancel,
+    event_complete,
     event_confirm,
     event_create,
     event_reschedule,
@@ -32,6 +33,7 @@ __all__ = [
     "bookings_release_expired",
     "bookings_shift_for_event",
     "event_cancel",
+    "event_complete",
     "event_confirm",
     "event_create",
     "event_reschedule",

@@ -267,6 +267,11 @@ def event_confirm(*, event_id: int, by: AbstractBaseUser | None = None, reason: 
     return event_transition(event_id=event_id, to=Event.Status.CONFIRMED, by=by, reason=reason)
 
 
+def event_complete(*, event_id: int, by: AbstractBaseUser | None = None, reason: str = "") -> Event:
+    """Mark a confirmed event completed once it has ended; completed is final."""
+    return event_transition(event_id=event_id, to=Event.Status.COMPLETED, by=by, reason=reason)
+
+
 def event_cancel(*, event_id: int, by: AbstractBaseUser | None = None, reason: str = "") -> Event:
     """Cancel an event and release its bookings; cancelled is final."""
     return event_transition(event_id=event_id, to=Event.Status.CANCELLED, by=by, reason=reason)
