@@ -58,9 +58,19 @@ def local_datetime_field(label) -> forms.DateTimeField:
 
 
 class StatusForm(forms.Form):
-    """A status action of the event page: the status to move to, and why."""
+    """A status action of the event page: the status to move to, and why.
 
-    to = forms.ChoiceField(choices=Event.Status.choices)
+    The status comes only from the button pressed. Enter in the reason box presses the form's
+    first submit button, which sends no status (the page puts a hidden one first), so a post
+    without one is refused and changes nothing.
+    """
+
+    to = forms.ChoiceField(
+        choices=Event.Status.choices,
+        error_messages={
+            "required": _("Choose one of the status buttons: pressing Enter changes nothing.")
+        },
+    )
     reason = forms.CharField(
         label=_("Reason (kept in the history)"), required=False, max_length=100
     )

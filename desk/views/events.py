@@ -1,5 +1,7 @@
 """The event page: summary, status actions, reschedule, run-of-show, attendees and bookings."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 from scheduling import services
 from scheduling.clashes import event_move_suggestions
 from scheduling.models import Booking, Event, ProgrammeRole
+from scheduling.timezones import moment_label
 from visitors.models import Attendance, Delivery
 
 from ..forms import RescheduleForm, StatusForm
@@ -45,10 +48,11 @@ def event_page(
     event: Event,
     *,
     reschedule: RescheduleForm,
+    status_form: StatusForm | None = None,
     clash: services.BookingClash | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """Render the event page (also with a refused reschedule form and its clash)."""
+    """Render the event page (also with a refused status or reschedule form, and its clash)."""
     programme = list(
         event.programme.select_related("facility", "host_organisation").prefetch_related(
             Prefetch("roles", queryset=ProgrammeRole.objects.select_related("person"))
@@ -75,6 +79,7 @@ def event_page(
         "event": event,
         "zone_label": zone_label(event.timezone, event.start),
         "actions": status_actions(event),
+        "status_form": status_form or StatusForm(),
         "programme": programme,
         "attendances": attendances,
         "expected": sum(a.headcount for a in attendances if a.rsvp != Attendance.RSVP.DECLINED),
@@ -91,8 +96,19 @@ def event_page(
         return render(request, "staff/event.html", context, status=status)
 
 
-def status_actions(event: Event) -> list[tuple[str, str]]:
-    """(status, button words) for each status the event may move to now, in lifecycle order."""
+@dataclass(frozen=True)
+class StatusAction:
+    """A status button: the status it moves the event to, its words, and why it cannot be
+    pressed yet (empty if it can)."""
+
+    status: str
+    words: str
+    not_yet: str = ""
+
+
+def status_actions(event: Event) -> list[StatusAction]:
+    """A button for each status the lifecycle allows from here, in lifecycle order; completed
+    waits (shown, not pressable) until the event has ended."""
     words = {
         Event.Status.DRAFT: _("Back to draft"),
         Event.Status.TENTATIVE: _("Mark tentative"),
@@ -101,8 +117,17 @@ def status_actions(event: Event) -> list[tuple[str, str]]:
         Event.Status.COMPLETED: _("Mark completed"),
         Event.Status.CANCELLED: _("Cancel event"),
     }
+    not_yet = {}
+    if not event.has_ended:
+        not_yet[Event.Status.COMPLETED] = _(
+            "Can be marked completed once it has ended (%(end)s)."
+        ) % {"end": moment_label(event.end, event.timezone)}
     allowed = Event.TRANSITIONS[event.status]
-    return [(status, words[status]) for status in Event.Status.values if status in allowed]
+    return [
+        StatusAction(status, words[status], not_yet.get(status, ""))
+        for status in Event.Status.values
+        if status in allowed
+    ]
 
 
 def latest_deliveries(event: Event) -> dict[int, Delivery]:
@@ -118,21 +143,24 @@ def latest_deliveries(event: Event) -> dict[int, Delivery]:
 @require_POST
 @staff_required(CHANGE_EVENT)
 def event_status(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(Event, pk=pk)
+    """Move the event to the status of the button pressed; a refusal (or no button: Enter in
+    the reason box) shows the page again with the reason typed, and changes nothing."""
+    event = get_object_or_404(event_queryset(), pk=pk)
     form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a status."))
-        return redirect("staff:event", pk=event.pk)
-    to, reason = form.cleaned_data["to"], form.cleaned_data["reason"]
-    try:
-        event = services.event_transition(event_id=event.pk, to=to, by=request.user, reason=reason)
-    except ValidationError as error:
-        messages.error(request, refusal_text(error))
-    else:
-        messages.success(
-            request, _("The event is now %(status)s.") % {"status": event.get_status_display()}
-        )
-    return redirect("staff:event", pk=event.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = services.event_transition(
+                event_id=event.pk, to=data["to"], by=request.user, reason=data["reason"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            status = event.get_status_display()
+            messages.success(request, _("The event is now %(status)s.") % {"status": status})
+            return redirect("staff:event", pk=event.pk)
+    reschedule = RescheduleForm.for_event(event)
+    return event_page(request, event, reschedule=reschedule, status_form=form, status=400)
 
 
 @require_POST

@@ -183,6 +183,52 @@ def test_a_refused_transition_is_explained_and_changes_nothing(client, officer, 
     assert event.status == Event.Status.TENTATIVE
 
 
+def _status_form(page: str) -> str:
+    return re.search(r'<form [^>]*id="status-form">.*?</form>', page, re.S)[0]
+
+
+def test_status_form_defaults_to_a_button_that_changes_nothing(client, officer, event):
+    client.force_login(officer)
+
+    form = _status_form(_page(client, event))
+
+    # Enter in a text box presses the form's first submit button (HTML's implicit submission).
+    first = re.search(r"<button [^>]*>", form)[0]
+    assert 'value=""' in first and " hidden" in first
+
+
+@pytest.mark.parametrize(
+    "posted", [{"reason": "Minister delayed"}, {"to": "", "reason": "Minister delayed"}]
+)
+def test_status_post_without_an_action_changes_nothing_and_keeps_the_reason(
+    client, officer, event, posted
+):
+    client.force_login(officer)
+
+    response = client.post(_url(event, "staff:event-status"), posted)
+
+    assert response.status_code == 400
+    form = _status_form(response.content.decode())
+    assert "Choose one of the status buttons: pressing Enter changes nothing." in form
+    assert re.search(r'<input type="text" name="reason"[^>]* value="Minister delayed"', form)
+    event.refresh_from_db()
+    assert (event.status, event.sequence, event.history.count()) == (Event.Status.TENTATIVE, 0, 1)
+
+
+def test_event_page_offers_completed_only_once_the_event_has_ended(client, officer, event):
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CONFIRMED)
+    over = EventFactory(status=Event.Status.CONFIRMED, start=hk(2025, 3, 4, 10))
+    client.force_login(officer)
+
+    coming = _status_form(_page(client, event))
+    ended = _status_form(_page(client, over))
+
+    button = re.search(r'<button [^>]*value="completed"[^>]*>', coming)[0]
+    assert " disabled" in button and 'aria-describedby="action-completed-note"' in button
+    assert "Can be marked completed once it has ended (Mon 4 Mar 2030 12:00 HKT)." in coming
+    assert " disabled" not in re.search(r'<button [^>]*value="completed"[^>]*>', ended)[0]
+
+
 def test_reschedule_moves_programme_and_bookings_in_the_events_zone(client, officer, event):
     client.force_login(officer)
 
