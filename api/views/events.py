@@ -25,6 +25,7 @@ from ..schema import conditional, idempotent, list_parameters
 from ..serializers.bookings import with_item_visibility
 from ..serializers.common import ReasonInputSerializer
 from ..serializers.events import (
+    CancelInputSerializer,
     EventCreateSerializer,
     EventSerializer,
     EventUpdateSerializer,
@@ -207,13 +208,14 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
 
     @extend_schema(
         summary="Cancel an event (final; its bookings are released)",
-        request=ReasonInputSerializer,
+        description="Everyone invited gets a cancellation that gives the reason.",
+        request=CancelInputSerializer,
         **idempotent(),
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         event = self.get_object()
-        given = ReasonInputSerializer(data=request.data)
+        given = CancelInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         services.event_cancel(event_id=event.pk, by=self.acting_user(), **given.validated_data)
         return self.rendered(event.pk)

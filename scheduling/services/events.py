@@ -16,6 +16,7 @@ from core.audit import stamp
 from core.unset import UNSET, given
 
 from ..models import Event, Site
+from ..models.events import CANCEL_REASON_MAX_LENGTH
 from ..signals import event_changed
 from ..timezones import moment_label, require_aware
 from . import changes as change_log
@@ -214,9 +215,19 @@ def event_transition(
     *, event_id: int, to: str, by: AbstractBaseUser | None = None, reason: str = ""
 ) -> Event:
     """Move an event to another status if the lifecycle allows it (see Event.TRANSITIONS);
-    completed only once it has ended."""
+    completed only once it has ended. The reason is kept in the history; a cancellation's is
+    also kept on the event and told to attendees in the CANCEL."""
     if to not in Event.Status.values:
         raise ValidationError({"status": f"Unknown status {to!r}."}, code="invalid_status")
+    reason = reason.strip()
+    if to == Event.Status.CANCELLED and len(reason) > CANCEL_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": f"The reason goes to every attendee: keep it to "
+                f"{CANCEL_REASON_MAX_LENGTH} characters (it has {len(reason)})."
+            },
+            code="max_length",
+        )
     event = Event.objects.locked(event_id)
     if event.status == to:
         return event
@@ -246,6 +257,7 @@ def event_transition(
         if cancelled:
             # Through the booking path, so each release is logged as one (webhooks, sync).
             bookings_release_for_event(event=event, by=by, reason=reason or "Event cancelled")
+            event.cancel_reason = reason  # the CANCEL to attendees says it (visitors.emails)
         event.sequence += 1
         stamp(event, by=by, reason=reason or f"Status set to {to}")
         event.save()
@@ -273,7 +285,8 @@ def event_complete(*, event_id: int, by: AbstractBaseUser | None = None, reason:
 
 
 def event_cancel(*, event_id: int, by: AbstractBaseUser | None = None, reason: str = "") -> Event:
-    """Cancel an event and release its bookings; cancelled is final."""
+    """Cancel an event and release its bookings; cancelled is final, and everyone invited gets
+    a CANCEL that gives the reason."""
     return event_transition(event_id=event_id, to=Event.Status.CANCELLED, by=by, reason=reason)
 
 

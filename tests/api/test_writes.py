@@ -70,6 +70,21 @@ def test_an_event_is_completed_through_the_api_only_after_it_ends(world, staff_a
     assert over.history.latest().history_change_reason == "Went well"
 
 
+def test_cancel_through_the_api_keeps_the_reason_attendees_are_told(world, staff_api):
+    event, other = world["events"]["public"], world["events"]["partners"]
+    reason = "Typhoon signal No. 8 is in force; the ceremony will be held on a later date. " * 2
+
+    answer = staff_api.post(f"/api/v1/events/{event.pk}/cancel/", {"reason": reason})
+    refused = staff_api.post(f"/api/v1/events/{other.pk}/cancel/", {"reason": "x" * 501})
+
+    assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
+    event.refresh_from_db()
+    assert event.cancel_reason == reason.strip()
+    assert refused.status_code == 400 and list(refused.json()["errors"]) == ["reason"]
+    other.refresh_from_db()
+    assert other.status == Event.Status.CONFIRMED
+
+
 def test_send_invites_queues_a_request_per_attendee(
     world, staff_api, django_capture_on_commit_callbacks
 ):

@@ -260,6 +260,24 @@ def test_event_cancel_releases_bookings_and_raises_sequence(officer):
     assert booking.history.latest().history_change_reason == "Typhoon signal 8"
 
 
+def test_event_cancel_keeps_the_whole_reason_for_attendees_and_refuses_an_essay(officer):
+    event, other = EventFactory(status=Event.Status.CONFIRMED), EventFactory()
+    reason = "Typhoon signal No. 8 is in force; the ceremony will be held on a later date. " * 3
+
+    services.event_cancel(event_id=event.pk, by=officer, reason=f"  {reason}\n")
+    with pytest.raises(ValidationError) as error:
+        services.event_cancel(event_id=other.pk, reason="x" * 501)
+
+    event.refresh_from_db()
+    other.refresh_from_db()
+    assert event.cancel_reason == reason.strip()  # all of it, not the history's 100 characters
+    assert event.history.latest().history_change_reason == reason.strip()[:100]
+    assert error.value.message_dict["reason"] == [
+        "The reason goes to every attendee: keep it to 500 characters (it has 501)."
+    ]
+    assert (other.status, other.cancel_reason) == (Event.Status.DRAFT, "")
+
+
 def test_cancelled_event_cannot_be_edited_or_moved():
     event = EventFactory(status=Event.Status.CANCELLED)
 
