@@ -16,9 +16,10 @@ from scheduling import services
 from scheduling.clashes import event_move_suggestions
 from scheduling.models import Booking, Event, ProgrammeRole
 from scheduling.timezones import moment_label
+from visitors.invitations import cancel_recipients
 from visitors.models import Attendance, Delivery
 
-from ..forms import RescheduleForm, StatusForm
+from ..forms import CancelForm, RescheduleForm, StatusForm
 from ..warnings import event_warnings
 from .common import (
     CHANGE_BOOKING,
@@ -115,7 +116,7 @@ def status_actions(event: Event) -> list[StatusAction]:
         Event.Status.CONFIRMED: _("Confirm"),
         Event.Status.POSTPONED: _("Postpone"),
         Event.Status.COMPLETED: _("Mark completed"),
-        Event.Status.CANCELLED: _("Cancel event"),
+        Event.Status.CANCELLED: _("Cancel event…"),  # a link: cancelling asks first
     }
     not_yet = {}
     if not event.has_ended:
@@ -161,6 +162,41 @@ def event_status(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("staff:event", pk=event.pk)
     reschedule = RescheduleForm.for_event(event)
     return event_page(request, event, reschedule=reschedule, status_form=form, status=400)
+
+
+@staff_required(CHANGE_EVENT)
+def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancelling asks first: the page says who is sent a cancellation and which bookings are
+    released, and asks why; only its own button (a POST here) cancels."""
+    event = get_object_or_404(event_queryset(), pk=pk)
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.event_cancel(
+                event_id=event.pk, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The event is cancelled."))
+            return redirect("staff:event", pk=event.pk)
+    return cancel_page(request, event, form)
+
+
+def cancel_page(request: HttpRequest, event: Event, form: CancelForm) -> HttpResponse:
+    """The confirmation: who is sent a cancellation, what is released, and the reason asked."""
+    recipients = list(cancel_recipients(event=event).in_precedence_order().select_related("person"))
+    context = {
+        "event": event,
+        "zone_label": zone_label(event.timezone, event.start),
+        "form": form,
+        "recipients": recipients,
+        "others": event.attendances.count() - len(recipients),
+        "bookings": list(event.bookings.active().select_related("facility").order_by("start")),
+    }
+    with timezone.override(event.zone):
+        status = 400 if form.errors else 200
+        return render(request, "staff/event_cancel.html", context, status=status)
 
 
 @require_POST

@@ -1,5 +1,6 @@
 """In a real browser: the event page's status actions do only what the officer means. Enter in
-the reason box changes nothing and keeps what was typed.
+the reason box changes nothing and keeps what was typed; cancelling asks first, on a page of
+its own, where Enter in the reason box starts a new line.
 
 Each test saves screenshots under var/screenshots/<test name>/ (git-ignored).
 """
@@ -45,3 +46,36 @@ def test_enter_in_the_status_reason_box_changes_nothing_and_keeps_the_reason(
     assert page.input_value("#id_status_reason") == "Minister delayed"
     event.refresh_from_db()
     assert (event.status, event.sequence) == (Event.Status.CONFIRMED, 0)
+
+
+def test_cancel_asks_first_and_enter_in_its_reason_box_starts_a_new_line(
+    page, live_server, officer, event, screenshot
+):
+    _open_event_page(page, live_server, officer, event)
+
+    page.click("#action-cancelled")
+    page.wait_for_url(f"**/staff/events/{event.pk}/cancel/")
+    page.fill("#id_reason", "Typhoon signal No. 8 is in force.")
+    page.press("#id_reason", "Enter")
+    page.keyboard.type("A new date will follow.")
+    screenshot(page, "cancel-confirmation")
+
+    assert page.input_value("#id_reason") == (
+        "Typhoon signal No. 8 is in force.\nA new date will follow."
+    )
+    assert page.url.endswith(f"/staff/events/{event.pk}/cancel/")
+    event.refresh_from_db()
+    assert event.status == Event.Status.CONFIRMED  # Enter wrote a line, not a cancellation
+    assert "MARS Hall" in page.inner_text("#cancel-bookings")
+
+    with page.expect_navigation():
+        page.click("#confirm-cancel")
+
+    screenshot(page, "cancelled")
+    assert page.inner_text("#event-status") == "Cancelled"
+    event.refresh_from_db()
+    assert event.status == Event.Status.CANCELLED
+    assert event.cancel_reason.splitlines() == [
+        "Typhoon signal No. 8 is in force.",
+        "A new date will follow.",
+    ]
