@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from scheduling.models import Event, Facility, Site
+from scheduling.models.events import CANCEL_REASON_MAX_LENGTH
 from visitors.models import Attendance, Organisation, Person
 
 from .visits import MAX_STOP_MINUTES, MAX_STOPS, MIN_STOP_MINUTES, VisitStop
@@ -58,11 +59,45 @@ def local_datetime_field(label) -> forms.DateTimeField:
 
 
 class StatusForm(forms.Form):
-    """A status action of the event page: the status to move to, and why."""
+    """A status action of the event page: the status to move to, and why.
 
-    to = forms.ChoiceField(choices=Event.Status.choices)
+    The status comes only from the button pressed. Enter in the reason box presses the form's
+    first submit button, which sends no status (the page puts a hidden one first), so a post
+    without one is refused and changes nothing.
+    """
+
+    to = forms.ChoiceField(
+        choices=Event.Status.choices,
+        error_messages={
+            "required": _("Choose one of the status buttons: pressing Enter changes nothing.")
+        },
+    )
     reason = forms.CharField(
         label=_("Reason (kept in the history)"), required=False, max_length=100
+    )
+
+    def clean_to(self) -> str:
+        to = self.cleaned_data["to"]
+        if to == Event.Status.CANCELLED:
+            # Final, and attendees are told: the confirmation page (CancelForm) does it.
+            raise ValidationError(
+                _("Cancelling asks for confirmation first: press “Cancel event…”."),
+                code="confirm_cancel",
+            )
+        return to
+
+
+class CancelForm(forms.Form):
+    """The cancellation page's form: why, in words attendees are sent."""
+
+    reason = forms.CharField(
+        label=_("Reason for the cancellation"),
+        help_text=_(
+            "Told to everyone who is sent the cancellation, and kept in the history. Optional."
+        ),
+        required=False,
+        max_length=CANCEL_REASON_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("calendar/", calendar.calendar, name="calendar"),
     path("events/<int:pk>/", events.event_detail, name="event"),
     path("events/<int:pk>/status/", events.event_status, name="event-status"),
+    path("events/<int:pk>/cancel/", events.event_cancel, name="event-cancel"),
     path("events/<int:pk>/reschedule/", events.event_reschedule, name="event-reschedule"),
     path("events/<int:pk>/bookings/confirm/", events.bookings_confirm, name="bookings-confirm"),
     path(

@@ -38,3 +38,9 @@ def zone_label(zone_name: str, moment: dt.datetime | None = None) -> str:
     if abbreviation and abbreviation != zone_name and abbreviation[0] not in "+-":
         return f"{abbreviation}, {zone_name}"
     return zone_name
+
+
+def moment_label(moment: dt.datetime, zone_name: str) -> str:
+    """'Sat 7 Dec 2030 12:00 HKT': a moment as the clock in that zone shows it."""
+    local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
+    return f"{local:%a} {local.day} {local:%b %Y %H:%M} {local.tzname()}"  # %-d is not portable

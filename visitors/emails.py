@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from scheduling.facts import EventFacts, event_facts
+from scheduling.models import Event
 
 from .ical import invite_calendar
 from .models import Attendance, Delivery, Person
@@ -112,6 +113,14 @@ def _is_update(delivery: Delivery) -> bool:
     ).exists()
 
 
+def cancel_reason(event: Event, method: str) -> str:
+    """The reason a CANCEL gives: the event's, when the event itself was cancelled (someone
+    taken off the list of an event that goes ahead is told nothing more)."""
+    if method != Delivery.Method.CANCEL or event.status != Event.Status.CANCELLED:
+        return ""
+    return event.cancel_reason
+
+
 def _subject(method: str, facts: EventFacts, *, is_update: bool) -> str:
     title = _single_line(facts.title)
     if method == Delivery.Method.CANCEL:
@@ -151,6 +160,7 @@ def delivery_message(delivery: Delivery) -> InviteMessage:
             facts.time_of(attendance.call_time) if attendance and attendance.call_time else ""
         ),
         "is_update": False,
+        "cancel_reason": cancel_reason(event, method),
     }
     link = None
     if method == Delivery.Method.REQUEST:
@@ -192,6 +202,7 @@ def delivery_message(delivery: Delivery) -> InviteMessage:
             sequence=delivery.sequence,
             rsvp_link=link,
             facts=facts,
+            cancel_reason=context["cancel_reason"],
         ).to_ical()
         message.attach_alternative(ics.decode("utf-8"), "text/calendar")
         message.attach("invite.ics", ics, "application/ics")

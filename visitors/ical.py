@@ -77,10 +77,17 @@ def attendee(person: Person, attendance: Attendance | None, *, rsvp: bool) -> vC
 
 
 def invite_description(
-    facts: EventFacts, *, attendance: Attendance | None, rsvp_link: str | None
+    facts: EventFacts,
+    *,
+    attendance: Attendance | None,
+    rsvp_link: str | None,
+    cancel_reason: str = "",
 ) -> str:
-    """DESCRIPTION: public description, call time, public programme, RSVP link; nothing else."""
+    """DESCRIPTION: why it was cancelled (a CANCEL), public description, call time, public
+    programme, RSVP link; nothing else."""
     blocks = []
+    if cancel_reason:
+        blocks.append(_("Reason for the cancellation: %(reason)s") % {"reason": cancel_reason})
     if facts.event.description.strip():
         blocks.append(facts.event.description.strip())
     blocks.append(_("When: %(when)s") % {"when": facts.when})
@@ -108,8 +115,11 @@ def invite_calendar(
     rsvp_link: str | None = None,
     facts: EventFacts | None = None,
     stamp: dt.datetime | None = None,
+    cancel_reason: str = "",
 ) -> Calendar:
-    """One iTIP message (METHOD REQUEST or CANCEL) about one event, for one attendee."""
+    """One iTIP message (METHOD REQUEST or CANCEL) about one event, for one attendee; a CANCEL
+    gives its reason in a COMMENT (RFC 5546 §3.2.5) and atop the DESCRIPTION, which more
+    calendars show."""
     if method not in (Delivery.Method.REQUEST, Delivery.Method.CANCEL):
         raise ValueError(f"An invite is a REQUEST or a CANCEL, not {method!r}.")
     if not person.email:
@@ -129,9 +139,14 @@ def invite_calendar(
         start=start,
         status="CANCELLED" if cancel else None,
         description=invite_description(
-            facts, attendance=attendance, rsvp_link=None if cancel else rsvp_link
+            facts,
+            attendance=attendance,
+            rsvp_link=None if cancel else rsvp_link,
+            cancel_reason=cancel_reason if cancel else "",
         ),
     )
+    if cancel and cancel_reason:
+        vevent.add("COMMENT", cancel_reason)
     vevent.add("ORGANIZER", organizer())
     vevent.add("ATTENDEE", attendee(person, attendance, rsvp=not cancel))
     if not cancel:

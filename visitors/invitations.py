@@ -429,6 +429,15 @@ def delivery_resend(*, delivery_id: int, by: AbstractBaseUser | None = None) -> 
     return delivery
 
 
+def cancel_recipients(*, event: Event) -> QuerySet[Attendance]:
+    """Who a cancellation of the event is sent to: everyone on its list with an e-mail address
+    who may have the invite. The staff pages show it before an officer cancels."""
+    delivered = Delivery.objects.filter(
+        event=event, method=Delivery.Method.REQUEST, state__in=DELIVERED
+    ).values("person_id")
+    return event.attendances.filter(person_id__in=delivered.distinct()).exclude(person__email="")
+
+
 # --- Internals ----------------------------------------------------------------------------------
 
 
@@ -553,9 +562,6 @@ def _queue_cancel(event: Event) -> list[Delivery]:
         Delivery.objects.filter(event=event).exclude(method=Delivery.Method.CANCEL),
         "The event was cancelled.",
     )
-    delivered = Delivery.objects.filter(
-        event=event, method=Delivery.Method.REQUEST, state__in=DELIVERED
-    ).values("person_id")
     already = Delivery.objects.filter(
         event=event, method=Delivery.Method.CANCEL, sequence=event.sequence
     ).values_list("person_id", flat=True)
@@ -569,8 +575,7 @@ def _queue_cancel(event: Event) -> list[Delivery]:
             sequence=event.sequence,
             next_attempt_at=now,
         )
-        for attendance in event.attendances.filter(person_id__in=delivered.distinct())
-        .exclude(person__email="")
+        for attendance in cancel_recipients(event=event)
         .exclude(person_id__in=list(already))
         .select_related("person")
     )

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from scheduling.models import Event
+from scheduling.models.events import CANCEL_REASON_MAX_LENGTH
 from scheduling.visibility import sees_staff_details
 
 from ..fields import MAX_ID, AwareDateTimeField, IdRelatedField, WholeNumberField
@@ -53,7 +54,9 @@ class EventSerializer(Output, serializers.ModelSerializer):
         return event.zone
 
 
-EVENT_TIME_HINT = "Times and status change through the reschedule, confirm and cancel actions."
+EVENT_TIME_HINT = (
+    "Times and status change through the reschedule, confirm, complete and cancel actions."
+)
 
 
 class EventCreateSerializer(StrictInputMixin, serializers.ModelSerializer):
@@ -119,6 +122,16 @@ class RescheduleInputSerializer(StrictInputMixin, serializers.Serializer):
     start = AwareDateTimeField()
     end = AwareDateTimeField()
     reason = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+
+
+class CancelInputSerializer(StrictInputMixin, serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=CANCEL_REASON_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Told to everyone invited in the cancellation, and kept in the history.",
+    )
 
 
 class SendInvitesInputSerializer(StrictInputMixin, serializers.Serializer):

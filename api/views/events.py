@@ -25,6 +25,7 @@ from ..schema import conditional, idempotent, list_parameters
 from ..serializers.bookings import with_item_visibility
 from ..serializers.common import ReasonInputSerializer
 from ..serializers.events import (
+    CancelInputSerializer,
     EventCreateSerializer,
     EventSerializer,
     EventUpdateSerializer,
@@ -45,7 +46,15 @@ ORDERINGS = {
     "id": ("id",),
     "-id": ("-id",),
 }
-WRITE_ACTIONS = ("create", "partial_update", "confirm", "cancel", "reschedule", "send_invites")
+WRITE_ACTIONS = (
+    "create",
+    "partial_update",
+    "confirm",
+    "complete",
+    "cancel",
+    "reschedule",
+    "send_invites",
+)
 STAFF_ONLY_FIELDS = ("reference", "internal_notes")
 
 
@@ -64,7 +73,7 @@ STAFF_ONLY_FIELDS = ("reference", "internal_notes")
     ),
     partial_update=extend_schema(
         summary="Change an event's details",
-        description="Times change through reschedule, status through confirm and cancel.",
+        description="Times change through reschedule, status through confirm, complete and cancel.",
         request=EventUpdateSerializer,
         responses=EventSerializer,
     ),
@@ -185,14 +194,28 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         return self.rendered(event.pk)
 
     @extend_schema(
-        summary="Cancel an event (final; its bookings are released)",
+        summary="Mark an event completed (final; only after it ends)",
         request=ReasonInputSerializer,
+        **idempotent(),
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None):
+        event = self.get_object()
+        given = ReasonInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        services.event_complete(event_id=event.pk, by=self.acting_user(), **given.validated_data)
+        return self.rendered(event.pk)
+
+    @extend_schema(
+        summary="Cancel an event (final; its bookings are released)",
+        description="Everyone invited gets a cancellation that gives the reason.",
+        request=CancelInputSerializer,
         **idempotent(),
     )
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         event = self.get_object()
-        given = ReasonInputSerializer(data=request.data)
+        given = CancelInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         services.event_cancel(event_id=event.pk, by=self.acting_user(), **given.validated_data)
         return self.rendered(event.pk)

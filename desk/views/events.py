@@ -1,5 +1,7 @@
 """The event page: summary, status actions, reschedule, run-of-show, attendees and bookings."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -13,10 +15,12 @@ from django.views.decorators.http import require_POST
 from scheduling import services
 from scheduling.clashes import event_move_suggestions
 from scheduling.models import Booking, Event, ProgrammeRole
+from scheduling.timezones import moment_label
 from visitors import services as visitor_services
+from visitors.invitations import cancel_recipients
 from visitors.models import Attendance, Delivery
 
-from ..forms import AttendanceOrderForm, RescheduleForm, StatusForm
+from ..forms import AttendanceOrderForm, CancelForm, RescheduleForm, StatusForm
 from ..warnings import event_warnings
 from .common import (
     CHANGE_ATTENDANCE,
@@ -47,10 +51,11 @@ def event_page(
     event: Event,
     *,
     reschedule: RescheduleForm,
+    status_form: StatusForm | None = None,
     clash: services.BookingClash | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """Render the event page (also with a refused reschedule form and its clash)."""
+    """Render the event page (also with a refused status or reschedule form, and its clash)."""
     programme = list(
         event.programme.select_related("facility", "host_organisation").prefetch_related(
             Prefetch("roles", queryset=ProgrammeRole.objects.select_related("person"))
@@ -77,6 +82,7 @@ def event_page(
         "event": event,
         "zone_label": zone_label(event.timezone, event.start),
         "actions": status_actions(event),
+        "status_form": status_form or StatusForm(),
         "programme": programme,
         "attendances": attendances,
         "expected": sum(a.headcount for a in attendances if a.rsvp != Attendance.RSVP.DECLINED),
@@ -93,18 +99,38 @@ def event_page(
         return render(request, "staff/event.html", context, status=status)
 
 
-def status_actions(event: Event) -> list[tuple[str, str]]:
-    """(status, button words) for each status the event may move to now, in lifecycle order."""
+@dataclass(frozen=True)
+class StatusAction:
+    """A status button: the status it moves the event to, its words, and why it cannot be
+    pressed yet (empty if it can)."""
+
+    status: str
+    words: str
+    not_yet: str = ""
+
+
+def status_actions(event: Event) -> list[StatusAction]:
+    """A button for each status the lifecycle allows from here, in lifecycle order; completed
+    waits (shown, not pressable) until the event has ended."""
     words = {
         Event.Status.DRAFT: _("Back to draft"),
         Event.Status.TENTATIVE: _("Mark tentative"),
         Event.Status.CONFIRMED: _("Confirm"),
         Event.Status.POSTPONED: _("Postpone"),
         Event.Status.COMPLETED: _("Mark completed"),
-        Event.Status.CANCELLED: _("Cancel event"),
+        Event.Status.CANCELLED: _("Cancel event…"),  # a link: cancelling asks first
     }
+    not_yet = {}
+    if not event.has_ended:
+        not_yet[Event.Status.COMPLETED] = _(
+            "Can be marked completed once it has ended (%(end)s)."
+        ) % {"end": moment_label(event.end, event.timezone)}
     allowed = Event.TRANSITIONS[event.status]
-    return [(status, words[status]) for status in Event.Status.values if status in allowed]
+    return [
+        StatusAction(status, words[status], not_yet.get(status, ""))
+        for status in Event.Status.values
+        if status in allowed
+    ]
 
 
 def latest_deliveries(event: Event) -> dict[int, Delivery]:
@@ -120,21 +146,59 @@ def latest_deliveries(event: Event) -> dict[int, Delivery]:
 @require_POST
 @staff_required(CHANGE_EVENT)
 def event_status(request: HttpRequest, pk: int) -> HttpResponse:
-    event = get_object_or_404(Event, pk=pk)
+    """Move the event to the status of the button pressed; a refusal (or no button: Enter in
+    the reason box) shows the page again with the reason typed, and changes nothing."""
+    event = get_object_or_404(event_queryset(), pk=pk)
     form = StatusForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a status."))
-        return redirect("staff:event", pk=event.pk)
-    to, reason = form.cleaned_data["to"], form.cleaned_data["reason"]
-    try:
-        event = services.event_transition(event_id=event.pk, to=to, by=request.user, reason=reason)
-    except ValidationError as error:
-        messages.error(request, refusal_text(error))
-    else:
-        messages.success(
-            request, _("The event is now %(status)s.") % {"status": event.get_status_display()}
-        )
-    return redirect("staff:event", pk=event.pk)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            event = services.event_transition(
+                event_id=event.pk, to=data["to"], by=request.user, reason=data["reason"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            status = event.get_status_display()
+            messages.success(request, _("The event is now %(status)s.") % {"status": status})
+            return redirect("staff:event", pk=event.pk)
+    reschedule = RescheduleForm.for_event(event)
+    return event_page(request, event, reschedule=reschedule, status_form=form, status=400)
+
+
+@staff_required(CHANGE_EVENT)
+def event_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """Cancelling asks first: the page says who is sent a cancellation and which bookings are
+    released, and asks why; only its own button (a POST here) cancels."""
+    event = get_object_or_404(event_queryset(), pk=pk)
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            services.event_cancel(
+                event_id=event.pk, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("The event is cancelled."))
+            return redirect("staff:event", pk=event.pk)
+    return cancel_page(request, event, form)
+
+
+def cancel_page(request: HttpRequest, event: Event, form: CancelForm) -> HttpResponse:
+    """The confirmation: who is sent a cancellation, what is released, and the reason asked."""
+    recipients = list(cancel_recipients(event=event).in_precedence_order().select_related("person"))
+    context = {
+        "event": event,
+        "zone_label": zone_label(event.timezone, event.start),
+        "form": form,
+        "recipients": recipients,
+        "others": event.attendances.count() - len(recipients),
+        "bookings": list(event.bookings.active().select_related("facility").order_by("start")),
+    }
+    with timezone.override(event.zone):
+        status = 400 if form.errors else 200
+        return render(request, "staff/event_cancel.html", context, status=status)
 
 
 @require_POST

@@ -110,12 +110,12 @@ class EventAdmin(ServiceAdmin):
     date_hierarchy = "start"
     list_select_related = ("site", "host_organisation")
     autocomplete_fields = ("site", "host_organisation")
-    readonly_fields = ("uid", "sequence", "created_at", "updated_at")
+    readonly_fields = ("uid", "sequence", "cancel_reason", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("title", "title_zh", "reference", "kind", "status", "visibility")}),
         ("When and where", {"fields": ("site", "timezone", "start", "end", "times_change")}),
         ("Who", {"fields": ("host_organisation", "organiser")}),
-        ("Text", {"fields": ("description", "internal_notes")}),
+        ("Text", {"fields": ("description", "internal_notes", "cancel_reason")}),
         ("Calendar record", {"fields": ("uid", "sequence", "created_at", "updated_at")}),
     )
     inlines = [ProgrammeItemInline, BookingInline]  # visitors adds the attendee list

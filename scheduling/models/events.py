@@ -13,6 +13,10 @@ from ..timezones import validate_iana_zone
 from .places import Facility, Site
 from .rules import check_window, new_event_uid
 
+# Room for a sentence or two to attendees ("Typhoon signal No. 8 is in force; a new date will
+# follow."); the history keeps only its first 100 characters as the change's reason.
+CANCEL_REASON_MAX_LENGTH = 500
+
 
 class EventQuerySet(models.QuerySet):
     def between(self, start: dt.datetime, end: dt.datetime) -> "EventQuerySet":
@@ -139,6 +143,13 @@ class Event(models.Model):
     )
     description = models.TextField(blank=True, help_text="Public description.")
     internal_notes = models.TextField(blank=True, help_text="Staff only; never sent or published.")
+    cancel_reason = models.CharField(
+        "reason for the cancellation",
+        max_length=CANCEL_REASON_MAX_LENGTH,
+        blank=True,
+        editable=False,
+        help_text="As given when it was cancelled: the cancellation sent to attendees says it.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -178,6 +189,11 @@ class Event(models.Model):
                 {"event": f"The event is {self.get_status_display().lower()}; {closed}."},
                 code="final",
             )
+
+    @property
+    def has_ended(self) -> bool:
+        """Whether its end has passed: only then can it be marked completed."""
+        return self.end <= dt.datetime.now(dt.UTC)
 
     @property
     def zone(self):

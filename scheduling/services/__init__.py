@@ -14,6 +14,7 @@ from .bookings import (
 from .closures import ClosureSaved, closure_create, closure_update
 from .events import (
     event_cancel,
+    event_complete,
     event_confirm,
     event_create,
     event_reschedule,
@@ -36,6 +37,7 @@ __all__ = [
     "closure_create",
     "closure_update",
     "event_cancel",
+    "event_complete",
     "event_confirm",
     "event_create",
     "event_reschedule",

@@ -17,8 +17,9 @@ from core.unset import UNSET, given
 
 from .. import wording
 from ..models import Event, Site
+from ..models.events import CANCEL_REASON_MAX_LENGTH
 from ..signals import event_changed
-from ..timezones import require_aware
+from ..timezones import moment_label, require_aware
 from . import changes as change_log
 from .booking_checks import check_within_event
 from .bookings import bookings_release_for_event, bookings_shift_for_event
@@ -227,9 +228,20 @@ def event_reschedule(
 def event_transition(
     *, event_id: int, to: str, by: AbstractBaseUser | None = None, reason: str = ""
 ) -> Event:
-    """Move an event to another status if the lifecycle allows it (see Event.TRANSITIONS)."""
+    """Move an event to another status if the lifecycle allows it (see Event.TRANSITIONS);
+    completed only once it has ended. The reason is kept in the history; a cancellation's is
+    also kept on the event and told to attendees in the CANCEL."""
     if to not in Event.Status.values:
         raise ValidationError({"status": f"Unknown status {to!r}."}, code="invalid_status")
+    reason = reason.strip()
+    if to == Event.Status.CANCELLED and len(reason) > CANCEL_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": f"The reason goes to every attendee: keep it to "
+                f"{CANCEL_REASON_MAX_LENGTH} characters (it has {len(reason)})."
+            },
+            code="max_length",
+        )
     event = Event.objects.locked(event_id)
     if event.status == to:
         return event
@@ -243,6 +255,15 @@ def event_transition(
             },
             code="invalid_transition",
         )
+    if to == Event.Status.COMPLETED and not event.has_ended:
+        # Completed is final: an event still to come (or under way) would lose every change.
+        raise ValidationError(
+            {
+                "status": "The event can be marked completed only after it ends "
+                f"({moment_label(event.end, event.timezone)})."
+            },
+            code="not_ended",
+        )
     previous_status, event.status = event.status, to
     cancelled = to == Event.Status.CANCELLED
     # Every change-log row waits for the end (the log's lock comes after every other lock).
@@ -250,6 +271,7 @@ def event_transition(
         if cancelled:
             # Through the booking path, so each release is logged as one (webhooks, sync).
             bookings_release_for_event(event=event, by=by, reason=reason or "Event cancelled")
+            event.cancel_reason = reason  # the CANCEL to attendees says it (visitors.emails)
         event.sequence += 1
         stamp(event, by=by, reason=reason or f"Status set to {to}")
         event.save()
@@ -271,8 +293,14 @@ def event_confirm(*, event_id: int, by: AbstractBaseUser | None = None, reason: 
     return event_transition(event_id=event_id, to=Event.Status.CONFIRMED, by=by, reason=reason)
 
 
+def event_complete(*, event_id: int, by: AbstractBaseUser | None = None, reason: str = "") -> Event:
+    """Mark a confirmed event completed once it has ended; completed is final."""
+    return event_transition(event_id=event_id, to=Event.Status.COMPLETED, by=by, reason=reason)
+
+
 def event_cancel(*, event_id: int, by: AbstractBaseUser | None = None, reason: str = "") -> Event:
-    """Cancel an event and release its bookings; cancelled is final."""
+    """Cancel an event and release its bookings; cancelled is final, and everyone invited gets
+    a CANCEL that gives the reason."""
     return event_transition(event_id=event_id, to=Event.Status.CANCELLED, by=by, reason=reason)
 
 

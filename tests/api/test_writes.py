@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 
 from scheduling.models import Booking, Event, ProgrammeItem
-from tests.factories import PersonFactory
+from tests.factories import EventFactory, PersonFactory, hk
 from visitors.models import Attendance, Delivery, Person
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +44,45 @@ def test_event_lifecycle_through_actions(world, staff_api):
     assert Event.objects.get(pk=created["id"]).history.latest().history_change_reason == (
         "Typhoon signal 8"
     )
+
+
+def test_an_event_is_completed_through_the_api_only_after_it_ends(world, staff_api):
+    coming = world["events"]["public"]  # Mon 4 Mar 2030, 08:00-09:00 in Hong Kong
+    over = EventFactory(
+        site=world["site"],
+        status=Event.Status.CONFIRMED,
+        visibility=Event.Visibility.PUBLIC,
+        start=hk(2025, 3, 4, 10),
+    )
+
+    refused = staff_api.post(f"/api/v1/events/{coming.pk}/complete/", {"reason": "Went well"})
+    completed = staff_api.post(f"/api/v1/events/{over.pk}/complete/", {"reason": "Went well"})
+
+    assert refused.status_code == 400
+    assert refused.json()["errors"] == {
+        "status": [
+            "The event can be marked completed only after it ends (Mon 4 Mar 2030 09:00 HKT)."
+        ]
+    }
+    coming.refresh_from_db()
+    assert coming.status == Event.Status.CONFIRMED
+    assert completed.status_code == 200 and completed.json()["status"] == "completed"
+    assert over.history.latest().history_change_reason == "Went well"
+
+
+def test_cancel_through_the_api_keeps_the_reason_attendees_are_told(world, staff_api):
+    event, other = world["events"]["public"], world["events"]["partners"]
+    reason = "Typhoon signal No. 8 is in force; the ceremony will be held on a later date. " * 2
+
+    answer = staff_api.post(f"/api/v1/events/{event.pk}/cancel/", {"reason": reason})
+    refused = staff_api.post(f"/api/v1/events/{other.pk}/cancel/", {"reason": "x" * 501})
+
+    assert answer.status_code == 200 and answer.json()["status"] == "cancelled"
+    event.refresh_from_db()
+    assert event.cancel_reason == reason.strip()
+    assert refused.status_code == 400 and list(refused.json()["errors"]) == ["reason"]
+    other.refresh_from_db()
+    assert other.status == Event.Status.CONFIRMED
 
 
 def test_send_invites_queues_a_request_per_attendee(

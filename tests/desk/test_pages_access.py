@@ -63,7 +63,7 @@ def _writes(event) -> list[tuple[str, dict]]:
     delivery = Delivery.objects.get()
     return [
         (reverse("staff:event-status", args=[event.pk]), {"to": "confirmed"}),
-        (reverse("staff:event-status", args=[event.pk]), {"to": "cancelled"}),
+        (reverse("staff:event-status", args=[event.pk]), {"to": "postponed"}),
         (
             reverse("staff:event-reschedule", args=[event.pk]),
             {"start": "2030-03-05T10:00", "end": "2030-03-05T12:00"},
@@ -73,6 +73,8 @@ def _writes(event) -> list[tuple[str, dict]]:
         (reverse("staff:delivery-resend", args=[delivery.pk]), {}),
         (reverse("staff:checkin-arrive", args=[attendance.pk]), {}),
         (reverse("staff:attendance-order", args=[event.pk, attendance.pk]), {"order_override": 1}),
+        # Last: these two show their forms on GET.
+        (reverse("staff:event-cancel", args=[event.pk]), {"reason": "Typhoon"}),
         (reverse("staff:planner"), {"action": "save"}),
     ]
 
@@ -127,6 +129,7 @@ def test_a_viewer_sees_no_change_controls(client, viewer, event):
     console = client.get(reverse("staff:invitations", args=[event.pk])).content.decode()
 
     assert 'name="to"' not in event_page and 'id="reschedule-form"' not in event_page
+    assert reverse("staff:event-cancel", args=[event.pk]) not in event_page
     assert "bookings/confirm" not in event_page and 'name="order_override"' not in event_page
     assert "invitations/send" not in console and "/resend/" not in console
     assert reverse("staff:planner") not in event_page
@@ -141,6 +144,7 @@ def test_a_viewer_cannot_change_anything(client, viewer, event):
 
         assert response.status_code == 403, url
     assert client.get(reverse("staff:planner")).status_code == 403
+    assert client.get(reverse("staff:event-cancel", args=[event.pk])).status_code == 403
     assert _state(event) == before
 
 
@@ -159,7 +163,7 @@ def test_writes_need_the_csrf_token(officer, event):
 def test_reads_refuse_nothing_but_writes_refuse_get(client, officer, event):
     client.force_login(officer)
 
-    for url, _data in _writes(event)[:-1]:  # the planner shows its form on GET
+    for url, _data in _writes(event)[:-2]:  # cancelling and the planner show forms on GET
         assert client.get(url).status_code == 405, url
 
 

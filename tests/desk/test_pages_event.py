@@ -6,6 +6,7 @@ import html
 import re
 
 import pytest
+from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -119,7 +120,8 @@ def test_event_page_offers_only_the_actions_its_status_allows(client, officer, e
     page = _page(client, event)
 
     offered = re.findall(r'<button type="submit" name="to" value="(\w+)"', page)
-    assert offered == ["draft", "confirmed", "postponed", "cancelled"]
+    assert offered == ["draft", "confirmed", "postponed"]
+    assert 'id="action-cancelled"' in page  # a link to its confirmation
     assert 'id="reschedule-form"' in page
 
 
@@ -252,14 +254,81 @@ def test_confirm_moves_the_event_and_records_who(client, officer, event):
     assert "The event is now Confirmed." in client.get(_url(event)).content.decode()
 
 
-def test_cancel_releases_the_bookings(client, officer, event):
+def _invited(event, state=Delivery.State.SENT, **lookup) -> Attendance:
+    attendance = event.attendances.get(**lookup)
+    Delivery.objects.create(
+        event=event,
+        person=attendance.person,
+        attendance=attendance,
+        method=Delivery.Method.REQUEST,
+        sequence=event.sequence,
+        state=state,
+        next_attempt_at=timezone.now(),
+    )
+    return attendance
+
+
+def test_cancel_event_leads_to_a_confirmation_not_straight_to_cancelled(client, officer, event):
     client.force_login(officer)
 
-    client.post(_url(event, "staff:event-status"), {"to": "cancelled"})
+    form = _status_form(_page(client, event))
+    posted = client.post(_url(event, "staff:event-status"), {"to": "cancelled", "reason": "Rain"})
 
+    link = re.search(r'<a [^>]*id="action-cancelled"[^>]*>', form)[0]
+    assert f'href="{_url(event, "staff:event-cancel")}"' in link
+    assert 'value="cancelled"' not in form
+    assert posted.status_code == 400
+    assert "Cancelling asks for confirmation first" in posted.content.decode()
     event.refresh_from_db()
-    assert event.status == Event.Status.CANCELLED
+    assert (event.status, event.bookings.get().status) == (Event.Status.TENTATIVE, "held")
+
+
+def test_cancel_confirmation_says_who_is_told_and_what_is_released_and_changes_nothing(
+    client, officer, event
+):
+    _invited(event, role="guest_of_honour")
+    _invited(event, Delivery.State.QUEUED, person__name="Zoe Guest")  # not sent yet
+    client.force_login(officer)
+
+    response = client.get(_url(event, "staff:event-cancel"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    told = re.search(r'<ul id="cancel-recipients">(.*?)</ul>', page, re.S)[1]
+    assert re.findall(r"<li>([^<]+)</li>", told) == ["Prof Sun Dong (孫東)"]
+    assert "1 attendee has the invitation and will be sent a cancellation" in page
+    assert "The other 2 on the list were never sent the invitation" in page
+    released = re.search(r'<ul id="cancel-bookings">(.*?)</ul>', page, re.S)[1]
+    assert "MARS Hall" in released and "Mon 4 Mar, 10:00–12:00" in released
+    assert re.search(r'<textarea name="reason"[^>]*maxlength="500"', page)
+    event.refresh_from_db()
+    assert (event.status, event.sequence) == (Event.Status.TENTATIVE, 0)
+    assert not Delivery.objects.filter(method=Delivery.Method.CANCEL).exists()
+
+
+def test_cancel_confirmed_releases_the_bookings_and_tells_attendees_why(
+    client, officer, event, django_capture_on_commit_callbacks
+):
+    minister = _invited(event, role="guest_of_honour")
+    client.force_login(officer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            _url(event, "staff:event-cancel"), {"reason": "The minister is called abroad."}
+        )
+
+    assert response.status_code == 302 and response["Location"] == _url(event)
+    event.refresh_from_db()
+    assert (event.status, event.cancel_reason) == (
+        Event.Status.CANCELLED,
+        "The minister is called abroad.",
+    )
+    assert event.history.latest().history_user == officer
     assert set(event.bookings.values_list("status", flat=True)) == {Booking.Status.RELEASED}
+    [message] = mail.outbox
+    assert message.to == [f'"{minister.person.display_name}" <{minister.person.email}>']
+    assert "Reason for the cancellation: The minister is called abroad." in message.body
+    assert "The event is cancelled." in client.get(_url(event)).content.decode()
 
 
 def test_a_refused_transition_is_explained_and_changes_nothing(client, officer, event):
@@ -270,6 +339,52 @@ def test_a_refused_transition_is_explained_and_changes_nothing(client, officer, 
     assert "A tentative event cannot become completed." in response.content.decode()
     event.refresh_from_db()
     assert event.status == Event.Status.TENTATIVE
+
+
+def _status_form(page: str) -> str:
+    return re.search(r'<form [^>]*id="status-form">.*?</form>', page, re.S)[0]
+
+
+def test_status_form_defaults_to_a_button_that_changes_nothing(client, officer, event):
+    client.force_login(officer)
+
+    form = _status_form(_page(client, event))
+
+    # Enter in a text box presses the form's first submit button (HTML's implicit submission).
+    first = re.search(r"<button [^>]*>", form)[0]
+    assert 'value=""' in first and " hidden" in first
+
+
+@pytest.mark.parametrize(
+    "posted", [{"reason": "Minister delayed"}, {"to": "", "reason": "Minister delayed"}]
+)
+def test_status_post_without_an_action_changes_nothing_and_keeps_the_reason(
+    client, officer, event, posted
+):
+    client.force_login(officer)
+
+    response = client.post(_url(event, "staff:event-status"), posted)
+
+    assert response.status_code == 400
+    form = _status_form(response.content.decode())
+    assert "Choose one of the status buttons: pressing Enter changes nothing." in form
+    assert re.search(r'<input type="text" name="reason"[^>]* value="Minister delayed"', form)
+    event.refresh_from_db()
+    assert (event.status, event.sequence, event.history.count()) == (Event.Status.TENTATIVE, 0, 1)
+
+
+def test_event_page_offers_completed_only_once_the_event_has_ended(client, officer, event):
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CONFIRMED)
+    over = EventFactory(status=Event.Status.CONFIRMED, start=hk(2025, 3, 4, 10))
+    client.force_login(officer)
+
+    coming = _status_form(_page(client, event))
+    ended = _status_form(_page(client, over))
+
+    button = re.search(r'<button [^>]*value="completed"[^>]*>', coming)[0]
+    assert " disabled" in button and 'aria-describedby="action-completed-note"' in button
+    assert "Can be marked completed once it has ended (Mon 4 Mar 2030 12:00 HKT)." in coming
+    assert " disabled" not in re.search(r'<button [^>]*value="completed"[^>]*>', ended)[0]
 
 
 def test_reschedule_moves_programme_and_bookings_in_the_events_zone(client, officer, event):

@@ -153,6 +153,7 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
         ),
         "event": ("get", of_event, requests({})),
         "event-status": ("post", of_event, requests({"to": "postponed", "reason": "Typhoon"})),
+        "event-cancel": ("post", of_event, requests({"reason": "Typhoon"})),
         "event-reschedule": (
             "post",
             of_event,
@@ -199,7 +200,7 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
 
 PAGES = [pattern.name for pattern in staff_urls.urlpatterns]
 # Pages that also answer GET, whatever their form posts.
-ALSO_READ = {"login", "planner"}
+ALSO_READ = {"login", "planner", "event-cancel"}
 
 
 def test_every_staff_page_is_covered(world):

@@ -243,6 +243,7 @@ def test_a_visit_stays_consistent_from_invite_to_cancel(monkeypatch, visit):
         )
         for message in cancelled.values():
             assert what_arrived(message)[:2] == ("CANCEL", s_final)
+            assert "The Secretary is called to LegCo." in text_of(message)
         assert not Booking.objects.filter(event=event).active().exists()
         assert api_event()["status"] == "cancelled"
     finally:

@@ -63,7 +63,8 @@ def _calendar_part(delivery: Delivery) -> bytes:
 
 
 def _invites(tmp_path: Path) -> dict[str, tuple[str, Event, dt.datetime]]:
-    """Write one REQUEST per case, plus a CANCEL, as files; return file → (method, event, start)."""
+    """Write one REQUEST per case, plus a CANCEL (with its reason), as files; return file →
+    (method, event, start)."""
     files = {}
     for label, zone_name, local_start, hours, call_minutes in CASES:
         zone = zoneinfo.ZoneInfo(zone_name)
@@ -84,6 +85,11 @@ def _invites(tmp_path: Path) -> dict[str, tuple[str, Event, dt.datetime]]:
             event=event, role="escort" if call_time else "guest", call_time=call_time
         )
         for method in (Delivery.Method.REQUEST, Delivery.Method.CANCEL):
+            if method == Delivery.Method.CANCEL:  # the event is called off, and says why
+                Event.objects.filter(pk=event.pk).update(
+                    status=Event.Status.CANCELLED, cancel_reason=TRICKY
+                )
+                event.refresh_from_db()
             delivery = Delivery.objects.create(
                 event=event,
                 person=attendance.person,
@@ -109,6 +115,7 @@ print(json.dumps({
     "summary": event.summary.value,
     "start": event.dtstart.value.astimezone(dt.timezone.utc).timestamp(),
     "end": event.dtend.value.astimezone(dt.timezone.utc).timestamp(),
+    "comment": event.comment.value if hasattr(event, "comment") else None,
 }))
 """
 
@@ -153,6 +160,7 @@ def test_each_invite_parses_and_validates_in_vobject(tmp_path):
         assert read["summary"] == event.title + " (開幕典禮)"
         assert read["start"] == start.timestamp(), path
         assert read["end"] == event.end.timestamp(), path
+        assert read["comment"] == (TRICKY if method == "CANCEL" else None), path
 
 
 def test_each_invite_reads_the_same_instants_in_icaljs_as_in_zoneinfo(tmp_path):

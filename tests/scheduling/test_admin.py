@@ -318,6 +318,23 @@ def test_event_change_with_invalid_transition_is_a_form_error(client, officer):
     )
 
 
+def test_event_marked_completed_before_it_ends_is_a_form_error(client, officer):
+    event = EventFactory(status=Event.Status.CONFIRMED, title="Forum")  # Mon 4 Mar 2030
+    client.force_login(officer)
+    url = admin_url("scheduling.event", "change", event.pk)
+    data = form_data(client.get(url))
+    data.update(status=Event.Status.COMPLETED)
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["status"] == [
+        "The event can be marked completed only after it ends (Mon 4 Mar 2030 12:00 HKT)."
+    ]
+    event.refresh_from_db()
+    assert event.status == Event.Status.CONFIRMED
+
+
 def test_event_status_choices_are_the_allowed_transitions(client, officer):
     event = EventFactory(status=Event.Status.CONFIRMED)
     client.force_login(officer)

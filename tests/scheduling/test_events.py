@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from scheduling import services
 from scheduling.models import Booking, Event
@@ -193,7 +194,8 @@ def test_event_reschedule_that_cuts_off_programme_changes_nothing():
     ],
 )
 def test_event_transition_follows_the_lifecycle(start, to, allowed):
-    event = EventFactory(status=start)
+    # Over, so that completing it is the lifecycle's question alone.
+    event = EventFactory(status=start, start=hk(2025, 3, 4, 10))
 
     if allowed:
         services.event_transition(event_id=event.pk, to=to)
@@ -204,6 +206,44 @@ def test_event_transition_follows_the_lifecycle(start, to, allowed):
 
     event.refresh_from_db()
     assert event.status == (to if allowed else start)
+
+
+def test_event_transition_refuses_completed_before_the_event_ends():
+    event = EventFactory(
+        status=Event.Status.CONFIRMED, start=hk(2030, 12, 7, 10), end=hk(2030, 12, 7, 12)
+    )
+
+    with pytest.raises(ValidationError) as error:
+        services.event_transition(event_id=event.pk, to=Event.Status.COMPLETED)
+
+    assert error.value.message_dict["status"] == [
+        "The event can be marked completed only after it ends (Sat 7 Dec 2030 12:00 HKT)."
+    ]
+    event.refresh_from_db()
+    assert (event.status, event.sequence) == (Event.Status.CONFIRMED, 0)
+
+
+def test_event_under_way_is_not_completed_yet_and_one_that_has_ended_is():
+    now = timezone.now().replace(microsecond=0)
+    under_way = EventFactory(
+        status=Event.Status.CONFIRMED,
+        start=now - dt.timedelta(hours=1),
+        end=now + dt.timedelta(minutes=5),
+    )
+    over = EventFactory(
+        status=Event.Status.CONFIRMED,
+        start=now - dt.timedelta(hours=2),
+        end=now - dt.timedelta(minutes=1),
+    )
+
+    with pytest.raises(ValidationError) as error:
+        services.event_transition(event_id=under_way.pk, to=Event.Status.COMPLETED)
+    services.event_transition(event_id=over.pk, to=Event.Status.COMPLETED)
+
+    assert "only after it ends" in error.value.message_dict["status"][0]
+    under_way.refresh_from_db()
+    over.refresh_from_db()
+    assert (under_way.status, over.status) == (Event.Status.CONFIRMED, Event.Status.COMPLETED)
 
 
 def test_event_cancel_releases_bookings_and_raises_sequence(officer):
@@ -218,6 +258,24 @@ def test_event_cancel_releases_bookings_and_raises_sequence(officer):
     assert event.sequence == 1
     assert booking.status == Booking.Status.RELEASED and booking.released_at is not None
     assert booking.history.latest().history_change_reason == "Typhoon signal 8"
+
+
+def test_event_cancel_keeps_the_whole_reason_for_attendees_and_refuses_an_essay(officer):
+    event, other = EventFactory(status=Event.Status.CONFIRMED), EventFactory()
+    reason = "Typhoon signal No. 8 is in force; the ceremony will be held on a later date. " * 3
+
+    services.event_cancel(event_id=event.pk, by=officer, reason=f"  {reason}\n")
+    with pytest.raises(ValidationError) as error:
+        services.event_cancel(event_id=other.pk, reason="x" * 501)
+
+    event.refresh_from_db()
+    other.refresh_from_db()
+    assert event.cancel_reason == reason.strip()  # all of it, not the history's 100 characters
+    assert event.history.latest().history_change_reason == reason.strip()[:100]
+    assert error.value.message_dict["reason"] == [
+        "The reason goes to every attendee: keep it to 500 characters (it has 501)."
+    ]
+    assert (other.status, other.cancel_reason) == (Event.Status.DRAFT, "")
 
 
 def test_cancelled_event_cannot_be_edited_or_moved():

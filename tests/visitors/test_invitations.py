@@ -451,6 +451,20 @@ def test_cancelled_event_sends_cancel_to_everyone_invited_and_stops_reminders(
     assert not event.bookings.active().exists()
 
 
+def test_cancel_tells_everyone_invited_the_reason_given(django_capture_on_commit_callbacks):
+    event, attendances = confirmed_event(2)
+    invite_all(event, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.event_cancel(event_id=event.pk, reason="The minister is abroad.")
+
+    assert len(mail.outbox) == 2
+    for message in mail.outbox:
+        assert "Reason for the cancellation: The minister is abroad." in message.body
+        assert str(calendar_of(message).walk("VEVENT")[0]["COMMENT"]) == "The minister is abroad."
+
+
 def test_cancel_goes_only_to_people_who_may_have_the_invite(django_capture_on_commit_callbacks):
     event, (got_it, waiting) = confirmed_event(2)
     with django_capture_on_commit_callbacks(execute=True):

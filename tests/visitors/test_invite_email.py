@@ -14,6 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
+from scheduling import services as scheduling_services
 from scheduling.models import Event
 from tests.e2e.sink import Sink
 from tests.factories import (
@@ -123,6 +124,40 @@ def test_delivery_message_cancel_method_matches_in_mime_and_body():
     text = parsed.get_body(("plain",)).get_content()
     assert "This event has been cancelled" in text
     assert "Monday 1 July 2030, 10:00–12:00 (BST, Europe/London)" in text
+
+
+def test_delivery_message_cancel_gives_the_reason_given_when_cancelling(officer):
+    attendance = _invited()
+    reason = "Typhoon signal No. 8 <T8> is in force.\nA new date will follow."
+    scheduling_services.event_cancel(event_id=attendance.event_id, by=officer, reason=reason)
+    attendance.event.refresh_from_db()
+
+    parsed = _parsed(delivery_message(_delivery(attendance, Delivery.Method.CANCEL)))
+
+    text = parsed.get_body(("plain",)).get_content()
+    html = parsed.get_body(("html",)).get_content()
+    calendar_part = next(p for p in parsed.walk() if p.get_content_type() == "text/calendar")
+    vevent = Calendar.from_ical(calendar_part.get_payload(decode=True)).walk("VEVENT")[0]
+    assert "Reason for the cancellation: Typhoon signal No. 8 <T8> is in force." in text
+    assert "A new date will follow." in text
+    assert "Typhoon signal No. 8 &lt;T8&gt; is in force.<br>A new date will follow." in html
+    assert str(vevent["COMMENT"]) == reason
+    assert str(vevent["DESCRIPTION"]).startswith(f"Reason for the cancellation: {reason}\n\n")
+
+
+def test_delivery_message_cancel_to_someone_removed_gives_no_reason():
+    attendance = _invited()
+    Event.objects.filter(pk=attendance.event_id).update(cancel_reason="Not for them")
+    attendance.event.refresh_from_db()
+
+    parsed = _parsed(delivery_message(_delivery(attendance, Delivery.Method.CANCEL)))
+
+    assert "Reason" not in parsed.get_body(("plain",)).get_content()
+    calendar_part = next(p for p in parsed.walk() if p.get_content_type() == "text/calendar")
+    assert (
+        "COMMENT"
+        not in Calendar.from_ical(calendar_part.get_payload(decode=True)).walk("VEVENT")[0]
+    )
 
 
 def test_delivery_message_addresses_the_attendee_from_the_organiser(settings):
