@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -256,9 +256,13 @@ def bookings_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 @staff_required(CHANGE_ATTENDANCE)
 def attendance_order(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
     """Give one attendee a place in the event's order of precedence, or clear it (blank)."""
+    # By its own key (a foreign key's lookup does not guard against ids past 64 bits), then
+    # on this event's list or not found.
     attendance = get_object_or_404(
-        Attendance.objects.select_related("event", "person"), pk=attendance_pk, event_id=pk
+        Attendance.objects.select_related("event", "person"), pk=attendance_pk
     )
+    if attendance.event_id != pk:
+        raise Http404("Not on this event's list.")
     form = AttendanceOrderForm(request.POST)
     try:
         attendance.event.refuse_if_final(closed="its list is closed")  # as in the back office

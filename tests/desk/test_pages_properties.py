@@ -190,6 +190,11 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
             none,
             requests({"site": "tai-po", "date": "2030-03-04", "q": "Person"}, {"date": days}),
         ),
+        "attendance-order": (
+            "post",
+            st.tuples(_ids(event), _ids(w["attendance"].pk)).map(lambda ids: ids[0] + ids[1]),
+            requests({"order_override": 1}, {"order_override": numbers}),
+        ),
         "checkin-arrive": (
             "post",
             _ids(w["attendance"].pk),
