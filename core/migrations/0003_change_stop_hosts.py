@@ -3,6 +3,7 @@ own host: both see what they host.
 
 Rows already written keep "none": when they were written, only the event's host saw a
 restricted event or an internal item, and a row records who could see it then.
+scheduling.0008 writes the rows that tell stop hosts of the visits they may now see.
 """
 
 from django.db import migrations, models

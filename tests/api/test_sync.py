@@ -5,8 +5,11 @@ import datetime as dt
 import random
 import threading
 import time
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.core import signing
 from django.db import connection, transaction
 
@@ -17,9 +20,11 @@ from scheduling.models import Event
 from tests.api.conftest import secretary_visit
 from tests.e2e.cluster import wait_until
 from tests.factories import (
+    EventFactory,
     FacilityFactory,
     OrganisationFactory,
     PersonFactory,
+    ProgrammeItemFactory,
     SiteFactory,
     event_created,
     hk,
@@ -344,6 +349,31 @@ def test_an_attendee_taken_off_the_list_resends_the_event_with_its_new_sequence(
     assert [(e["id"], e["sequence"]) for e in delta["results"]] == [(event.pk, event.sequence)]
     detail = api.get(f"/api/v1/events/{event.pk}/", headers={"If-None-Match": etag})
     assert detail.status_code == 200 and detail.json()["sequence"] == event.sequence
+
+
+def test_stop_hosts_hear_of_what_they_see_once_the_migration_ran(api_for):
+    """scheduling.0008: a visit planned before stop hosts saw it reaches their syncs."""
+    host, tenant, outsider = (OrganisationFactory() for _ in range(3))
+    visit = EventFactory(visibility="restricted", host_organisation=host)  # no log rows
+    ProgrammeItemFactory(event=visit, host_organisation=tenant)
+    forum = EventFactory(visibility="partners", host_organisation=host)
+    briefing = ProgrammeItemFactory(event=forum, host_organisation=tenant, visibility="internal")
+    apis = {"tenant": api_for(organisation=tenant), "outsider": api_for(organisation=outsider)}
+    tokens = {who: api.get("/api/v1/events/").json()["sync_token"] for who, api in apis.items()}
+    programme = f"/api/v1/events/{forum.pk}/programme/"
+    item_token = apis["tenant"].get(programme).json()["sync_token"]
+
+    migration = import_module("scheduling.migrations.0008_stop_hosts_see_their_visits")
+    migration.announce(apps, SimpleNamespace(connection=connection))
+
+    synced = {
+        who: api.get("/api/v1/events/", sync_token=tokens[who]).json() for who, api in apis.items()
+    }
+    items = apis["tenant"].get(programme, sync_token=item_token).json()
+    assert [e["id"] for e in synced["tenant"]["results"]] == [visit.pk, forum.pk]
+    assert visit.pk not in {e["id"] for e in synced["outsider"]["results"]}
+    assert synced["outsider"]["deleted"] == []
+    assert [i["id"] for i in items["results"]] == [briefing.pk]
 
 
 def test_sync_brings_a_new_visit_to_every_stop_host_and_to_no_one_else(api_for, staff_api):
