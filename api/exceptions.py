@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from scheduling.services import BookingClash
-from scheduling.visibility import can_see_event
+from scheduling.visibility import event_test
 
 NON_FIELD = "non_field_errors"
 
@@ -87,7 +87,7 @@ def _can_see_for(request):
         audience = audience_of(key)
         if audience.is_staff:
             return None
-        return lambda event: can_see_event(audience, event)
+        return event_test(audience)
     return lambda event: False
 
 

@@ -160,7 +160,9 @@ a staff key acts as its staff user. Scopes: `events:read`, `events:write`, `atte
 `attendees:write`, `bookings:write`.
 
 **Who sees what.** Public events: every key. Partners events: every partner key. Internal and
-restricted events: staff, and for restricted events the host organisation's keys. Anything a
+restricted events: staff, and for restricted events the keys of the host organisation and of
+every organisation hosting one of its programme items (the tenants a visit stops at). Internal
+programme items go to staff, the event's host organisation and the item's own host. Anything a
 key may not see answers 404 and never appears in a list; in availability it is busy time
 without a title. Phones, dietary and accessibility notes and staff notes go to staff keys
 only; a partner key sees the e-mail addresses of its own organisation's people and of the

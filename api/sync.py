@@ -25,7 +25,13 @@ from django.db.models import Q
 
 from core.models import Change
 from scheduling.models import Event, ProgrammeItem
-from scheduling.visibility import Audience, can_see_event, could_see_any, event_filter
+from scheduling.visibility import (
+    CHANGE_FIELDS,
+    Audience,
+    ChangeState,
+    change_filter,
+    could_see_any,
+)
 
 from .exceptions import SyncTokenGone
 
@@ -94,13 +100,7 @@ def seen_by(audience: Audience) -> Q:
     """Log rows about objects this audience could see before or after the change."""
     if audience.is_staff:
         return Q()
-    now = event_filter(audience) & Q(internal=False)
-    was = event_filter(audience, "was_") & Q(was_internal=False)
-    if audience.is_partner:  # a host sees its events' internal items too
-        mine = audience.organisation_id
-        now |= event_filter(audience) & Q(host_organisation_id=mine)
-        was |= event_filter(audience, "was_") & Q(was_host_organisation_id=mine)
-    return now | was
+    return change_filter(audience) | change_filter(audience, "was_")
 
 
 def latest_seen(spec: "SyncSpec", audience: Audience) -> dict[str, Any]:
@@ -121,18 +121,7 @@ class Delta:
     has_more: bool
 
 
-ROW_FIELDS = (
-    "id",
-    "entity",
-    "object_id",
-    "event_id",
-    "visibility",
-    "host_organisation_id",
-    "internal",
-    "was_visibility",
-    "was_host_organisation_id",
-    "was_internal",
-)
+ROW_FIELDS = ("id", "entity", "object_id", "event_id", *CHANGE_FIELDS)
 
 
 def delta(
@@ -155,30 +144,25 @@ def delta(
     rows = rows[:limit]
     reached = rows[-1]["id"] if has_more else head
 
-    states: dict[int, list[tuple[str, int | None, bool]]] = {}
-    changed_events: dict[int, list[tuple[str, int | None]]] = {}
+    states: dict[int, list[ChangeState]] = {}
+    changed_events: dict[int, list[ChangeState]] = {}
     for row in rows:
-        if spec.parts_name_event:
-            key, internal = row["event_id"], False
+        was, now = ChangeState.of_row(row, "was_"), ChangeState.of_row(row)
+        if spec.parts_name_event:  # any part's row is a change of the event
+            key, was, now = row["event_id"], was.of_event(), now.of_event()
         elif row["entity"] == Change.Entity.EVENT and spec.entity != Change.Entity.EVENT:
-            seen = changed_events.setdefault(row["event_id"], [])
-            if not seen:
-                seen.append((row["was_visibility"], row["was_host_organisation_id"]))
-            seen.append((row["visibility"], row["host_organisation_id"]))
+            changed_events.setdefault(row["event_id"], [was]).append(now)
             continue
         else:
-            key, internal = row["object_id"], row["internal"]
-        seen = states.setdefault(key, [])
-        if not seen:  # the state before the first change in the window
-            seen.append(
-                (row["was_visibility"], row["was_host_organisation_id"], row["was_internal"])
-            )
-        seen.append((row["visibility"], row["host_organisation_id"], internal))
+            key = row["object_id"]
+        # From the state before the first change in the window.
+        states.setdefault(key, [was]).append(now)
 
     if changed_events:
-        for pk, event_id, internal in _parts_of(spec.model, changed_events):
+        for pk, event_id, internal, host in _parts_of(spec.model, changed_events):
             states.setdefault(pk, []).extend(
-                (visibility, host, internal) for visibility, host in changed_events[event_id]
+                state._replace(internal=internal, item_host_id=host)
+                for state in changed_events[event_id]
             )
 
     objects = list(collection.filter(pk__in=list(states)).order_by("pk"))
@@ -194,36 +178,34 @@ def delta(
     )
 
 
-def _parts_of(model, changed_events) -> Iterable[tuple[int, int, bool]]:
-    """The list's objects that belong to events whose own row changed (one query)."""
+def _parts_of(model, changed_events) -> Iterable[tuple[int, int, bool, int | None]]:
+    """The list's objects that belong to events whose own row changed (one query): (id,
+    event id, internal, item host)."""
     if model is ProgrammeItem:
-        for pk, event_id, visibility in model.objects.filter(
+        for pk, event_id, visibility, host in model.objects.filter(
             event_id__in=list(changed_events)
-        ).values_list("pk", "event_id", "visibility"):
-            yield pk, event_id, visibility == ProgrammeItem.Visibility.INTERNAL
+        ).values_list("pk", "event_id", "visibility", "host_organisation_id"):
+            yield pk, event_id, visibility == ProgrammeItem.Visibility.INTERNAL, host
     else:
         for pk, event_id in model.objects.filter(event_id__in=list(changed_events)).values_list(
             "pk", "event_id"
         ):
-            yield pk, event_id, False
+            yield pk, event_id, False, None
 
 
 def _tombstones(model, gone: list[int], audience: Audience) -> list[dict[str, Any]]:
     if not gone:
         return []
     if model is Event:
-        still = {
-            e.pk: e
-            for e in Event.objects.filter(pk__in=gone).only(
-                "pk", "status", "visibility", "host_organisation_id"
-            )
-        }
+        still = set(Event.objects.filter(pk__in=gone).values_list("pk", flat=True))
+        # "Cancelled" only to those who may still see it; to others it has only gone.
+        cancelled = set(
+            Event.objects.visible_to(audience)
+            .filter(pk__in=gone, status=Event.Status.CANCELLED)
+            .values_list("pk", flat=True)
+        )
         reasons = {
-            pk: "deleted"
-            if pk not in still
-            else "cancelled"
-            if still[pk].status == Event.Status.CANCELLED and can_see_event(audience, still[pk])
-            else "removed"
+            pk: "deleted" if pk not in still else "cancelled" if pk in cancelled else "removed"
             for pk in gone
         }
     else:

@@ -8,13 +8,12 @@ ETag: the least any answer with these rows must cost. Served only by the gunicor
 import json
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db.models import Q
 from django.http import HttpResponse
 from django.urls import path
 
 from config.urls import urlpatterns as project_urlpatterns
 from scheduling.models import Booking, Event, ProgrammeItem, ProgrammeRole
-from scheduling.visibility import partner
+from scheduling.visibility import partner, programme_item_filter
 
 FLOOR_PATH = "bench/floor/events/"
 # The columns of the event itself that the API's event JSON carries (internal_notes is null
@@ -66,10 +65,7 @@ def floor_events(request):
     items = {}
     for item in (
         ProgrammeItem.objects.filter(event_id__in=by_event)
-        .filter(  # internal items go to the host organisation only
-            Q(visibility=ProgrammeItem.Visibility.PUBLIC)
-            | Q(event__host_organisation_id=organisation)
-        )
+        .filter(programme_item_filter(partner(organisation)))  # the items it may see
         .order_by("start", "position", "id")
         .values(*ITEM_COLUMNS)
     ):

@@ -17,13 +17,19 @@ therefore record their changes as the last step of their transaction, and a serv
 others wraps them in ``deferred()``.
 
 This module knows no model but ``Change``: the apps record their own objects through it, each
-row with who could see the object (the event's visibility and host, given by the caller).
+row with who could see the object (the event's visibility, host and stop hosts, given by the
+caller; for a programme item, whether it is internal and who hosts it).
+
+A part of an event (a programme item, say) can change who may see the event itself: a stop
+given to another tenant changes which tenants see a restricted visit. Such a row is followed
+by a row for the event, so that every list, sync and webhook that follows events hears of it.
 """
 
 import contextlib
 import datetime as dt
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -35,21 +41,42 @@ from .models import Change
 # 64-bit number; this one spells "PDSYNC" in ASCII).
 SYNC_LOCK_KEY = 0x504453594E43
 
-# (visibility, host organisation id) of what a row is about: who may see it.
-State = tuple[str, int | None]
+
+class State(NamedTuple):
+    """Who may see an event and its parts: its visibility, its host organisation, and the
+    organisations hosting its stops (programme items), which see it while it is restricted."""
+
+    visibility: str
+    host_organisation_id: int | None
+    stop_hosts: tuple[int, ...] = ()
+
+
+class Entry(NamedTuple):
+    """One object a row is about. For a programme item: whether it is internal, and the
+    organisation hosting it (which sees it even then)."""
+
+    object_id: int
+    internal: bool = False
+    item_host_id: int | None = None
 
 
 def record(
     entity: str,
-    objects: Iterable[tuple[int, bool]],
+    objects: Iterable[Entry | tuple],
     *,
-    state: State,
+    state: State | tuple | Callable[[], State],
     verb: str = Change.Verb.UPDATED,
     event_id: int | None = None,
 ) -> None:
-    """Log (object id, internal) pairs of one entity under the log's lock, in the caller's
-    transaction: what happened (verb) and who could see each object before and after."""
-    objects = list(objects)
+    """Log objects of one entity (Entry, or (id, internal) pairs) under the log's lock, in
+    the caller's transaction: what happened (verb) and who could see each object before and
+    after. A part whose change changed who may see its event is followed by a row for the
+    event.
+
+    `state` may be a function that reads it: inside ``deferred()`` it is read when the rows
+    are written, at the end of the block, so that they say who may see the object once it
+    commits (the visit planner adds stop after stop: every row names every stop's host)."""
+    objects = [Entry(*entry) for entry in objects]
     if not objects:
         return
     if getattr(_pending, "calls", None) is not None:
@@ -57,50 +84,99 @@ def record(
             ((entity, objects), {"state": state, "verb": verb, "event_id": event_id})
         )
         return
+    state = State(*(state() if callable(state) else state))
     # atomic(): in autocommit the lock must still cover the insert until it commits.
     with transaction.atomic():
         _serialise_allocation()
-        was = state
-        if entity == Change.Entity.EVENT and verb != Change.Verb.DELETED:
-            # The event's own change may have changed who sees it: start from the last row.
-            was = last_event_state(event_id) or state
-        was_internal = {}
+        # The change may have changed who sees the event: start from its last row.
+        was = last_event_state(event_id) or state
+        was_items = {}
         if entity == Change.Entity.PROGRAMME_ITEM:
-            was_internal = dict(
-                Change.objects.filter(entity=entity, object_id__in=[pk for pk, _ in objects])
+            was_items = {
+                pk: Entry(pk, internal, host)
+                for pk, internal, host in Change.objects.filter(
+                    entity=entity, object_id__in=[entry.object_id for entry in objects]
+                )
                 .order_by("object_id", "id")
-                .values_list("object_id", "internal")
-            )  # ordered by id, so the latest row of each item wins
+                .values_list("object_id", "internal", "item_host_id")
+            }  # ordered by id, so the latest row of each item wins
         now = timezone.now()
-        Change.objects.bulk_create(
-            Change(
-                entity=entity,
-                object_id=pk,
-                event_id=event_id,
-                visibility=state[0],
-                host_organisation_id=state[1],
-                internal=internal,
-                was_visibility=was[0],
-                was_host_organisation_id=was[1],
-                was_internal=was_internal.get(pk, internal),
-                deleted=verb == Change.Verb.DELETED,
-                verb=verb,
-                created_at=now,
-            )
-            for pk, internal in objects
-        )
+        common = dict(state=state, was=was, event_id=event_id, now=now)
+        rows = [
+            _row(entity, e, was_entry=was_items.get(e.object_id, e), verb=verb, **common)
+            for e in objects
+        ]
+        if entity != Change.Entity.EVENT and event_id is not None and was != state:
+            # A part changed who may see the event (its stop went to another tenant, say):
+            # the event changed for every list and webhook that follows events.
+            event = Entry(event_id)
+            updated = Change.Verb.UPDATED
+            rows.append(_row(Change.Entity.EVENT, event, was_entry=event, verb=updated, **common))
+        Change.objects.bulk_create(rows)
+
+
+def _row(
+    entity: str,
+    entry: Entry,
+    *,
+    was_entry: Entry,
+    state: State,
+    was: State,
+    event_id: int | None,
+    verb: str,
+    now: dt.datetime,
+) -> Change:
+    return Change(
+        entity=entity,
+        object_id=entry.object_id,
+        event_id=event_id,
+        visibility=state.visibility,
+        host_organisation_id=state.host_organisation_id,
+        stop_hosts=id_list(state.stop_hosts),
+        internal=entry.internal,
+        item_host_id=entry.item_host_id,
+        was_visibility=was.visibility,
+        was_host_organisation_id=was.host_organisation_id,
+        was_stop_hosts=id_list(was.stop_hosts),
+        was_internal=was_entry.internal,
+        was_item_host_id=was_entry.item_host_id,
+        deleted=verb == Change.Verb.DELETED,
+        verb=verb,
+        created_at=now,
+    )
 
 
 def last_event_state(event_id: int | None) -> State | None:
     """Who could see an event at its latest logged change (None if it has none)."""
     if event_id is None:
         return None
-    return (
+    found = (
         Change.objects.filter(event_id=event_id)
         .order_by("-id")
-        .values_list("visibility", "host_organisation_id")
+        .values_list("visibility", "host_organisation_id", "stop_hosts")
         .first()
     )
+    return State(found[0], found[1], ids_of(found[2])) if found else None
+
+
+# A row's stop hosts are ids between commas (",3,7,"): one LIKE finds an organisation among
+# them on SQLite as on PostgreSQL (a JSON list could be searched so on PostgreSQL only).
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """Organisation ids as a row stores them: sorted, between commas; "" for none."""
+    ids = sorted(set(ids))
+    return f",{','.join(map(str, ids))}," if ids else ""
+
+
+def ids_of(stored: str) -> tuple[int, ...]:
+    """The ids id_list stored."""
+    return tuple(int(pk) for pk in stored.strip(",").split(",") if pk)
+
+
+def lists_id(field: str, organisation_id: int) -> Q:
+    """Rows whose id list `field` (stop_hosts, was_stop_hosts) holds this organisation."""
+    return Q(**{f"{field}__contains": f",{int(organisation_id)},"})
 
 
 def change_head() -> int:

@@ -14,8 +14,9 @@ class Change(models.Model):
     and a later sync from N cannot miss a change committed out of order.
 
     Each row keeps who could see the changed object before and after the change (the event's
-    visibility and host, and whether it is an internal programme item), so that a deletion
-    notice ("tombstone") goes only to callers that may have seen the object.
+    visibility, host and stop hosts, and for a programme item whether it is internal and who
+    hosts it), so that a deletion notice ("tombstone") goes only to callers that may have seen
+    the object (scheduling.visibility.could_see_any reads these).
     """
 
     class Verb(models.TextChoices):
@@ -45,10 +46,17 @@ class Change(models.Model):
     event_id = models.BigIntegerField(null=True, blank=True)
     visibility = models.CharField(max_length=12, blank=True)
     host_organisation_id = models.BigIntegerField(null=True, blank=True)
+    # The organisations hosting a restricted event's stops, which see it too (core.changes.id_list:
+    # ",3,7,"). Kept for restricted events only: any other visibility names no organisation.
+    stop_hosts = models.TextField(blank=True, default="")
     internal = models.BooleanField(default=False)
+    # A programme item's own host organisation: it sees the item even when it is internal.
+    item_host_id = models.BigIntegerField(null=True, blank=True)
     was_visibility = models.CharField(max_length=12, blank=True)
     was_host_organisation_id = models.BigIntegerField(null=True, blank=True)
+    was_stop_hosts = models.TextField(blank=True, default="")
     was_internal = models.BooleanField(default=False)
+    was_item_host_id = models.BigIntegerField(null=True, blank=True)
     deleted = models.BooleanField(default=False)
     verb = models.CharField(max_length=12, choices=Verb.choices, default=Verb.UPDATED)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)

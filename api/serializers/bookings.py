@@ -11,12 +11,18 @@ from .common import StrictInputMixin
 from .output import Output, RestrictedCharField, RestrictedIntegerField
 
 ITEM_VISIBILITY = "programme_item_visibility"
+ITEM_HOST = "programme_item_host_id"
 
 
 def with_item_visibility(bookings: QuerySet) -> QuerySet:
-    """Bookings with their programme item's visibility (a join, not a query per booking), which
-    BookingSerializer needs to tell who may see the item's id."""
-    return bookings.annotate(**{ITEM_VISIBILITY: F("programme_item__visibility")})
+    """Bookings with their programme item's visibility and host (a join, not a query per
+    booking), which BookingSerializer needs to tell who may see the item's id."""
+    return bookings.annotate(
+        **{
+            ITEM_VISIBILITY: F("programme_item__visibility"),
+            ITEM_HOST: F("programme_item__host_organisation_id"),
+        }
+    )
 
 
 def booked_item_shown_to(audience: Audience, booking: Booking) -> bool:
@@ -24,9 +30,11 @@ def booked_item_shown_to(audience: Audience, booking: Booking) -> bool:
     if booking.programme_item_id is None:
         return True
     visibility = getattr(booking, ITEM_VISIBILITY, None)
+    host = getattr(booking, ITEM_HOST, None)
     if visibility is None:  # not annotated: one query
-        visibility = booking.programme_item.visibility
-    return sees_programme_item(audience, booking.event, visibility)
+        item = booking.programme_item
+        visibility, host = item.visibility, item.host_organisation_id
+    return sees_programme_item(audience, booking.event, visibility, item_host_id=host)
 
 
 class BookingSerializer(Output, serializers.ModelSerializer):

@@ -13,7 +13,9 @@ from .output import Output, RestrictedCharField, RestrictedIntegerField
 
 def item_listed_for(audience: Audience, item: ProgrammeItem) -> bool:
     # item.event is the event whose programme is rendered (set by the prefetch), not a query.
-    return sees_programme_item(audience, item.event, item.visibility)
+    return sees_programme_item(
+        audience, item.event, item.visibility, item_host_id=item.host_organisation_id
+    )
 
 
 class ProgrammeRoleSerializer(Output, serializers.ModelSerializer):

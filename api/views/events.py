@@ -179,8 +179,8 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
             raise exceptions.ValidationError(refused)
         if creating:
             data["host_organisation"] = self.key.organisation
-            # A partner's own event must stay visible to it: restricted (staff and its host
-            # only) unless it chooses public or partners.
+            # A partner's own event must stay visible to it: restricted (staff, its host and
+            # the hosts of its stops) unless it chooses public or partners.
             data.setdefault("visibility", Event.Visibility.RESTRICTED)
         return data
 

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from core.models import Change
 from scheduling.availability import facility_availability, site_availability
 from scheduling.models import Facility, Site
-from scheduling.visibility import can_see_event
+from scheduling.visibility import event_test
 
 from ..filters import FacilityFilter
 from ..models import Scope
@@ -44,8 +44,7 @@ class AvailabilityMixin:
     def _can_see(self):
         if self.audience.is_staff:
             return None
-        audience = self.audience
-        return lambda event: can_see_event(audience, event)
+        return event_test(self.audience)
 
 
 @extend_schema_view(

@@ -1,7 +1,7 @@
 """An event's run-of-show, nested under the event: /api/v1/events/{event_pk}/programme/.
 
-Internal items (transfers, cues) are listed for staff and the host organisation only; for
-anyone else they do not exist.
+Internal items (transfers, cues) are listed for staff, the event's host organisation and the
+organisation hosting the item (scheduling.visibility); for anyone else they do not exist.
 """
 
 from functools import cached_property
@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from core.models import Change
 from scheduling import services
 from scheduling.models import Event, ProgrammeItem, ProgrammeRole
-from scheduling.visibility import sees_internal_programme
+from scheduling.visibility import programme_item_filter
 
 from ..models import Scope
 from ..schema import conditional, idempotent, list_parameters
@@ -94,10 +94,9 @@ class ProgrammeItemViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveM
     default_ordering = "start"
 
     def visible_queryset(self):
-        items = ProgrammeItem.objects.filter(event=self.event)
-        if not sees_internal_programme(self.audience, self.event):
-            items = items.filter(visibility=ProgrammeItem.Visibility.PUBLIC)
-        return items
+        return ProgrammeItem.objects.filter(event=self.event).filter(
+            programme_item_filter(self.audience)
+        )
 
     def get_queryset(self):
         return (

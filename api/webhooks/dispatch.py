@@ -30,7 +30,7 @@ from django.utils import timezone
 from core.changes import change_head
 from core.models import Change
 from scheduling.models import Booking, Event, ProgrammeItem
-from scheduling.visibility import STAFF, ChangeState, could_see_any, partner
+from scheduling.visibility import CHANGE_FIELDS, STAFF, ChangeState, could_see_any, partner
 
 from ..models import WebhookCursor, WebhookDelivery, WebhookEndpoint
 from .endpoints import any_endpoint
@@ -80,20 +80,9 @@ def webhooks_dispatch(*, limit: int = DISPATCH_BATCH) -> int:
         rows = list(
             Change.objects.filter(id__gt=cursor.position, id__lte=head, entity__in=LOGGED)
             .order_by("id")
-            .values(
-                "id",
-                "entity",
-                "object_id",
-                "event_id",
-                "visibility",
-                "host_organisation_id",
-                "internal",
-                "was_visibility",
-                "was_host_organisation_id",
-                "was_internal",
-                "verb",
-                "created_at",
-            )[: limit + 1]
+            .values("id", "entity", "object_id", "event_id", "verb", "created_at", *CHANGE_FIELDS)[
+                : limit + 1
+            ]
         )
         more = len(rows) > limit
         rows = rows[:limit]
@@ -135,14 +124,8 @@ def _notes(rows: list[dict]) -> list[_Note]:
             key = ("event", row["event_id"])
         subject = subjects.setdefault(key, _Subject(kind=key[0], object_id=key[1]))
         # Who could see the change: the row's state before it, and after it.
-        subject.states += [
-            (
-                row["was_visibility"],
-                row["was_host_organisation_id"],
-                row["was_internal"] and is_item,
-            ),
-            (row["visibility"], row["host_organisation_id"], row["internal"] and is_item),
-        ]
+        states = [ChangeState.of_row(row, "was_"), ChangeState.of_row(row)]
+        subject.states += states if is_item else [state.of_event() for state in states]
         # A change to the programme updates the event, whatever it did to the item.
         subject.verbs.append(Change.Verb.UPDATED if is_item else row["verb"])
         subject.last_change, subject.occurred_at = row["id"], row["created_at"]
@@ -163,8 +146,8 @@ def _notes(rows: list[dict]) -> list[_Note]:
         if created:
             # In the state the object itself ended in: nobody hears of an object they could
             # never see.
-            visibility, host, _internal = subject.states[-1]
-            notes.append(_Note(type=f"{kind}.created", states=[(visibility, host, False)], **base))
+            ended = subject.states[-1].of_event()
+            notes.append(_Note(type=f"{kind}.created", states=[ended], **base))
         if FINAL[kind] in subject.verbs:
             notes.append(_Note(type=f"{kind}.{FINAL[kind]}", states=subject.states, **base))
         elif not created:

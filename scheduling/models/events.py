@@ -106,7 +106,8 @@ class Event(models.Model):
         max_length=12,
         choices=Visibility.choices,
         default=Visibility.INTERNAL,
-        help_text="Restricted: staff and the host organisation only (e.g. an unannounced visit).",
+        help_text="Restricted: staff, the host organisation and the organisations hosting its "
+        "programme items (stops) only, e.g. an unannounced visit.",
     )
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="events")
     timezone = models.CharField(
@@ -247,7 +248,8 @@ class ProgrammeItem(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="hosted_programme_items",
-        help_text="The tenant hosting a tour stop.",
+        help_text="The tenant hosting a tour stop: it sees the event (restricted ones too) and "
+        "this item, even when internal.",
     )
     description = models.TextField(blank=True)
     cue_notes = models.TextField(blank=True, help_text="Staff cues: never shown to attendees.")

@@ -1,6 +1,8 @@
 """API test helpers: keys for staff and partners, and a client that sends them."""
 
+import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -8,9 +10,11 @@ from django.test import Client
 
 from api.models import Scope
 from api.services import api_key_create
+from desk.visits import VisitStop, visit_create
 from scheduling import services
-from scheduling.models import Event
-from tests.factories import FacilityFactory, OrganisationFactory, SiteFactory, hk
+from scheduling.models import Event, ProgrammeItem
+from tests.factories import FacilityFactory, OrganisationFactory, PersonFactory, SiteFactory, hk
+from visitors.models import Organisation
 
 ALL_SCOPES = tuple(Scope.values)
 
@@ -111,3 +115,65 @@ def public_event_spans_days(world):
     Event.objects.filter(pk=world["events"]["public"].pk).update(
         start=hk(2030, 3, 4, 8), end=hk(2030, 3, 7, 0)
     )
+
+
+@dataclass
+class Visit:
+    """A restricted multi-stop visit as the visit planner makes it (see secretary_visit)."""
+
+    event: Event
+    host: Organisation  # the event's host organisation: the park
+    tenants: list[Organisation]  # each hosts one stop
+    outsider: Organisation  # a tenant hosting no stop
+    stops: dict[int, ProgrammeItem]  # a tenant's id → its stop
+    briefing: ProgrammeItem  # internal, hosted by the first tenant
+    cue: ProgrammeItem  # internal, hosted by nobody
+
+
+def secretary_visit(
+    start: dt.datetime | None = None, organisations: Sequence[Organisation] = ()
+) -> Visit:
+    """The Secretary's unannounced visit: restricted, hosted by the park, one stop at each of
+    three tenants (planned by desk.visits), with an internal briefing at the first tenant's
+    and an internal cue for the office. organisations: (park, three tenants, outsider), or new
+    ones."""
+    park, *tenants, outsider = organisations or [OrganisationFactory() for _ in range(5)]
+    site = SiteFactory(internal_travel_minutes=5)
+    premises = [FacilityFactory(site=site, setup_minutes=0, teardown_minutes=0) for _ in tenants]
+    event = visit_create(
+        title="The Secretary's visit",
+        site_id=site.pk,
+        start=start or hk(2030, 3, 5, 10),
+        stops=[
+            VisitStop(facility_id=place.pk, minutes=30, host_organisation_id=tenant.pk)
+            for place, tenant in zip(premises, tenants, strict=True)
+        ],
+        dignitary_ids=[PersonFactory(organisation=park).pk],
+        visibility=Event.Visibility.RESTRICTED,
+        host_organisation=park,
+    )
+    stops = {i.host_organisation_id: i for i in event.programme.exclude(host_organisation=None)}
+    first = stops[tenants[0].pk]
+    internal = ProgrammeItem.Visibility.INTERNAL
+    briefing = services.programme_item_create(
+        event_id=event.pk,
+        title="Security briefing at the first tenant",
+        start=first.start,
+        end=first.end,
+        visibility=internal,
+        host_organisation=tenants[0],
+    )
+    cue = services.programme_item_create(
+        event_id=event.pk,
+        title="Cue: cars to gate 2",
+        start=event.start,
+        end=event.start + dt.timedelta(minutes=10),
+        visibility=internal,
+        cue_notes="Two cars, gate 2",
+    )
+    return Visit(event, park, tenants, outsider, stops, briefing, cue)
+
+
+@pytest.fixture
+def visit(db) -> Visit:
+    return secretary_visit()

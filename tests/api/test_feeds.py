@@ -19,6 +19,7 @@ from api import feeds
 from api.models import Feed
 from scheduling import ical, services
 from scheduling.models import Event
+from tests.api.conftest import secretary_visit
 from tests.factories import (
     FacilityFactory,
     OrganisationFactory,
@@ -592,3 +593,36 @@ def _render_from_nothing(feed) -> bytes:
         patch.setattr(feeds.cache, "get_many", lambda keys: {})
         patch.setattr(feeds.cache, "set_many", lambda values, timeout: [])
         return feeds.feed_render(feed, now=timezone.now())
+
+
+def test_an_organisation_feed_shows_the_restricted_visits_it_hosts_a_stop_of(client):
+    visit = secretary_visit(start=_at(7))
+    first, second = visit.tenants[:2]
+    outsider = visit.outsider
+
+    def feed(owner, **filters) -> str:
+        return feeds.feed_create(name="Visits", owner_organisation=owner, **filters)[1]
+
+    tokens = {
+        "first, its own": feed(first, organisation=first),
+        "second, all it sees": feed(second),
+        "outsider, its own": feed(outsider, organisation=outsider),
+        "outsider, the first's": feed(outsider, organisation=first),
+        "outsider, all it sees": feed(outsider),
+    }
+    seen = {who: sorted(_vevents(_get(client, t).content)) for who, t in tokens.items()}
+    before = _get(client, tokens["second, all it sees"])
+    services.programme_item_delete(item_id=visit.stops[second.pk].pk)
+    after = _get(client, tokens["second, all it sees"], if_none_match=before["ETag"])
+
+    visit_title = "The Secretary's visit"
+    assert seen == {
+        "first, its own": [visit_title],
+        "second, all it sees": [visit_title],
+        "outsider, its own": [],
+        "outsider, the first's": [],
+        "outsider, all it sees": [],
+    }
+    assert b"Security briefing" not in before.content and b"Cue" not in before.content
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert sorted(_vevents(after.content)) == []

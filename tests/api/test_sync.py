@@ -5,8 +5,11 @@ import datetime as dt
 import random
 import threading
 import time
+from importlib import import_module
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.core import signing
 from django.db import connection, transaction
 
@@ -14,11 +17,14 @@ from api.sync import SALT, token_for
 from core.models import Change
 from scheduling import services
 from scheduling.models import Event
+from tests.api.conftest import secretary_visit
 from tests.e2e.cluster import wait_until
 from tests.factories import (
+    EventFactory,
     FacilityFactory,
     OrganisationFactory,
     PersonFactory,
+    ProgrammeItemFactory,
     SiteFactory,
     event_created,
     hk,
@@ -343,3 +349,82 @@ def test_an_attendee_taken_off_the_list_resends_the_event_with_its_new_sequence(
     assert [(e["id"], e["sequence"]) for e in delta["results"]] == [(event.pk, event.sequence)]
     detail = api.get(f"/api/v1/events/{event.pk}/", headers={"If-None-Match": etag})
     assert detail.status_code == 200 and detail.json()["sequence"] == event.sequence
+
+
+def test_stop_hosts_hear_of_what_they_see_once_the_migration_ran(api_for):
+    """scheduling.0008: a visit planned before stop hosts saw it reaches their syncs."""
+    host, tenant, outsider = (OrganisationFactory() for _ in range(3))
+    visit = EventFactory(visibility="restricted", host_organisation=host)  # no log rows
+    ProgrammeItemFactory(event=visit, host_organisation=tenant)
+    forum = EventFactory(visibility="partners", host_organisation=host)
+    briefing = ProgrammeItemFactory(event=forum, host_organisation=tenant, visibility="internal")
+    apis = {"tenant": api_for(organisation=tenant), "outsider": api_for(organisation=outsider)}
+    tokens = {who: api.get("/api/v1/events/").json()["sync_token"] for who, api in apis.items()}
+    programme = f"/api/v1/events/{forum.pk}/programme/"
+    item_token = apis["tenant"].get(programme).json()["sync_token"]
+
+    migration = import_module("scheduling.migrations.0008_stop_hosts_see_their_visits")
+    migration.announce(apps, SimpleNamespace(connection=connection))
+
+    synced = {
+        who: api.get("/api/v1/events/", sync_token=tokens[who]).json() for who, api in apis.items()
+    }
+    items = apis["tenant"].get(programme, sync_token=item_token).json()
+    assert [e["id"] for e in synced["tenant"]["results"]] == [visit.pk, forum.pk]
+    assert visit.pk not in {e["id"] for e in synced["outsider"]["results"]}
+    assert synced["outsider"]["deleted"] == []
+    assert [i["id"] for i in items["results"]] == [briefing.pk]
+
+
+def test_sync_brings_a_new_visit_to_every_stop_host_and_to_no_one_else(api_for, staff_api):
+    tokens = {
+        path: staff_api.get(path).json()["sync_token"]
+        for path in ("/api/v1/events/", "/api/v1/bookings/")
+    }  # a token is a position in the log, whoever's key read it
+
+    visit = secretary_visit()
+
+    booked = sorted(visit.event.bookings.values_list("pk", flat=True))
+    for organisation in [visit.host, *visit.tenants, visit.outsider]:
+        api = api_for(organisation=organisation)
+        events, bookings = (api.get(path, sync_token=t).json() for path, t in tokens.items())
+        sees = organisation != visit.outsider
+        assert [e["id"] for e in events["results"]] == ([visit.event.pk] if sees else [])
+        assert [b["id"] for b in bookings["results"]] == (booked if sees else [])
+        assert events["deleted"] == bookings["deleted"] == []
+        if not sees:
+            assert "Secretary" not in str(events) + str(bookings)
+
+
+def test_sync_takes_a_visit_back_from_a_stop_host_that_may_no_longer_see_it(api_for):
+    visit = secretary_visit()
+    first, second, third = visit.tenants
+    apis = {org: api_for(organisation=org) for org in [*visit.tenants, visit.outsider]}
+    paths = ("/api/v1/events/", "/api/v1/bookings/")
+    tokens = {org: {p: api.get(p).json()["sync_token"] for p in paths} for org, api in apis.items()}
+    booked = sorted(visit.event.bookings.values_list("pk", flat=True))
+
+    def synced(org):
+        answers = {p: apis[org].get(p, sync_token=tokens[org][p]).json() for p in paths}
+        tokens[org] = {p: answer["sync_token"] for p, answer in answers.items()}
+        return [
+            ([r["id"] for r in answer["results"]], answer["deleted"]) for answer in answers.values()
+        ]
+
+    def removed(ids):
+        return [{"id": pk, "reason": "removed"} for pk in ids]
+
+    services.programme_item_delete(item_id=visit.stops[second.pk].pk)  # its stop is dropped
+    services.programme_item_update(  # its stop goes to another tenant
+        item_id=visit.stops[third.pk].pk, host_organisation=visit.outsider
+    )
+    assert synced(second) == [([], removed([visit.event.pk])), ([], removed(booked))]
+    assert synced(third) == [([], removed([visit.event.pk])), ([], removed(booked))]
+    assert synced(visit.outsider) == [([visit.event.pk], []), (booked, [])]
+    assert synced(first) == [([visit.event.pk], []), (booked, [])]
+
+    services.event_update(event_id=visit.event.pk, visibility="internal")  # the office's alone
+
+    assert synced(first) == [([], removed([visit.event.pk])), ([], removed(booked))]
+    assert synced(visit.outsider) == [([], removed([visit.event.pk])), ([], removed(booked))]
+    assert synced(second) == synced(third) == [([], []), ([], [])]

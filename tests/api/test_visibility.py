@@ -10,7 +10,7 @@ from api.feeds import feed_create
 from scheduling import services
 from scheduling.models import Event, ProgrammeItem
 from tests.api.conftest import without_request_id
-from tests.factories import FacilityFactory, PersonFactory, hk
+from tests.factories import FacilityFactory, OrganisationFactory, PersonFactory, hk
 from visitors import services as visitor_services
 
 pytestmark = pytest.mark.django_db
@@ -184,8 +184,12 @@ def test_clash_answer_names_only_events_the_key_may_see(world, api_for):
 
 def _restricted_world(world):
     event = world["events"]["restricted"]
-    item = services.programme_item_create(
-        event_id=event.pk, title="Secret stop", start=event.start, end=event.end
+    item = services.programme_item_create(  # hosted by a third tenant, which sees the event
+        event_id=event.pk,
+        title="Secret stop",
+        start=event.start,
+        end=event.end,
+        host_organisation=OrganisationFactory(),
     )
     person = PersonFactory(organisation=world["host"])
     attendance = visitor_services.attendance_add(event_id=event.pk, person_id=person.pk)
@@ -267,3 +271,76 @@ def test_lists_and_syncs_never_leak_invisible_events(world, api_for):
     assert "Chief Executive" not in str(delta)
     assert item.pk not in {i["id"] for i in items["results"]}
     assert Event.objects.filter(pk=restricted.pk, title__contains="Chief").exists()
+
+
+def test_a_restricted_visit_is_seen_by_every_stop_host_and_by_no_one_else(visit, api_for):
+    event = visit.event
+    booked = set(event.bookings.values_list("pk", flat=True))
+    seers = [visit.host, *visit.tenants]
+
+    for organisation in [*seers, visit.outsider]:
+        api = api_for(organisation=organisation)
+        listed = {e["id"] for e in api.get("/api/v1/events/").json()["results"]}
+        bookings = {b["id"] for b in api.get("/api/v1/bookings/").json()["results"]}
+        detail = api.get(f"/api/v1/events/{event.pk}/")
+        programme = api.get(f"/api/v1/events/{event.pk}/programme/")
+
+        sees = organisation in seers
+        assert (event.pk in listed) is sees, organisation
+        assert (bookings == booked) if sees else not bookings & booked, organisation
+        assert detail.status_code == (200 if sees else 404), organisation
+        assert programme.status_code == (200 if sees else 404), organisation
+        if not sees:
+            assert "Secretary" not in str(api.get("/api/v1/events/").json())
+
+
+def test_a_stop_host_sees_the_public_programme_and_its_own_stop_not_the_others_internal_items(
+    visit, api_for
+):
+    event = visit.event
+    first, second = visit.tenants[:2]
+    public = {i.title for i in event.programme.filter(visibility="public")}
+    apis = {
+        "host": api_for(organisation=visit.host),
+        "first": api_for(organisation=first),
+        "second": api_for(organisation=second),
+    }
+
+    seen = {who: api.get(f"/api/v1/events/{event.pk}/").json() for who, api in apis.items()}
+    listed = {
+        who: api.get(f"/api/v1/events/{event.pk}/programme/").json()["results"]
+        for who, api in apis.items()
+    }
+    briefing = {
+        who: api.get(f"/api/v1/events/{event.pk}/programme/{visit.briefing.pk}/").status_code
+        for who, api in apis.items()
+    }
+
+    assert {visit.stops[t.pk].title for t in visit.tenants} <= public
+    expected = {
+        "host": public | {visit.briefing.title, visit.cue.title},
+        "first": public | {visit.briefing.title},
+        "second": public,
+    }
+    for who, titles in expected.items():
+        assert {i["title"] for i in seen[who]["programme"]} == titles, who
+        assert {i["title"] for i in listed[who]} == titles, who
+    assert briefing == {"host": 200, "first": 200, "second": 404}
+    assert {i["cue_notes"] for who in apis for i in seen[who]["programme"]} == {None}
+
+
+def test_availability_names_a_visit_to_its_stop_hosts_only(visit, api_for):
+    place = visit.stops[visit.tenants[1].pk].facility
+    window = {"start": "2030-03-05T00:00:00+08:00", "end": "2030-03-06T00:00:00+08:00"}
+    path = f"/api/v1/facilities/{place.pk}/availability/"
+
+    named = {
+        who: {
+            o["what"]
+            for b in api_for(organisation=org).get(path, **window).json()["busy"]
+            for o in b["occupants"]
+        }
+        for who, org in {"stop host": visit.tenants[0], "outsider": visit.outsider}.items()
+    }
+
+    assert named == {"stop host": {"The Secretary's visit"}, "outsider": {"Booked"}}

@@ -23,6 +23,7 @@ from api import webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
 from scheduling import services
 from scheduling.models import Event
+from tests.api.conftest import secretary_visit
 from tests.factories import FacilityFactory, OrganisationFactory, SiteFactory, event_created
 
 pytestmark = pytest.mark.django_db
@@ -515,3 +516,66 @@ def test_concurrent_writers_and_dispatchers_report_every_change_exactly_once(rec
     assert sorted(endpoint.deliveries.values_list("object_id", flat=True)) == sorted(made)
     assert sorted(pk for _type, pk in receiver.types()) == sorted(made)
     assert all(r["signed"] for r in receiver.received)
+
+
+def _visit_endpoints(receiver):
+    """(park, three tenants, outsider) and an endpoint for each, registered before the visit."""
+    organisations = [OrganisationFactory() for _ in range(5)]
+    return organisations, [_register(receiver, organisation=org) for org in organisations]
+
+
+def test_a_visit_is_announced_to_every_stop_host_and_to_no_one_else(receiver):
+    organisations, endpoints = _visit_endpoints(receiver)
+
+    visit = secretary_visit(organisations=organisations)
+    webhooks.webhooks_dispatch()
+
+    expected = [("event.created", visit.event.pk)] + [
+        ("booking.created", pk) for pk in visit.event.bookings.values_list("pk", flat=True)
+    ]
+    *seers, outsider = endpoints
+    for endpoint in seers:
+        assert _sent(endpoint) == sorted(expected), endpoint.organisation
+    assert _sent(outsider) == []
+
+
+def test_a_stop_host_hears_when_it_may_no_longer_see_a_visit(receiver, api_for):
+    organisations, endpoints = _visit_endpoints(receiver)
+    park, first, second, third, other = organisations
+    visit = secretary_visit(organisations=organisations)
+    webhooks.webhooks_dispatch()
+    WebhookDelivery.objects.all().delete()
+
+    services.programme_item_delete(item_id=visit.stops[second.pk].pk)
+    services.programme_item_update(item_id=visit.stops[third.pk].pk, host_organisation=other)
+    webhooks.webhooks_dispatch()
+
+    updated = [("event.updated", visit.event.pk)]
+    heard = {org: _sent(endpoint) for org, endpoint in zip(organisations, endpoints, strict=True)}
+    assert heard == {park: updated, first: updated, second: updated, third: updated, other: updated}
+    # What a tenant that lost its stop finds at the payload's URL: nothing.
+    url = f"/api/v1/events/{visit.event.pk}/"
+    assert api_for(organisation=second).get(url).status_code == 404
+    assert api_for(organisation=other).get(url).status_code == 200
+
+    Event.objects.get(pk=visit.event.pk).delete()  # as the back office does
+    webhooks.webhooks_dispatch()
+
+    deleted = ("event.deleted", visit.event.pk)
+    # Those who could see it when it went: the park, the first tenant and the new stop host.
+    heard = [deleted in _sent(endpoint) for endpoint in endpoints]
+    assert heard == [True, True, False, False, True]
+
+
+def test_a_stop_host_hears_of_its_own_internal_items_not_of_the_others(receiver):
+    organisations, endpoints = _visit_endpoints(receiver)
+    visit = secretary_visit(organisations=organisations)
+    webhooks.webhooks_dispatch()
+    WebhookDelivery.objects.all().delete()
+
+    services.programme_item_update(item_id=visit.briefing.pk, title="Briefing moved to lab 2")
+    webhooks.webhooks_dispatch()
+
+    updated = [("event.updated", visit.event.pk)]
+    # The park and the first tenant (the briefing's host); not the other tenants, nor others.
+    assert [_sent(endpoint) for endpoint in endpoints] == [updated, updated, [], [], []]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0007_change_log_moves_to_core'),
+        ('scheduling', '0009_help_names_stop_hosts'),
     ]
 
     operations = [
