@@ -22,7 +22,7 @@ from django.utils import timezone
 from api import webhooks
 from api.models import WebhookDelivery, WebhookEndpoint
 from scheduling import services
-from scheduling.models import Event
+from scheduling.models import Booking, Event
 from tests.api.conftest import secretary_visit
 from tests.factories import FacilityFactory, OrganisationFactory, SiteFactory, event_created
 
@@ -546,13 +546,22 @@ def test_a_stop_host_hears_when_it_may_no_longer_see_a_visit(receiver, api_for):
     webhooks.webhooks_dispatch()
     WebhookDelivery.objects.all().delete()
 
+    dropped_booking = Booking.objects.get(programme_item=visit.stops[second.pk])
     services.programme_item_delete(item_id=visit.stops[second.pk].pk)
     services.programme_item_update(item_id=visit.stops[third.pk].pk, host_organisation=other)
     webhooks.webhooks_dispatch()
 
     updated = [("event.updated", visit.event.pk)]
+    # The dropped stop's booking is released first, heard by all who could see the visit then.
+    released = [("booking.released", dropped_booking.pk), *updated]
     heard = {org: _sent(endpoint) for org, endpoint in zip(organisations, endpoints, strict=True)}
-    assert heard == {park: updated, first: updated, second: updated, third: updated, other: updated}
+    assert heard == {
+        park: released,
+        first: released,
+        second: released,
+        third: released,
+        other: updated,
+    }
     # What a tenant that lost its stop finds at the payload's URL: nothing.
     url = f"/api/v1/events/{visit.event.pk}/"
     assert api_for(organisation=second).get(url).status_code == 404
