@@ -19,9 +19,7 @@ size of the programme, the number of attendees or the number of events asked abo
 calendar can ask for a whole week at once.
 """
 
-import dataclasses
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -33,44 +31,26 @@ from scheduling.models import Booking, Closure, Event, ProgrammeItem, ProgrammeR
 from scheduling.venue import event_venue
 from visitors.models import Attendance
 
-# Between two sites with no TravelTime row in either direction: a cross-town drive in Hong Kong
-# traffic, with a margin for getting a VIP party in and out of cars. Add a TravelTime row to
-# replace the guess.
-DEFAULT_TRAVEL_MINUTES = 45
-# How far apart two of a person's events can be and still leave too little time to travel:
-# no TravelTime row exceeds a day (its validator), nor does the default.
-TRAVEL_HORIZON = dt.timedelta(days=1)
-
-PERSON_DOUBLE_BOOKED = "person_double_booked"
-TRAVEL_TIME = "travel_time"
-OVER_CAPACITY = "over_capacity"
-UNCONFIRMED_BOOKING = "unconfirmed_booking"
-CLOSED_OVER_BOOKING = "closed_over_booking"
-PERSON_TRAVEL_TIME = "person_travel_time"
-
-
-@dataclass(frozen=True)
-class EventWarning:
-    """One thing to check about an event, with a readable message and the ids it concerns."""
-
-    code: str
-    message: str
-    event_id: int
-    related_event_id: int | None = None
-    item_ids: tuple[int, ...] = ()
-    person_id: int | None = None
-    booking_id: int | None = None
-    facility_id: int | None = None
-    closure_id: int | None = None
-    minutes_needed: int | None = None
-    minutes_available: int | None = None
-    headcount: int | None = None
-    capacity: int | None = None
-
-    def as_dict(self) -> dict:
-        data = dataclasses.asdict(self)
-        data["item_ids"] = list(self.item_ids)
-        return data
+from .base import (  # noqa: F401 (the package's public names)
+    CLOSED_OVER_BOOKING,
+    DEFAULT_TRAVEL_MINUTES,
+    OVER_CAPACITY,
+    PERSON_DOUBLE_BOOKED,
+    PERSON_TRAVEL_TIME,
+    TRAVEL_HORIZON,
+    TRAVEL_TIME,
+    UNCONFIRMED_BOOKING,
+    EventWarning,
+    _clock,
+    _clock_near,
+    _day,
+    _moment,
+    _overlap,
+    _span_on,
+    _when,
+    _zone,
+)
+from .bookings import _capacity_warnings, _closure_warnings, _unconfirmed_bookings
 
 
 def event_warnings(*, event_id: int) -> list[EventWarning]:
@@ -425,165 +405,3 @@ def _travel_minutes(origin, destination, travel: dict[tuple[int, int], int]) -> 
 
 
 # --- Bookings -----------------------------------------------------------------------------------
-
-
-def _closure_warnings(
-    events: dict[int, Event], bookings: list, closures: list
-) -> Iterator[EventWarning]:
-    for booking in bookings:
-        facility = booking.facility
-        for closure in closures:
-            applies = (
-                closure.facility_id == facility.pk
-                if closure.facility_id
-                else closure.site_id == facility.site_id
-            )
-            if not applies or not _overlap(
-                closure.start, closure.end, booking.occupied_start, booking.occupied_end
-            ):
-                continue
-            yield EventWarning(
-                code=CLOSED_OVER_BOOKING,
-                message=_closure_message(events[booking.event_id], booking, closure),
-                event_id=booking.event_id,
-                booking_id=booking.pk,
-                facility_id=facility.pk,
-                closure_id=closure.pk,
-            )
-
-
-def _closure_message(event: Event, booking: Booking, closure: Closure) -> str:
-    day = closure.start.astimezone(_zone(event)).date()
-    words = {
-        "facility": booking.facility.name,
-        "site": closure.site.name if closure.site_id else "",
-        "closed": _when(closure.start, closure.end, event),
-        "why": _closure_reason(closure),
-        "booked": _span_on(booking.start, booking.end, event, day),
-        "occupied": _span_on(booking.occupied_start, booking.occupied_end, event, day),
-    }
-    over_booking = _overlap(closure.start, closure.end, booking.start, booking.end)
-    if closure.facility_id and over_booking:
-        text = _(
-            "%(facility)s is closed %(closed)s (%(why)s) over this event's booking %(booked)s."
-        )
-    elif closure.facility_id:
-        text = _(
-            "%(facility)s is closed %(closed)s (%(why)s) over the set-up or teardown of this "
-            "event's booking %(booked)s (occupied %(occupied)s)."
-        )
-    elif over_booking:
-        text = _(
-            "%(site)s (the whole site) is closed %(closed)s (%(why)s) over this event's booking "
-            "of %(facility)s %(booked)s."
-        )
-    else:
-        text = _(
-            "%(site)s (the whole site) is closed %(closed)s (%(why)s) over the set-up or "
-            "teardown of this event's booking of %(facility)s %(booked)s (occupied %(occupied)s)."
-        )
-    return text % words
-
-
-def _closure_reason(closure: Closure) -> str:
-    """'Maintenance: repainting', or only the note when the reason is 'Other'."""
-    label = str(closure.get_reason_display())
-    if not closure.note:
-        return label
-    return closure.note if closure.reason == Closure.Reason.OTHER else f"{label}: {closure.note}"
-
-
-def _capacity_warnings(
-    events: dict[int, Event], bookings: list, attendances: list
-) -> Iterator[EventWarning]:
-    # Same rule as the booking engine: everyone not declined, with their guests.
-    headcount: dict[int, int] = defaultdict(int)
-    for attendance in attendances:
-        if attendance.event_id in events:
-            headcount[attendance.event_id] += attendance.headcount
-    for booking in bookings:
-        expected, capacity = headcount[booking.event_id], booking.facility.capacity
-        if expected <= capacity:
-            continue
-        reason = booking.capacity_override_reason
-        yield EventWarning(
-            code=OVER_CAPACITY,
-            message=(
-                f"{expected} people are expected but {booking.facility.name} holds {capacity}"
-                + (f" (override: {reason})." if reason else ".")
-            ),
-            event_id=booking.event_id,
-            booking_id=booking.pk,
-            facility_id=booking.facility_id,
-            headcount=expected,
-            capacity=capacity,
-        )
-
-
-def _unconfirmed_bookings(events: dict[int, Event], bookings: list) -> Iterator[EventWarning]:
-    for booking in bookings:
-        event = events[booking.event_id]
-        if event.status != Event.Status.CONFIRMED or booking.status != Booking.Status.HELD:
-            continue
-        expiry = (
-            f"; the hold expires {_moment(booking.hold_expires_at, event)}"
-            if booking.hold_expires_at
-            else ""
-        )
-        yield EventWarning(
-            code=UNCONFIRMED_BOOKING,
-            message=(
-                f"{booking.facility.name} ({_when(booking.start, booking.end, event)}) is only "
-                f"held, not confirmed{expiry}."
-            ),
-            event_id=booking.event_id,
-            booking_id=booking.pk,
-            facility_id=booking.facility_id,
-        )
-
-
-# --- Helpers ------------------------------------------------------------------------------------
-
-
-def _overlap(a_start: dt.datetime, a_end: dt.datetime, b_start, b_end) -> bool:
-    """Half-open intervals: back to back is not an overlap."""
-    return a_start < b_end and b_start < a_end
-
-
-def _zone(event: Event) -> zoneinfo.ZoneInfo:
-    return zoneinfo.ZoneInfo(event.timezone)
-
-
-def _clock(moment: dt.datetime, event: Event) -> str:
-    return moment.astimezone(_zone(event)).strftime("%H:%M")
-
-
-def _day(local: dt.datetime) -> str:
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M}"  # no %-d: it is not portable
-
-
-def _clock_near(moment: dt.datetime, event: Event) -> str:
-    """'11:45' on the event's first local day, else with the day: 'Tue 5 Mar 2030 09:00'."""
-    local = moment.astimezone(_zone(event))
-    return f"{local:%H:%M}" if local.date() == event.local_start.date() else _day(local)
-
-
-def _span_on(start: dt.datetime, end: dt.datetime, event: Event, day: dt.date) -> str:
-    """'10:30–11:30' within the given local day, else in full (_when)."""
-    local_start, local_end = start.astimezone(_zone(event)), end.astimezone(_zone(event))
-    if local_start.date() == local_end.date() == day:
-        return f"{local_start:%H:%M}–{local_end:%H:%M}"
-    return _when(start, end, event)
-
-
-def _moment(moment: dt.datetime, event: Event) -> str:
-    local = moment.astimezone(_zone(event))
-    return f"{_day(local)} {local.tzname()}"
-
-
-def _when(start: dt.datetime, end: dt.datetime, event: Event) -> str:
-    """'Mon 4 Mar 2030 10:00–12:00 HKT' in the event's zone (dates repeated if days differ)."""
-    local_start, local_end = start.astimezone(_zone(event)), end.astimezone(_zone(event))
-    if local_start.date() == local_end.date():
-        return f"{_day(local_start)}–{local_end:%H:%M} {local_end.tzname()}"
-    return f"{_day(local_start)} – {_day(local_end)} {local_end.tzname()}"
