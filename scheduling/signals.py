@@ -4,7 +4,8 @@
 (the event locked, its SEQUENCE already raised where the change shows in invites), so that
 visitors can write the invites it calls for in the same transaction (visitors/invitations.py).
 Arguments: ``event``; ``changed``, a set of Event field names plus "venue" (the place invites
-name moved) or "programme" (the run-of-show changed); ``previous_status``; ``by``, the user or
+name moved), "place_name" (a site's or facility's name or address an invite prints changed)
+or "programme" (the run-of-show changed); ``previous_status``; ``by``, the user or
 None; ``partner_id``, the organisation whose API key made the change, or None; ``summary``,
 what changed in words for the update attendees receive (scheduling.wording); ``shifted``, the
 offset when the whole event moved (call times move with it), else None.

@@ -11,6 +11,7 @@ from core.admin import local_time
 
 from ..models import Booking, Closure, Facility, Site, TravelTime
 from ..services import closures as closure_services
+from ..services import places as place_services
 
 
 class TravelTimeInline(admin.TabularInline):
@@ -27,6 +28,14 @@ class SiteAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [TravelTimeInline]
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        # Through the service: a new name or address goes to the attendees whose invites print it.
+        place_services.site_update(site_id=obj.pk, by=request.user, **changed)
+        obj.refresh_from_db()
+
 
 @admin.register(Facility)
 class FacilityAdmin(admin.ModelAdmin):
@@ -38,6 +47,13 @@ class FacilityAdmin(admin.ModelAdmin):
     search_fields = ("name", "name_zh", "site__name", "site__name_zh")
     list_select_related = ("site",)
     autocomplete_fields = ("site",)
+
+    def save_model(self, request, obj, form, change):
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        if not change:  # a new facility: no invite prints it yet
+            return super().save_model(request, obj, form, change)
+        place_services.facility_update(facility_id=obj.pk, by=request.user, **changed)
+        obj.refresh_from_db()
 
     @admin.display(description="Bookable hours")
     def bookable_hours(self, facility: Facility) -> str:

@@ -21,6 +21,7 @@ from .events import (
     event_transition,
     event_update,
 )
+from .places import facility_update, site_update
 from .programme import programme_item_create, programme_item_delete, programme_item_update
 
 __all__ = [
@@ -43,7 +44,9 @@ __all__ = [
     "event_reschedule",
     "event_transition",
     "event_update",
+    "facility_update",
     "programme_item_create",
     "programme_item_delete",
     "programme_item_update",
+    "site_update",
 ]

@@ -228,6 +228,12 @@ def test_a_visit_stays_consistent_from_invite_to_cancel(monkeypatch, visit):
         assert list(removed) == [people["guest"]]
         assert what_arrived(removed[people["guest"]])[0] == "CANCEL"
         assert event_warnings(event_id=event.pk) == []
+        # A typhoon closes the MARS Hall over the visit's booking: saved, and a warning stands.
+        hall = Booking.objects.get(event=event, facility__name="MARS Hall").facility
+        scheduling_services.closure_create(
+            facility_id=hall.pk, start=at(10), end=at(13), reason="other", note="Typhoon signal 8"
+        )
+        assert [w.code for w in event_warnings(event_id=event.pk)] == ["closed_over_booking"]
 
         # 6. The visit is cancelled: everyone still on the list gets a CANCEL.
         cancelled = step(

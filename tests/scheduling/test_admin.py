@@ -940,3 +940,33 @@ def test_closure_change_in_admin_goes_through_the_service(client, officer):
     closure.refresh_from_db()
     assert closure.end == hk(2030, 3, 4, 10, 30)
     assert any("lies over 1 active booking" in str(m) for m in response.context["messages"])
+
+
+def test_facility_rename_in_admin_goes_through_the_service(client, officer):
+    event = EventFactory(status=Event.Status.CONFIRMED, start=hk(2031, 3, 4, 10))
+    hall = BookingFactory(event=event).facility
+    client.force_login(officer)
+    url = admin_url("scheduling.facility", "change", hall.pk)
+    data = form_data(client.get(url))
+    data["name"] = "Charles Kao Auditorium"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.sequence == 1
+    assert event.history.latest().history_change_reason.startswith("Renamed:")
+
+
+def test_site_address_in_admin_goes_through_the_service(client, officer):
+    event = EventFactory(status=Event.Status.CONFIRMED, start=hk(2031, 3, 4, 10))
+    client.force_login(officer)
+    url = admin_url("scheduling.site", "change", event.site.pk)
+    data = form_data(client.get(url))
+    data["address"] = "2 Science Park West Avenue"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert event.sequence == 1

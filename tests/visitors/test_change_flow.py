@@ -224,3 +224,63 @@ def test_a_dropped_stop_releases_its_booking_and_is_no_longer_where(
     [update] = mail.outbox
     assert "Stop removed: Koln 3D Technology" in body_of(update)
     assert "Koln 3D" not in str(calendar_of(update).walk("VEVENT")[0].get("LOCATION", ""))
+
+
+# --- Names and addresses an invite prints ------------------------------------------------------
+
+
+def test_renaming_the_venue_sends_an_update_and_keeps_answers(django_capture_on_commit_callbacks):
+    event, (guest,) = confirmed_event(1, **MORNING)
+    hall = Booking.objects.get(event=event).facility
+    old_name = hall.name
+    invite_all(event, django_capture_on_commit_callbacks)
+    services.rsvp_record(attendance_id=guest.pk, answer=Attendance.RSVP.ACCEPTED)
+    event.refresh_from_db()
+    before = event.sequence
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.facility_update(facility_id=hall.pk, name="Charles Kao Auditorium")
+
+    event.refresh_from_db()
+    guest.refresh_from_db()
+    assert event.sequence == before + 1
+    [update] = mail.outbox
+    assert f"Renamed: {old_name} → Charles Kao Auditorium" in body_of(update)
+    location = str(calendar_of(update).walk("VEVENT")[0]["LOCATION"])
+    assert "Charles Kao Auditorium" in location
+    assert guest.rsvp == Attendance.RSVP.ACCEPTED  # a new name is not a new place
+
+
+def test_a_new_site_address_reaches_the_events_there_and_capacity_reaches_nobody(
+    django_capture_on_commit_callbacks,
+):
+    event, (guest,) = confirmed_event(1, **MORNING)
+    hall = Booking.objects.get(event=event).facility
+    invite_all(event, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.facility_update(facility_id=hall.pk, capacity=hall.capacity + 50)
+    assert mail.outbox == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.site_update(site_id=event.site_id, address="2 Science Park West Avenue")
+
+    [update] = mail.outbox
+    assert "New address: 2 Science Park West Avenue" in body_of(update)
+
+
+def test_past_and_cancelled_events_hear_nothing_of_a_rename(django_capture_on_commit_callbacks):
+    event, _attendances = confirmed_event(1, **MORNING)
+    invite_all(event, django_capture_on_commit_callbacks)
+    scheduling_services.event_cancel(event_id=event.pk)
+    mail.outbox.clear()
+    event.refresh_from_db()
+    before = event.sequence
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.site_update(site_id=event.site_id, name="Hong Kong Science Park")
+
+    event.refresh_from_db()
+    assert (event.sequence, mail.outbox) == (before, [])
