@@ -18,13 +18,14 @@ Invites (visitors.Delivery) and webhook notifications (api.WebhookDelivery) are 
 Each kind keeps its own rules: what a row means, when it is stale, how it is sent.
 """
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -116,9 +117,10 @@ class Outbox:
         row.state, row.last_error = state, error[:2000]
         for name, value in values.items():
             setattr(row, name, value)
-        self.model.objects.filter(pk=row.pk).update(
-            state=row.state, last_error=row.last_error, updated_at=timezone.now(), **values
-        )
+        with transaction.atomic(), _without_waiting_for_the_disk():
+            self.model.objects.filter(pk=row.pk).update(
+                state=row.state, last_error=row.last_error, updated_at=timezone.now(), **values
+            )
 
     def retry_or_fail(
         self,
@@ -186,3 +188,17 @@ class Outbox:
             )
             self.enqueue(due)
         return [row.pk for row in due]
+
+
+@contextlib.contextmanager
+def _without_waiting_for_the_disk():
+    """On PostgreSQL, commit the mark without waiting for its WAL flush (``synchronous_commit``
+    off for this transaction only: about 0.2 ms instead of the disk's 3–4 ms here, against a
+    relay's 30 ms a message). A database crash can then forget the last marks of a fraction of a
+    second; those rows are swept back to the queue and sent again, as when a worker dies between
+    the relay's answer and its mark: delivery is at least once either way, and a repeated invite
+    carries the same UID and SEQUENCE, which calendars take as the one they have."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+    yield
