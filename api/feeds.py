@@ -38,7 +38,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from icalendar import vDuration
@@ -244,12 +244,33 @@ def feed_validators(feed: Feed, *, now: dt.datetime) -> tuple[str, dt.datetime]:
     (change-log rows name their event) and with the sites and facilities it is at (their own
     rows); the count catches an event leaving the feed, the day the window moving.
     """
-    shown = list(feed_events(feed, now=now).order_by().values_list("pk", "updated_at"))
-    latest = max((updated_at for _pk, updated_at in shown), default=None)
-    logged = Change.objects.filter(
-        Q(event_id__in=[pk for pk, _updated_at in shown])
-        | Q(entity__in=[Change.Entity.SITE, Change.Entity.FACILITY])
-    ).aggregate(id=Max("id"), at=Max("created_at"))
+    # Aggregated in the database: one row back, whatever the feed holds. Each event's newest
+    # change is read through the log's (event_id, id) index (a plain MAX over the feed's events
+    # lets PostgreSQL walk the whole log backwards from its newest row instead).
+    newest = Change.objects.filter(event_id=OuterRef("pk")).order_by("-id")
+    totals = (
+        feed_events(feed, now=now)
+        .order_by()
+        .aggregate(
+            count=Count("pk"),
+            latest=Max("updated_at"),
+            change_id=Max(Subquery(newest.values("id")[:1])),
+            change_at=Max(Subquery(newest.values("created_at")[:1])),
+        )
+    )
+    places = list(
+        Change.objects.filter(entity__in=[Change.Entity.SITE, Change.Entity.FACILITY])
+        .order_by()
+        .values("entity")
+        .annotate(id=Max("id"), at=Max("created_at"))
+        .values_list("id", "at")
+    )
+    found = [(totals["change_id"], totals["change_at"]), *places]
+    logged = {
+        "id": max((pk for pk, _at in found if pk is not None), default=None),
+        "at": max((at for _pk, at in found if at is not None), default=None),
+    }
+    latest = totals["latest"]
     day = feed_window(now)[0] + dt.timedelta(days=settings.FEED_PAST_DAYS)
     parts = (
         "feed",
@@ -257,7 +278,7 @@ def feed_validators(feed: Feed, *, now: dt.datetime) -> tuple[str, dt.datetime]:
         feed.pk,
         feed.updated_at.isoformat(),
         logged["id"] or 0,
-        len(shown),
+        totals["count"],
         latest.isoformat() if latest else "",
         day.date().isoformat(),
     )
