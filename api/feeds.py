@@ -68,6 +68,10 @@ DEFAULT_STATUSES = (
 )
 
 
+# How long validators computed from a feed's events are trusted while the change log stands still.
+VALIDATORS_SECONDS = 60
+
+
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -237,8 +241,27 @@ def _involved_events(feed: Feed, start: dt.datetime, end: dt.datetime) -> set[in
 
 
 def feed_validators(feed: Feed, *, now: dt.datetime) -> tuple[str, dt.datetime]:
-    """(ETag, Last-Modified) of the feed as it would render now, from the feed's own events: a
-    poll that changed nothing costs what the feed holds, not what the database holds.
+    """(ETag, Last-Modified) of the feed as it would render now.
+
+    Every write the feed can show is logged (core.changes), so while the log's newest row, the
+    feed's own settings and the day stay the same, the validators computed last still hold: a
+    poll then costs one indexed read and a cache hit, whatever the feed or the database holds.
+    After any change they are computed again from the feed's own events; they are kept no
+    longer than VALIDATORS_SECONDS, in case a write ever forgets the log.
+    """
+    head = Change.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    day = feed_window(now)[0].date()
+    key = f"api.feed.validators:{feed.pk}:{feed.updated_at.timestamp()}:{head}:{day}"
+    known = cache.get(key)
+    if known is None:
+        known = _validators_from_events(feed, now=now)
+        cache.set(key, known, VALIDATORS_SECONDS)
+    return known
+
+
+def _validators_from_events(feed: Feed, *, now: dt.datetime) -> tuple[str, dt.datetime]:
+    """The validators from the feed's own events: costs what the feed holds, not what the
+    database holds.
 
     What an entry shows changes with its event (updated_at), with its programme and bookings
     (change-log rows name their event) and with the sites and facilities it is at (their own
