@@ -1,11 +1,14 @@
 """Back office for events and their run-of-show (visitors/admin.py adds the attendee list)."""
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.forms import Form
+from django.template.response import TemplateResponse
 
 from core.admin import ServiceAdmin, local_time, save_rows
 from core.audit import stamp
@@ -13,6 +16,7 @@ from core.audit import stamp
 from .. import services
 from ..forms import EventAdminForm, ProgrammeItemInlineForm
 from ..models import Booking, Event, ProgrammeItem, ProgrammeRole
+from ..models.events import CANCEL_REASON_MAX_LENGTH
 from ..services.events import DETAIL_FIELDS as EVENT_DETAIL_FIELDS
 from ..services.programme import ITEM_FIELDS
 from .bookings import occupied_interval
@@ -206,7 +210,24 @@ class EventAdmin(ServiceAdmin):
         description="Cancel selected events (releases their bookings)", permissions=["change"]
     )
     def cancel_events(self, request, queryset):
-        self._move_each(request, queryset, services.event_cancel, Event.Status.CANCELLED)
+        """Final and told to attendees: a page first says so and asks the reason they are sent."""
+        if request.POST.get("confirmed") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/scheduling/event/cancel_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "events": list(queryset),
+                    "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                    "max_length": CANCEL_REASON_MAX_LENGTH,
+                },
+            )
+        reason = request.POST.get("reason", "").strip()[:CANCEL_REASON_MAX_LENGTH]
+        self._move_each(
+            request, queryset, partial(services.event_cancel, reason=reason), Event.Status.CANCELLED
+        )
+        return None
 
     def _move_each(self, request, queryset: Iterable[Event], service, status: str) -> None:
         """Apply a status service to each event on its own; report each refusal by name."""

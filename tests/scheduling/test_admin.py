@@ -426,8 +426,19 @@ def test_event_actions_confirm_and_cancel_report_each_event(client, officer):
     confirmed = client.post(
         url, {"action": "confirm_events", "_selected_action": [draft.pk, cancelled.pk]}, follow=True
     )
+    asked = client.post(url, {"action": "cancel_events", "_selected_action": [booked.pk]})
+    booked.refresh_from_db()
+    assert asked.status_code == 200 and "Yes, cancel" in asked.content.decode()
+    assert booked.status == Event.Status.CONFIRMED  # nothing happens before the answer
     called_off = client.post(
-        url, {"action": "cancel_events", "_selected_action": [booked.pk]}, follow=True
+        url,
+        {
+            "action": "cancel_events",
+            "_selected_action": [booked.pk],
+            "confirmed": "yes",
+            "reason": "Typhoon signal no. 8",
+        },
+        follow=True,
     )
 
     draft.refresh_from_db()
@@ -443,6 +454,7 @@ def test_event_actions_confirm_and_cancel_report_each_event(client, officer):
     assert booked.status == Event.Status.CANCELLED
     assert booking.status == Booking.Status.RELEASED
     assert messages_of(called_off) == ["1 event cancelled."]
+    assert booked.cancel_reason == "Typhoon signal no. 8"
     assert draft.history.first().history_user == officer
 
 
