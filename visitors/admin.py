@@ -11,7 +11,7 @@ from core.admin import ChangeLogAdmin, ServiceAdmin, local_time, related_or_gone
 from scheduling.admin.events import EventAdmin, EventPartInline, event_is_open
 from scheduling.models import Event
 
-from . import invitations, services
+from . import invitations, sending, services
 from .forms import AttendanceAdminForm
 from .models import Attendance, Delivery, Organisation, Person
 
@@ -219,7 +219,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         resent = 0
         for delivery in queryset:
             try:
-                invitations.delivery_resend(delivery_id=delivery.pk, by=request.user)
+                sending.delivery_resend(delivery_id=delivery.pk, by=request.user)
             except ValidationError as error:
                 reason = " ".join(error.messages)
                 self.message_user(request, f"{delivery} not resent: {reason}", messages.ERROR)

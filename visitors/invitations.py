@@ -26,6 +26,7 @@ from core.audit import stamp
 from scheduling.models import Booking, Event
 from scheduling.services import changes as change_log
 
+from .attendances import call_times_check, call_times_shift, rsvps_reset
 from .changes import attendances_changed
 from .models import Attendance, Delivery
 from .sending import OUTBOX
@@ -169,32 +170,6 @@ def invite_update_for_attendance(
         return None
     _raise_sequence(event, by=by, reason=f"Update to {person} alone")
     return _queue_update(event, delivered_only=False, summary=list(summary), only=[person.pk])[0]
-
-
-def call_times_shift(*, event: Event, delta: dt.timedelta, by: AbstractBaseUser | None) -> int:
-    """Move every call time of a moved event by the same offset (kept in the audit trail)."""
-    called = list(event.attendances.filter(call_time__isnull=False))
-    for attendance in called:
-        attendance.call_time += delta
-    if called:
-        bulk_update_with_history(
-            called,
-            Attendance,
-            ["call_time"],
-            default_user=by if getattr(by, "is_authenticated", False) else None,
-            default_change_reason="Call time moved with the event",
-        )
-    return len(called)
-
-
-def call_times_check(*, event: Event) -> None:
-    """When only the event's window changed, every call time must still come before its end."""
-    late = event.attendances.filter(call_time__gt=event.end).select_related("person").first()
-    if late is not None:
-        raise ValidationError(
-            {"end": f"{late.person}'s call time would come after the new end; change it first."},
-            code="call_time_after_end",
-        )
 
 
 @transaction.atomic
@@ -347,24 +322,6 @@ def invite_cancel_for_attendance(
     return rows[0]
 
 
-@transaction.atomic
-def rsvps_reset(*, event: Event, by: AbstractBaseUser | None = None) -> int:
-    """Set every answer for this event back to needs-action (kept in the audit trail)."""
-    answered = list(event.attendances.exclude(rsvp=Attendance.RSVP.NEEDS_ACTION))
-    for attendance in answered:
-        attendance.rsvp = Attendance.RSVP.NEEDS_ACTION
-        attendance.rsvp_at = None
-    if answered:
-        bulk_update_with_history(
-            answered,
-            Attendance,
-            ["rsvp", "rsvp_at"],
-            default_user=by if getattr(by, "is_authenticated", False) else None,
-            default_change_reason="Answer reset: time or place changed",
-        )
-    return len(answered)
-
-
 def reminders_queue(*, now: dt.datetime | None = None) -> list[Delivery]:
     """Queue a reminder for each accepted attendee of each confirmed event starting within
     REMINDER_HOURS_BEFORE hours; nobody gets a second one for the same start time."""
@@ -404,29 +361,6 @@ def reminders_queue(*, now: dt.datetime | None = None) -> list[Delivery]:
                 .select_related("person")
             )
     return rows
-
-
-@transaction.atomic
-def delivery_resend(*, delivery_id: int, by: AbstractBaseUser | None = None) -> Delivery:
-    """Queue a failed row again with fresh attempts (it is still superseded if stale)."""
-    # Lock the row: a sweep or a second click must not queue it twice.
-    delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
-    if delivery is None:
-        raise ValidationError({"delivery": "No such message."}, code="not_found")
-    if delivery.state != Delivery.State.FAILED:
-        raise ValidationError(
-            {"state": f"Only a failed message can be resent; this one is {delivery.state}."},
-            code="not_failed",
-        )
-    delivery.state = Delivery.State.QUEUED
-    delivery.attempts = 0
-    delivery.next_attempt_at = timezone.now()
-    delivery.last_error = f"Resent by {by}." if by is not None else ""
-    delivery.save(
-        update_fields=["state", "attempts", "next_attempt_at", "last_error", "updated_at"]
-    )
-    OUTBOX.enqueue([delivery.pk])
-    return delivery
 
 
 def cancel_recipients(*, event: Event) -> QuerySet[Attendance]:

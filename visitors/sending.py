@@ -18,8 +18,10 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
-from django.db import DatabaseError
+from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
 from django.db.models import F, Max, Q, prefetch_related_objects
 from django.utils import timezone
@@ -346,3 +348,26 @@ def _message_id() -> str:
     from email.utils import make_msgid
 
     return make_msgid(domain=settings.ORGANISER_EMAIL.rpartition("@")[2] or "localhost")
+
+
+@transaction.atomic
+def delivery_resend(*, delivery_id: int, by: AbstractBaseUser | None = None) -> Delivery:
+    """Queue a failed row again with fresh attempts (it is still superseded if stale)."""
+    # Lock the row: a sweep or a second click must not queue it twice.
+    delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
+    if delivery is None:
+        raise ValidationError({"delivery": "No such message."}, code="not_found")
+    if delivery.state != Delivery.State.FAILED:
+        raise ValidationError(
+            {"state": f"Only a failed message can be resent; this one is {delivery.state}."},
+            code="not_failed",
+        )
+    delivery.state = Delivery.State.QUEUED
+    delivery.attempts = 0
+    delivery.next_attempt_at = timezone.now()
+    delivery.last_error = f"Resent by {by}." if by is not None else ""
+    delivery.save(
+        update_fields=["state", "attempts", "next_attempt_at", "last_error", "updated_at"]
+    )
+    OUTBOX.enqueue([delivery.pk])
+    return delivery

@@ -294,8 +294,9 @@ def attendance_update(
         role=role, guests=guests, call_time=call_time, notes=notes, order_override=order_override
     )
     # The event first, then the row: the order event_reschedule takes them in (call times).
-    event_id = Attendance.objects.filter(pk=attendance_id).values_list("event_id", flat=True)
-    Event.objects.filter(pk__in=event_id).select_for_update().first()
+    of_event = Attendance.objects.filter(pk=attendance_id).values_list("event_id", flat=True)
+    if (event_id := of_event.first()) is not None:
+        Event.objects.locked(event_id)
     attendance = _locked_attendance(attendance_id)
     before = Attendance(role=attendance.role, call_time=attendance.call_time)
     for name, value in changes.items():

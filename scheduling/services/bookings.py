@@ -29,11 +29,11 @@ from core.audit import stamp
 
 from ..clashes import ClashCheck, raise_if_occupied
 from ..models import Booking, Event, Facility, ProgrammeItem
-from ..signals import event_changed
 from ..timezones import require_aware
 from ..venue import event_venue, venue_line
 from . import booking_checks as checks
 from . import changes as change_log
+from .announce import event_announce
 from .changes import Verb
 
 # --- Services --------------------------------------------------------------------------------
@@ -396,23 +396,12 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
     after = event_venue(event)
     if (after.pk if after else None) == before:
         return
-    event.sequence += 1
-    stamp(event, by=by, reason="Venue changed")
-    event.save(update_fields=["sequence", "updated_at"])
-    change_log.event_changed(event=event)
     previous = Facility.objects.filter(pk=before).first() if before else None
-    event_changed.send(
-        sender=Event,
-        event=event,
-        changed={"venue"},
-        previous_status=event.status,
-        by=by,
-        partner_id=None,
-        summary=[
-            _("Where: %(before)s → %(after)s")
-            % {"before": venue_line(event, previous), "after": venue_line(event, after)}
-        ],
-    )
+    where = _("Where: %(before)s → %(after)s") % {
+        "before": venue_line(event, previous),
+        "after": venue_line(event, after),
+    }
+    event_announce(event, changed={"venue"}, summary=[where], reason="Venue changed", by=by)
 
 
 def _venue_of(event_id: int) -> int | None | bool:

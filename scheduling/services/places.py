@@ -15,12 +15,11 @@ from django.db.models import Q
 from django.utils import timezone as clock
 from django.utils.translation import gettext as _
 
-from core.audit import stamp
 from core.unset import UNSET, given
 
 from ..models import Event, Facility, Site
-from ..signals import event_changed
 from . import changes as change_log
+from .announce import event_announce
 
 SITE_PRINTED = ("name", "name_zh", "address")
 FACILITY_PRINTED = ("name", "name_zh")
@@ -135,17 +134,10 @@ def _announce(events, summary: list[str], *, by: AbstractBaseUser | None) -> Non
         .values_list("pk", flat=True)
     )
     for event_id in ids:  # in id order: one order of locks
-        event = Event.objects.locked(event_id)
-        event.sequence += 1
-        stamp(event, by=by, reason="; ".join(summary)[:100])
-        event.save(update_fields=["sequence", "updated_at"])
-        event_changed.send(
-            sender=Event,
-            event=event,
+        event_announce(
+            Event.objects.locked(event_id),
             changed={"place_name"},
-            previous_status=event.status,
-            by=by,
-            partner_id=None,
             summary=summary,
+            reason="; ".join(summary)[:100],
+            by=by,
         )
-        change_log.event_changed(event=event)

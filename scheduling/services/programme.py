@@ -14,8 +14,8 @@ from core.unset import UNSET, given
 
 from .. import wording
 from ..models import Booking, Event, Facility, ProgrammeItem, ProgrammeRole
-from ..signals import event_changed
 from . import changes as change_log
+from .announce import event_announce
 from .bookings import bookings_release_for_item
 from .changes import Verb
 
@@ -85,7 +85,14 @@ def programme_item_create(
     item.save()
     _set_roles(item, roles, by=by)
     if item.visibility == ProgrammeItem.Visibility.PUBLIC:
-        _announce(event, [wording.item_added(item)], by=by, partner_id=partner_id)
+        event_announce(
+            event,
+            changed={"programme"},
+            summary=[wording.item_added(item)],
+            reason="Programme changed",
+            by=by,
+            partner_id=partner_id,
+        )
     change_log.programme_item_changed(item=item, verb=Verb.CREATED)  # last: the log lock
     return item
 
@@ -146,7 +153,14 @@ def programme_item_update(
             summary = wording.item_changed(
                 item, {"title": item.title, "start": item.start, "end": item.end, **before}
             )
-        _announce(item.event, summary, by=by, partner_id=partner_id)
+        event_announce(
+            item.event,
+            changed={"programme"},
+            summary=summary,
+            reason="Programme changed",
+            by=by,
+            partner_id=partner_id,
+        )
     change_log.programme_item_changed(item=item)
     return item
 
@@ -167,7 +181,14 @@ def programme_item_delete(
     if item.kind == ProgrammeItem.Kind.TOUR_STOP:
         dropped += item.event.programme.filter(kind=ProgrammeItem.Kind.TRANSFER, end=item.start)
     if any(row.visibility == ProgrammeItem.Visibility.PUBLIC for row in dropped):
-        _announce(item.event, [wording.item_removed(item)], by=by, partner_id=partner_id)
+        event_announce(
+            item.event,
+            changed={"programme"},
+            summary=[wording.item_removed(item)],
+            reason="Programme changed",
+            by=by,
+            partner_id=partner_id,
+        )
     for row in dropped:
         stamp(row, by=by, reason=f"Removed from programme with “{item.title}”")
         row.delete()
@@ -181,26 +202,6 @@ def _locked_item(item_id: int) -> ProgrammeItem:
     item = ProgrammeItem.objects.select_for_update().get(pk=item_id, event_id=event.pk)
     item.event = event
     return item
-
-
-def _announce(
-    event: Event, summary: list[str], *, by: AbstractBaseUser | None, partner_id: int | None
-) -> None:
-    """Invites list the public programme: raise the SEQUENCE (feeds' entries move too) and let
-    visitors queue the update (scheduling.signals; visitors holds a partner's words)."""
-    event.sequence += 1
-    stamp(event, by=by, reason="Programme changed")
-    event.save(update_fields=["sequence", "updated_at"])
-    event_changed.send(
-        sender=Event,
-        event=event,
-        changed={"programme"},
-        previous_status=event.status,
-        by=by,
-        partner_id=partner_id,
-        summary=summary,
-    )
-    change_log.event_changed(event=event)
 
 
 def _set_roles(item: ProgrammeItem, roles: Iterable[tuple[Any, str]], *, by) -> None:

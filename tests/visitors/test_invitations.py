@@ -578,7 +578,7 @@ def test_delivery_resend_queues_a_failed_row_with_fresh_attempts(
     row = failed_row(event, attendance)
 
     with django_capture_on_commit_callbacks(execute=True):
-        invitations.delivery_resend(delivery_id=row.pk, by=officer)
+        sending.delivery_resend(delivery_id=row.pk, by=officer)
 
     row.refresh_from_db()
     assert (row.state, row.attempts, row.last_error) == (Delivery.State.SENT, 1, "")
@@ -590,7 +590,7 @@ def test_delivery_resend_refuses_a_row_that_has_not_failed(django_capture_on_com
     (row,) = invite_all(event, django_capture_on_commit_callbacks)
 
     with pytest.raises(ValidationError) as error:
-        invitations.delivery_resend(delivery_id=row.pk)
+        sending.delivery_resend(delivery_id=row.pk)
 
     assert "Only a failed message" in error.value.message_dict["state"][0]
 
