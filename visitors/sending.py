@@ -15,19 +15,17 @@ import logging
 import smtplib
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.mail import get_connection
 from django.db import DatabaseError, transaction
-from django.db import connection as db_connection
 from django.db.models import F, Max, Q, prefetch_related_objects
 from django.utils import timezone
 
 from core import ratelimit
-from core.outbox import Outbox
+from core.outbox import Outbox, sending
 from scheduling.models import Event
 from scheduling.venue import PREFETCH
 
@@ -45,6 +43,7 @@ RATE_NAME = "invites"  # one mailbox sends them all
 CLAIMED_WITH = ("person", "attendance")
 
 
+@sending()
 def deliveries_send(
     *, delivery_ids: Iterable[int], now: dt.datetime | None = None
 ) -> list[Delivery]:
@@ -66,14 +65,11 @@ def deliveries_send(
         return batch
     deadline = time.monotonic() + OUTBOX.time_budget()
     events = {row.event_id for row in batch}
-    # The next message is built while the relay takes its time over this one (a relay takes
-    # tens of milliseconds a message; building one takes a few, and needs no database).
-    builder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="invite-builder")
     claimed: list[Delivery] = []
     try:
         while batch:
             claimed += batch
-            if not _send_batch(batch, connection, builder, deadline):
+            if not _send_batch(batch, connection, deadline):
                 break
             more = (
                 Delivery.objects.due(timezone.now())
@@ -83,27 +79,22 @@ def deliveries_send(
             )
             batch = OUTBOX.claim(list(more), timezone.now(), related=CLAIMED_WITH, keep=_fresh)
     finally:
-        builder.shutdown(wait=True, cancel_futures=True)
         # The messages are recorded; a rude goodbye loses nothing.
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
     return claimed
 
 
-def _send_batch(batch: list[Delivery], connection, builder, deadline: float) -> bool:
+def _send_batch(batch: list[Delivery], connection, deadline: float) -> bool:
     """Send claimed rows over the open connection, each recorded right after its attempt;
     False when the task must stop (its time is up, or the server is gone)."""
     _prepare(batch)
-    upcoming = builder.submit(_build, batch[0])
     for position, row in enumerate(batch):
         if (position and time.monotonic() > deadline) or not _room_before(deadline):
             OUTBOX.release(batch[position:])  # a fresh task carries on
             return False
-        building = upcoming
-        if position + 1 < len(batch):
-            upcoming = builder.submit(_build, batch[position + 1])
         try:
-            message = building.result()
+            message = _build(row)
         except DatabaseError as error:  # a passing fault: retry
             logger.exception("Building delivery %s failed", row.pk)
             _retry_or_fail(row, f"Could not build the message: {_describe(error)}")
@@ -138,15 +129,9 @@ def _build(row: Delivery):
     a header Django refuses fails here (visitors.emails)."""
     from .emails import delivery_message
 
-    try:
-        message = delivery_message(row)
-        message.message()
-        return message
-    finally:
-        # Building reads nothing from the database (_prepare did); should it ever, the
-        # connection this thread opened must not outlive it.
-        if db_connection.connection is not None:
-            db_connection.close()
+    message = delivery_message(row)
+    message.message()
+    return message
 
 
 def deliveries_sweep(*, now: dt.datetime | None = None) -> list[int]:

@@ -24,7 +24,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from core.outbox import Outbox
+from core.outbox import Outbox, sending
 
 from ..models import WebhookDelivery
 
@@ -56,6 +56,7 @@ def webhook_body(payload: dict) -> bytes:
     return json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
 
 
+@sending()
 def webhook_deliveries_send(
     *, delivery_ids: Iterable[int], now: dt.datetime | None = None
 ) -> list[WebhookDelivery]:

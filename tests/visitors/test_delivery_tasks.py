@@ -419,3 +419,39 @@ def test_a_worker_with_time_left_carries_on_with_the_events_due_rows(settings):
     assert sorted(row.pk for row in sent) == sorted(ids(rows))
     assert states(rows) == [Delivery.State.SENT] * 5
     assert states([elsewhere]) == [Delivery.State.QUEUED]  # another event: its own task
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_marks_its_sends_without_waiting_for_the_disk_and_then_waits_again(
+    smtp, monkeypatch
+):
+    """Each mark of a batch is one statement committed without a WAL flush (core.outbox's
+    ``sending``); once the batch is over, the worker's connection commits as before."""
+    from django.db import connection
+
+    from core.outbox import Outbox
+
+    def synchronous_commit() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    seen = []
+    record = Outbox.record
+
+    def recording(self, row, **kwargs):
+        seen.append(synchronous_commit())
+        return record(self, row, **kwargs)
+
+    monkeypatch.setattr(Outbox, "record", recording)
+    smtp.start()
+    event, attendances = event_with(2)
+    rows = queued(event, attendances)
+    assert synchronous_commit() == "on"
+
+    sending.deliveries_send(delivery_ids=[row.pk for row in rows])
+
+    assert seen == ["off", "off"]
+    assert synchronous_commit() == "on"
+    assert Delivery.objects.filter(state=Delivery.State.SENT).count() == 2
