@@ -4,10 +4,12 @@ from django.views.generic import RedirectView
 
 from api.views.feeds import feed
 from config import health
+from core.forms import AdminLoginForm
 
 admin.site.site_header = "Protocol Desk"
 admin.site.site_title = "Protocol Desk"
 admin.site.index_title = "Back office"
+admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -232,3 +232,13 @@ def test_checkin_arrival_goes_back_to_a_local_path_only(client, officer, event, 
     assert response["Location"].startswith(reverse("staff:checkin") + "?date=")
     attendance.refresh_from_db()
     assert attendance.checked_in_at is not None
+
+
+@pytest.mark.parametrize("login", ["staff:login", "admin:login"])
+def test_a_username_longer_than_any_account_is_refused_by_the_login_form(client, login):
+    """Django's login form checks no length: a 300-character name reached authenticate(), and
+    django-axes failed writing it into its 255-character column (a 500 on PostgreSQL)."""
+    answer = client.post(reverse(login), {"username": "x" * 300, "password": "secret"})
+
+    assert answer.status_code == 200
+    assert "at most 150 characters" in answer.content.decode()
