@@ -335,7 +335,7 @@ def published_values(
     return event_values(
         facts,
         uid=uid,
-        sequence=event.sequence,
+        sequence=event.revision,
         stamp=stamp,
         zone_written=zone_written,
         description="\n\n".join(blocks),

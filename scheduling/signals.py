@@ -1,8 +1,8 @@
 """What scheduling announces for the apps built on it, which it does not import.
 
 ``event_changed`` is sent inside the transaction of a change that attendees' calendars may show
-(the event locked, its SEQUENCE already raised where the change shows in invites), so that
-visitors can write the invites it calls for in the same transaction (visitors/invitations.py).
+(the event locked, its revision raised), so that visitors can write the invites it calls for
+in the same transaction, raising the invites' SEQUENCE as it does (visitors/invitations.py).
 Arguments: ``event``; ``changed``, a set of Event field names plus "venue" (the place invites
 name moved), "place_name" (a site's or facility's name or address an invite prints changed)
 or "programme" (the run-of-show changed); ``previous_status``; ``by``, the user or

@@ -4,10 +4,9 @@ Every message is a ``Delivery`` row (the invite outbox, core.outbox), written in
 transaction as the change that causes it and handed to django-q2 only after commit; sending it
 is ``visitors.sending``'s business, what it says ``visitors.emails``'.
 
-Sequences: every message carries the event's SEQUENCE at the time it was queued. A row made
-stale by a newer REQUEST or CANCEL (a higher sequence) for the same person is superseded rather
-than sent, so an attendee's calendar only ever moves forward; an older REQUEST can therefore
-never overtake a CANCEL.
+Sequences (``visitors.sequences``): every message carries the event's invite SEQUENCE at the
+time it was queued; a row made stale by a newer REQUEST or CANCEL for the same person is
+superseded rather than sent, so an older REQUEST can never overtake a CANCEL.
 """
 
 import datetime as dt
@@ -22,21 +21,18 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from core.audit import stamp
 from scheduling.models import Booking, Event
-from scheduling.services import changes as change_log
 
 from .attendances import call_times_check, call_times_shift, rsvps_reset
 from .changes import attendances_changed
 from .models import Attendance, Delivery
 from .sending import OUTBOX
+from .sequences import PENDING, WAITING, sequence_raise, update_joins_waiting
 
 logger = logging.getLogger(__name__)
 
-WAITING = (Delivery.State.QUEUED, Delivery.State.RETRYING)
 # A REQUEST in one of these states has reached, or may have reached, the attendee.
 DELIVERED = (Delivery.State.SENT, Delivery.State.SENDING)
-VERSIONED = (Delivery.Method.REQUEST, Delivery.Method.CANCEL)
 # A change of either means the attendee's earlier answer no longer holds (RFC 5546 §2.1.4).
 # "venue": the main facility an invite names moved (scheduling.services.bookings).
 TIME_OR_VENUE = frozenset({"start", "end", "site", "venue"})
@@ -67,6 +63,8 @@ def follow_event_change(
         call_times_check(event=event)
     if partner_id is not None and changed & PARTNER_WORDS:
         invites_hold(event_id=event.pk, reason="A partner changed what the invite says.")
+    if "status" in changed or not update_joins_waiting(event):
+        sequence_raise(event)
     invites_follow_change(
         event=event, changed=changed, previous_status=previous_status, by=by, summary=summary
     )
@@ -135,7 +133,8 @@ def invites_follow_change(
     by: AbstractBaseUser | None = None,
     summary: Iterable[str] = (),
 ) -> list[Delivery]:
-    """After a change an invite shows (the event locked, its SEQUENCE already raised): reset
+    """After a change an invite shows (the event locked, its SEQUENCE raised or the change
+    joining the update still waiting at it): reset
     answers on a change of time or place, and queue the update or CANCEL attendees need.
 
     A confirmed event's update goes to every current attendee who was invited, due at the end
@@ -161,15 +160,19 @@ def invites_follow_change(
 def invite_update_for_attendance(
     *, attendance: Attendance, summary: Iterable[str], by: AbstractBaseUser | None = None
 ) -> Delivery | None:
-    """One attendee's own part changed (their call time or role): raise the SEQUENCE and queue
-    an update to them alone, if they may have the invite. Nobody else's calendar changes."""
+    """One attendee's own part changed (their call time or role): queue an update to them alone
+    (at a new SEQUENCE, unless their update is still waiting), if they may have the invite.
+    Nobody else's calendar changes."""
     event = Event.objects.locked(attendance.event_id)
     person = attendance.person
     mine = Delivery.objects.filter(event=event, person=person, method=Delivery.Method.REQUEST)
     if event.status != Event.Status.CONFIRMED or not person.email or not mine.exists():
         return None
-    _raise_sequence(event, by=by, reason=f"Update to {person} alone")
-    return _queue_update(event, delivered_only=False, summary=list(summary), only=[person.pk])[0]
+    if not update_joins_waiting(event, people=[person.pk]):
+        sequence_raise(event)
+    queued = _queue_update(event, delivered_only=False, summary=list(summary), only=[person.pk])
+    # Joined: their waiting update now says this too.
+    return queued[0] if queued else mine.filter(sequence=event.sequence).order_by("-pk").first()
 
 
 @transaction.atomic
@@ -189,7 +192,7 @@ def invite_queue_for_attendance(
         return None
     earlier = Delivery.objects.filter(event=event, person=person, sequence__gte=event.sequence)
     if earlier.exists():
-        _raise_sequence(event, by=by, reason=f"Invite to {person} after an earlier message")
+        sequence_raise(event)
     rows = _create(
         [
             Delivery(
@@ -306,7 +309,7 @@ def invite_cancel_for_attendance(
     may_have_invite = mine.filter(method=Delivery.Method.REQUEST, state__in=DELIVERED).exists()
     if not may_have_invite or not person.email:
         return None
-    _raise_sequence(event, by=by, reason=f"CANCEL to {person}, taken off the list")
+    sequence_raise(event)
     rows = _create(
         [
             Delivery(
@@ -426,13 +429,6 @@ def _reminders_waiting(event: Event) -> QuerySet[Delivery]:
     return Delivery.objects.filter(event=event, method=Delivery.Method.REMINDER, state__in=WAITING)
 
 
-def _raise_sequence(event: Event, *, by: AbstractBaseUser | None, reason: str) -> None:
-    event.sequence += 1
-    stamp(event, by=by, reason=reason)
-    event.save(update_fields=["sequence", "updated_at"])
-    change_log.event_changed(event=event)  # partners syncing the event see the new sequence
-
-
 def _queue_update(
     event: Event,
     *,
@@ -467,6 +463,7 @@ def _queue_update(
         updated_at=now,
     )
     already = requests.filter(sequence=event.sequence).values_list("person_id", flat=True)
+    _add_changes(requests.filter(state__in=PENDING, sequence=event.sequence), summary)
     return _create(
         Delivery(
             event=event,
@@ -489,6 +486,16 @@ def _queue_update(
         .exclude(person_id__in=list(already))
         .select_related("person")
     )
+
+
+def _add_changes(rows: QuerySet[Delivery], summary: list[str]) -> None:
+    """A change joining updates still waiting: they say it too, after what they said."""
+    if not summary:
+        return
+    joined = list(rows.only("pk", "changes"))
+    for row in joined:
+        row.changes = "\n".join(dict.fromkeys([*row.changes.splitlines(), *summary]))
+    Delivery.objects.bulk_update(joined, ["changes"], batch_size=500)
 
 
 def _queue_cancel(event: Event) -> list[Delivery]:

@@ -30,6 +30,7 @@ from scheduling.models import Event
 from scheduling.venue import PREFETCH
 
 from .models import Attendance, Delivery
+from .sequences import VERSIONED
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,6 @@ OUTBOX = Outbox(
     send_task="visitors.tasks.deliveries_send",
     batch=lambda: settings.INVITE_SEND_BATCH,
 )
-VERSIONED = (Delivery.Method.REQUEST, Delivery.Method.CANCEL)
 RATE_NAME = "invites"  # one mailbox sends them all
 CLAIMED_WITH = ("person", "attendance")
 

@@ -22,6 +22,11 @@ class EventSerializer(Output, serializers.ModelSerializer):
     )
     bookings = BookingSerializer(many=True, read_only=True)
     internal_notes = RestrictedCharField(shown_to=sees_staff_details, help_text="Staff keys only.")
+    sequence = serializers.IntegerField(
+        source="revision",
+        read_only=True,
+        help_text="The SEQUENCE feeds and .ics answers write: rises with every change shown.",
+    )
 
     class Meta:
         model = Event

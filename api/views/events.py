@@ -98,7 +98,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
     }
     orderings = ORDERINGS
     default_ordering = "start"
-    version_fields = ("updated_at", "sequence")
+    version_fields = ("updated_at", "revision")
 
     def visible_queryset(self):
         return Event.objects.visible_to(self.audience)

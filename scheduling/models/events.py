@@ -89,7 +89,20 @@ class Event(models.Model):
         "calendar UID", max_length=255, unique=True, default=new_event_uid, editable=False
     )
     sequence = models.PositiveIntegerField(
-        default=0, editable=False, help_text="iCalendar SEQUENCE: rises on every material change."
+        default=0,
+        editable=False,
+        help_text=(
+            "The invites' iCalendar SEQUENCE: rises once for each update attendees are sent "
+            "(changes that wait to go out together share one)."
+        ),
+    )
+    revision = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text=(
+            "Rises on every change to what the event shows: the SEQUENCE of its feed entries "
+            "and .ics answers, and the version partners sync."
+        ),
     )
     reference = models.CharField(
         max_length=40,

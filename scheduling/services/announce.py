@@ -19,12 +19,12 @@ def event_announce(
     by: AbstractBaseUser | None,
     partner_id: int | None = None,
 ) -> None:
-    """For an event the caller has locked: raise its SEQUENCE (feed entries move with it), keep
+    """For an event the caller has locked: raise its revision (feed entries move with it), keep
     who and why, let visitors queue the update (scheduling.signals), then log it (the change
     log's lock comes last)."""
-    event.sequence += 1
+    event.revision += 1
     stamp(event, by=by, reason=reason)
-    event.save(update_fields=["sequence", "updated_at"])
+    event.save(update_fields=["revision", "updated_at"])
     event_changed.send(
         sender=Event,
         event=event,

@@ -25,8 +25,9 @@ from .booking_checks import check_within_event
 from .bookings import bookings_release_for_event, bookings_shift_for_event
 from .changes import Verb
 
-# Fields that change what a calendar invite says: editing one raises the SEQUENCE so calendar
-# clients replace the earlier copy (RFC 5546 §2.1.4).
+# Fields that change what a calendar invite says: editing one raises the revision and sends
+# attendees an update with a higher SEQUENCE, so calendar clients replace the earlier copy
+# (RFC 5546 §2.1.4).
 INVITE_FIELDS = frozenset({"title", "title_zh", "description", "site", "timezone", "start", "end"})
 # The details event_update changes (times and status have services of their own).
 DETAIL_FIELDS = frozenset(
@@ -114,7 +115,7 @@ def event_update(
     partner_id: int | None = None,
 ) -> Event:
     """Change the details given (the others stay); a change that shows in invites raises the
-    SEQUENCE.
+    revision and sends attendees an update.
 
     Times change through event_reschedule (bookings and programme move with them) and status
     through event_transition, so this takes neither. When a partner's key (partner_id)
@@ -143,7 +144,7 @@ def event_update(
         setattr(event, name, changes[name])
     event.full_clean()
     if INVITE_FIELDS & set(changed):
-        event.sequence += 1
+        event.revision += 1
     stamp(event, by=by, reason=reason or "Updated " + ", ".join(changed))
     event.save()
     if INVITE_FIELDS & set(changed):
@@ -206,7 +207,7 @@ def event_reschedule(
     else:
         for booking in event.bookings.active():
             check_within_event(booking, event)
-    event.sequence += 1
+    event.revision += 1
     stamp(event, by=by, reason=reason or "Rescheduled")
     event.save()
     # Answers are reset and invited attendees get the update (after commit).
@@ -272,7 +273,7 @@ def event_transition(
             # Through the booking path, so each release is logged as one (webhooks, sync).
             bookings_release_for_event(event=event, by=by, reason=reason or "Event cancelled")
             event.cancel_reason = reason  # the CANCEL to attendees says it (visitors.emails)
-        event.sequence += 1
+        event.revision += 1
         stamp(event, by=by, reason=reason or f"Status set to {to}")
         event.save()
         # A CANCEL to everyone invited, or an update with the new status (after commit).

@@ -2,7 +2,7 @@
 
 An invite names where it happens (``scheduling.venue.venue_line``: the facility's names, the
 site's names and address) and lists its programme's facilities. When one of those words
-changes, every event still to come whose invites print it has its SEQUENCE raised and its
+changes, every event still to come whose invites print it has its revision raised and its
 attendees sent an update saying what changed; a new name is not a new place, so answers stand.
 Other fields (capacity, buffers, bookable hours, travel) change no invite.
 """
@@ -126,7 +126,7 @@ def _renamed(before: dict[str, str], place, printed: tuple[str, ...]) -> list[st
 
 
 def _announce(events, summary: list[str], *, by: AbstractBaseUser | None) -> None:
-    """Raise the SEQUENCE of each event still to come and let visitors send the update."""
+    """Raise the revision of each event still to come and let visitors send the update."""
     ids = list(
         events.exclude(status__in=FINAL)
         .filter(end__gt=clock.now())

@@ -9,7 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from scheduling import services as scheduling_services
-from scheduling.models import Booking, ProgrammeItem
+from scheduling.models import Booking, Event, ProgrammeItem
 from tests.factories import BookingFactory, FacilityFactory, ProgrammeItemFactory, hk
 from tests.visitors.test_invitations import (
     address,
@@ -284,3 +284,130 @@ def test_past_and_cancelled_events_hear_nothing_of_a_rename(django_capture_on_co
 
     event.refresh_from_db()
     assert (event.sequence, mail.outbox) == (before, [])
+
+
+# --- One SEQUENCE per update an attendee receives ------------------------------------------------
+
+
+def test_changes_while_an_update_waits_join_it_at_one_sequence(
+    django_capture_on_commit_callbacks, settings
+):
+    """A move, a dropped stop and one person's new call time within the coalescing window:
+    each attendee gets one update, one SEQUENCE above their invite, saying all of it."""
+    settings.INVITE_COALESCE_SECONDS = 120
+    event, (guest, staff) = confirmed_event(2, **MORNING)
+    services.attendance_update(attendance_id=staff.pk, role=Attendance.Role.STAFF)
+    services.attendance_update(
+        attendance_id=staff.pk, call_time=event.start - dt.timedelta(minutes=45)
+    )
+    stop = ProgrammeItemFactory(
+        event=event, title="Koln 3D", start=event.start, end=event.start + dt.timedelta(minutes=20)
+    )
+    invite_all(event, django_capture_on_commit_callbacks)
+    event.refresh_from_db()
+    invited, revision = event.sequence, event.revision
+
+    later = event.start + dt.timedelta(minutes=30)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.event_reschedule(
+            event_id=event.pk, start=later, end=event.end + dt.timedelta(minutes=30)
+        )
+        scheduling_services.programme_item_delete(item_id=stop.pk)
+        services.attendance_update(
+            attendance_id=staff.pk, call_time=later - dt.timedelta(minutes=15)
+        )
+
+    event.refresh_from_db()
+    assert event.sequence == invited + 1
+    assert event.revision == revision + 2  # feeds show each change as it comes
+    waiting = {row.person_id: row for row in Delivery.objects.filter(state=Delivery.State.QUEUED)}
+    assert {row.sequence for row in waiting.values()} == {invited + 1}
+    assert set(waiting) == {guest.person_id, staff.person_id}
+    guest_lines = waiting[guest.person_id].changes.splitlines()
+    assert [line.split(":")[0] for line in guest_lines] == ["Time", "Removed from the programme"]
+    assert waiting[staff.person_id].changes.splitlines()[-1].startswith("Your call time:")
+    assert not Delivery.objects.filter(state=Delivery.State.SUPERSEDED).exists()
+
+
+def test_a_change_after_the_update_left_raises_the_sequence_again(
+    django_capture_on_commit_callbacks,
+):
+    event, attendances = confirmed_event(2, **MORNING)
+    invite_all(event, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):  # no window: sent at once
+        scheduling_services.event_update(event_id=event.pk, title="First new title")
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.event_update(event_id=event.pk, title="Second new title")
+
+    event.refresh_from_db()
+    assert sorted(v[2] for v in sent_versions(event) if v[2] > 0) == [1, 1, 2, 2]
+    assert event.sequence == 2
+
+
+@pytest.mark.parametrize("state", [Delivery.State.SENDING, Delivery.State.SENT])
+def test_a_change_raises_the_sequence_once_anyone_may_have_the_waiting_update(
+    state, django_capture_on_commit_callbacks, settings
+):
+    """One attendee's update is being sent (or was): the others' waiting ones cannot take a
+    change at that SEQUENCE, or the first would keep the old words at the same version."""
+    settings.INVITE_COALESCE_SECONDS = 120
+    event, attendances = confirmed_event(2, **MORNING)
+    invite_all(event, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.event_update(event_id=event.pk, title="First new title")
+    event.refresh_from_db()
+    first = Delivery.objects.filter(sequence=event.sequence).order_by("pk").first()
+    Delivery.objects.filter(pk=first.pk).update(state=state)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        scheduling_services.event_update(event_id=event.pk, title="Second new title")
+
+    event.refresh_from_db()
+    assert event.sequence == first.sequence + 1
+    newest = Delivery.objects.filter(sequence=event.sequence, state=Delivery.State.QUEUED)
+    assert newest.count() == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_cannot_claim_an_update_while_a_change_joins_it(
+    django_capture_on_commit_callbacks, settings
+):
+    """The change locks the waiting rows it joins: a worker's claim skips them until the change
+    commits, so no update leaves with words the change is replacing."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from visitors.sending import OUTBOX
+    from visitors.sequences import update_joins_waiting
+
+    settings.INVITE_COALESCE_SECONDS = 0
+    event, attendances = confirmed_event(1, **MORNING)
+    Delivery.objects.create(
+        event=event,
+        person=attendances[0].person,
+        attendance=attendances[0],
+        method=Delivery.Method.REQUEST,
+        sequence=event.sequence,
+        next_attempt_at=timezone.now(),
+    )
+    joined, claimed = threading.Event(), []
+
+    def claim() -> None:
+        joined.wait(10)
+        try:
+            ids = list(Delivery.objects.values_list("pk", flat=True))
+            claimed.extend(OUTBOX.claim(ids, timezone.now()))
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=claim)
+    worker.start()
+    with transaction.atomic():
+        locked = Event.objects.locked(event.pk)
+        assert update_joins_waiting(locked)
+        joined.set()
+        worker.join(10)
+    assert claimed == []
+    assert OUTBOX.claim(list(Delivery.objects.values_list("pk", flat=True)), timezone.now())

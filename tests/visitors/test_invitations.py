@@ -222,11 +222,17 @@ def test_edits_within_the_window_coalesce_into_one_update(
         )
 
     event.refresh_from_db()
-    assert event.sequence == first_sequence + 3
+    # One update per attendee, one SEQUENCE for the batch; feeds counted every change.
+    assert event.sequence == first_sequence + 1
+    assert event.revision == first_sequence + 3
     waiting = Delivery.objects.filter(state=Delivery.State.QUEUED)
     assert sorted(waiting.values_list("person_id", "sequence")) == sorted(
         (a.person_id, event.sequence) for a in attendances
     )
+    for row in waiting:
+        lines = row.changes.splitlines()
+        assert lines[0].startswith("Title: ") and lines[1] == "The description was updated."
+        assert lines[2].startswith("Time: ") and len(lines) == 3
     due = {row.next_attempt_at for row in waiting}
     assert len(due) == 1
     # The window runs from the first edit, not the last.
@@ -235,7 +241,7 @@ def test_edits_within_the_window_coalesce_into_one_update(
         <= due.pop()
         <= timezone.now() + dt.timedelta(seconds=120)
     )
-    assert Delivery.objects.filter(state=Delivery.State.SUPERSEDED).count() == 4
+    assert not Delivery.objects.filter(state=Delivery.State.SUPERSEDED).exists()
     assert len(mail.outbox) == 2  # only the invites so far
 
     early = sending.deliveries_sweep(now=timezone.now() + dt.timedelta(seconds=60))
