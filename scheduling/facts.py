@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.utils import dateformat
+from django.utils.translation import gettext as _
 
 from .models import Event
 from .timezones import zone_label
@@ -73,6 +74,17 @@ class EventFacts:
         else:
             end = dateformat.format(self.end, "l j F Y, H:i")
         return f"{start}–{end} ({self.zone_label(self.start)})"
+
+    @property
+    def publication(self) -> str:
+        """What attendees are asked about passing it on: a restricted event (an unannounced
+        visit) is not for publication; anything else says nothing."""
+        if self.event.visibility != Event.Visibility.RESTRICTED:
+            return ""
+        return _(
+            "Not for publication: this visit has not been announced. Please do not share or "
+            "publish its details."
+        )
 
     def local(self, moment: dt.datetime) -> dt.datetime:
         return moment.astimezone(self.event.zone)

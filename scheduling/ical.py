@@ -199,9 +199,10 @@ STATUS_FOR = {
     Event.Status.COMPLETED: "CONFIRMED",
     Event.Status.CANCELLED: "CANCELLED",
 }
-# Events only some may see are marked private, so that someone who shares their calendar
-# further shares "busy" rather than the details.
-PRIVATE = (Event.Visibility.INTERNAL, Event.Visibility.RESTRICTED)
+# Events only some may see say so (CLASS, RFC 5545 §3.8.1.3), so that someone who shares their
+# calendar further shares "busy" rather than the details: an internal event is private, a
+# restricted one (an unannounced visit) confidential. Others are public, the default.
+CLASS_FOR = {Event.Visibility.INTERNAL: "PRIVATE", Event.Visibility.RESTRICTED: "CONFIDENTIAL"}
 
 
 def new_calendar(*, prodid: str, method: str | None = None) -> Calendar:
@@ -245,7 +246,7 @@ class EventValues:
     location: str
     description: str
     status: str
-    private: bool
+    classification: str  # CLASS, or "" for a public event
     last_modified: dt.datetime | None = None
 
     @cached_property
@@ -260,7 +261,7 @@ WRITER = (hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), icalendar.__v
 
 def vevent(values: EventValues) -> VEvent:
     """The VEVENT every calendar we write shares: UID, SEQUENCE, DTSTAMP, the times, summary,
-    place, description, status, CLASS:PRIVATE for an event only some may see, and
+    place, description, status, CLASS for an event only some may see, and
     LAST-MODIFIED for a published copy."""
     found = VEvent()
     found.add("UID", values.uid)
@@ -274,8 +275,8 @@ def vevent(values: EventValues) -> VEvent:
         found.add("DESCRIPTION", values.description)
     found.add("STATUS", values.status)
     found.add("TRANSP", "OPAQUE")
-    if values.private:
-        found.add("CLASS", "PRIVATE")
+    if values.classification:
+        found.add("CLASS", values.classification)
     if values.last_modified is not None:
         found.add("LAST-MODIFIED", values.last_modified)
     return found
@@ -311,7 +312,7 @@ def event_values(
         location=facts.venue,
         description=description,
         status=status or STATUS_FOR[event.status],
-        private=event.visibility in PRIVATE,
+        classification=CLASS_FOR.get(event.visibility, ""),
         last_modified=last_modified.astimezone(dt.UTC) if last_modified else None,
     )
 

@@ -83,11 +83,13 @@ def invite_description(
     rsvp_link: str | None,
     cancel_reason: str = "",
 ) -> str:
-    """DESCRIPTION: why it was cancelled (a CANCEL), public description, call time, public
-    programme, RSVP link; nothing else."""
+    """DESCRIPTION: why it was cancelled (a CANCEL), whether it is for publication, public
+    description, call time, public programme, RSVP link; nothing else."""
     blocks = []
     if cancel_reason:
         blocks.append(_("Reason for the cancellation: %(reason)s") % {"reason": cancel_reason})
+    if facts.publication:
+        blocks.append(facts.publication)
     if facts.event.description.strip():
         blocks.append(facts.event.description.strip())
     blocks.append(_("When: %(when)s") % {"when": facts.when})

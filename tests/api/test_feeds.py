@@ -146,7 +146,7 @@ def test_a_feed_shows_what_its_owner_may_see(client, officer):
         "public": ["public"],
     }
     restricted = _vevents(_get(client, tokens["host"]).content)["restricted"]
-    assert restricted["CLASS"] == "PRIVATE"
+    assert restricted["CLASS"] == "CONFIDENTIAL"
 
 
 def test_a_feed_narrows_by_facility_organisation_person_and_saved_filter(client, officer):

@@ -17,7 +17,7 @@ BASE = EventValues(
     location="Auditorium, MARS Centre",
     description="Welcome remarks",
     status="CONFIRMED",
-    private=False,
+    classification="",
     last_modified=dt.datetime(2030, 6, 1, 8, 30, tzinfo=dt.UTC),
 )
 CHANGES = {
@@ -30,7 +30,7 @@ CHANGES = {
     "location": "Hall 1, MARS Centre",
     "description": "Welcome remarks\nLab tour",
     "status": "TENTATIVE",
-    "private": True,
+    "classification": "CONFIDENTIAL",
     "last_modified": BASE.last_modified + dt.timedelta(seconds=1),
 }
 

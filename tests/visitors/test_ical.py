@@ -370,13 +370,40 @@ def test_invite_writes_the_zone_for_a_call_time_in_another_year():
     assert _vevent(ics)["DTSTART"].dt.astimezone(zone).utcoffset() == dt.timedelta(0)
 
 
-@pytest.mark.parametrize(
-    ("visibility", "shown"),
-    [("public", None), ("partners", None), ("internal", "PRIVATE"), ("restricted", "PRIVATE")],
-)
-def test_invite_to_an_event_only_some_may_see_is_private(visibility, shown):
+CLASSES = [
+    ("public", None),
+    ("partners", None),
+    ("internal", "PRIVATE"),
+    ("restricted", "CONFIDENTIAL"),  # an unannounced visit
+]
+
+
+@pytest.mark.parametrize(("visibility", "shown"), CLASSES)
+def test_invite_and_published_copy_say_who_may_see_the_event(visibility, shown):
+    from api.ics import publish_calendar
+
+    event = _event(visibility=visibility)
+    attendance = AttendanceFactory(event=event)
+
+    assert _vevent(_ics(attendance)).get("CLASS") == shown
+    assert _vevent(publish_calendar(event)).get("CLASS") == shown
+
+
+@pytest.mark.parametrize(("visibility", "shown"), CLASSES)
+def test_an_invite_to_a_restricted_visit_says_it_is_not_for_publication(visibility, shown):
+    from visitors.emails import delivery_message
+
     attendance = AttendanceFactory(event=_event(visibility=visibility))
+    delivery = Delivery(
+        event=attendance.event,
+        person=attendance.person,
+        attendance=attendance,
+        method=Delivery.Method.REQUEST,
+        sequence=0,
+    )
+    message = delivery_message(delivery)
+    html = message.alternatives[0][0]
+    description = str(_vevent(_ics(attendance)).get("DESCRIPTION"))
 
-    vevent = _vevent(_ics(attendance))
-
-    assert vevent.get("CLASS") == shown
+    for text in (message.body, html, description):
+        assert ("Not for publication" in text) == (visibility == "restricted")
