@@ -2,7 +2,8 @@
 
 Used by the end-to-end tests, the delivery task tests and bench/invites.py. It can refuse
 chosen recipients (``rcpt_replies``), answer DATA with scripted replies (``data_replies``, e.g.
-``"421 …"`` to drop the client) and slow down (``delay`` seconds per message).
+``"421 …"`` to drop the client), slow down (``delay`` seconds per message) and leave 8BITMIME
+out of its EHLO answer (``eight_bit=False``), as some relays do.
 """
 
 import asyncio
@@ -67,6 +68,7 @@ class Sink:
     delay: float = 0.0
     rcpt_replies: dict[str, str] = field(default_factory=dict)
     data_replies: list[str] = field(default_factory=list)
+    eight_bit: bool = True  # offers 8BITMIME (RFC 6152)
     received: list[Received] = field(default_factory=list)
     sessions: int = 0
 
@@ -80,6 +82,8 @@ class Sink:
         session.host_name = hostname
         with self._lock:
             self.sessions += 1
+        if not self.eight_bit:
+            responses = [line for line in responses if "8BITMIME" not in line.upper()]
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):

@@ -188,6 +188,7 @@ def test_invites_reach_attendees_whatever_their_names_over_smtp(monkeypatch, inv
     assert sorted(received) == sorted(person.email for person in people)
     for person in people:
         [message] = received[person.email]
+        assert message.content.isascii()  # 7-bit: no relay needs 8BITMIME for it
         assert mailboxes(message.content) == [(person.display_name, person.email)]
         check_calendar(message, method="REQUEST", uid=event.uid, sequence=event.sequence)
     assert Delivery.objects.filter(event=event).exclude(state=Delivery.State.SENT).count() == 0

@@ -455,3 +455,61 @@ def test_a_batch_marks_its_sends_without_waiting_for_the_disk_and_then_waits_aga
     assert seen == ["off", "off"]
     assert synchronous_commit() == "on"
     assert Delivery.objects.filter(state=Delivery.State.SENT).count() == 2
+
+
+# --- On the wire -----------------------------------------------------------------------------
+
+
+def test_a_relay_without_8bitmime_gets_seven_bit_messages_that_decode_intact(smtp):
+    """Without BODY=8BITMIME (RFC 6152) a message must be 7-bit: every part with Chinese or
+    accented text travels base64 and decodes to the same words."""
+    smtp.eight_bit = False
+    smtp.start()
+    event, [attendance] = event_with(1)
+    Event.objects.filter(pk=event.pk).update(title="開幕典禮 Opening", title_zh="")
+    Attendance.objects.filter(pk=attendance.pk).update()
+    attendance.person.name, attendance.person.name_zh = "María José Fernández", "李國明"
+    attendance.person.save()
+    rows = queued(event, [attendance])
+
+    tasks.deliveries_send(ids(rows))
+
+    [received] = smtp.received
+    assert received.content.isascii()
+    message = received.message
+    assert str(message["Subject"]) == "Invitation: 開幕典禮 Opening"
+    texts = {
+        part.get_content_type(): part.get_content()
+        for part in message.walk()
+        if part.get_content_maintype() == "text"
+    }
+    assert set(texts) == {"text/plain", "text/html", "text/calendar"}
+    assert all("開幕典禮 Opening" in text for text in texts.values())
+    assert "María José Fernández" in texts["text/plain"]
+
+
+def test_a_long_chinese_subject_decodes_without_a_leading_space():
+    """The first encoded word starts on the Subject line itself: folded onto the next line,
+    Python's parser (and some clients) read a leading space into the subject."""
+    from email import message_from_bytes, policy
+
+    from visitors.emails import delivery_message
+
+    event, [attendance] = event_with(1)
+    title = "創新科技及工業局局長視察香港科技園公司微電子中心暨參觀三間租戶公司 MARS Centre"
+    Event.objects.filter(pk=event.pk).update(title=title, title_zh="")
+    event.refresh_from_db()
+    delivery = Delivery(
+        event=event,
+        person=attendance.person,
+        attendance=attendance,
+        method=Delivery.Method.REQUEST,
+        sequence=event.sequence,
+    )
+
+    wire = delivery_message(delivery).message().as_bytes(linesep="\r\n")
+
+    assert wire.split(b"Subject:", 1)[1].startswith(b" =?utf-8?")
+    assert str(message_from_bytes(wire, policy=policy.default)["Subject"]) == (
+        f"Invitation: {title}"
+    )
