@@ -233,6 +233,11 @@ ORGANISER_EMAIL = env("ORGANISER_EMAIL", "protocol@localhost")
 DEFAULT_FROM_EMAIL = f"{ORGANISER_NAME} <{ORGANISER_EMAIL}>"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_FILE_PATH = Path(env("EMAIL_FILE_PATH", str(VAR_DIR / "mail")))
+# The organiser's mailbox, where attendees' calendars send their replies: read every minute
+# when set (imaps://user:pass@host:993/INBOX, or imap:// with STARTTLS; visitors/mailbox.py).
+IMAP_URL = env("IMAP_URL")
+IMAP_PROCESSED_FOLDER = env("IMAP_PROCESSED_FOLDER", "Processed")
+IMAP_REVIEW_FOLDER = env("IMAP_REVIEW_FOLDER", "Needs review")
 
 
 def _email_from_url(url: str) -> dict:

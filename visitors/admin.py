@@ -6,14 +6,15 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.forms import Form
+from django.utils.html import format_html
 
 from core.admin import ChangeLogAdmin, ServiceAdmin, local_time, related_or_gone, save_rows
 from scheduling.admin.events import EventAdmin, EventPartInline, event_is_open
 from scheduling.models import Event
 
-from . import invitations, sending, services
+from . import invitations, replies, sending, services
 from .forms import AttendanceAdminForm
-from .models import Attendance, Delivery, Organisation, Person
+from .models import Attendance, Delivery, InboundReply, Organisation, Person
 
 
 @admin.register(Organisation)
@@ -227,6 +228,62 @@ class DeliveryAdmin(admin.ModelAdmin):
                 resent += 1
         if resent:
             self.message_user(request, f"{resent} queued again.", messages.SUCCESS)
+
+
+@admin.register(InboundReply)
+class InboundReplyAdmin(admin.ModelAdmin):
+    """Replies from attendees' calendars as received, and what became of each; staff decide
+    those held for review (replies.reply_apply, replies.reply_dismiss)."""
+
+    list_display = ("received_at", "sender", "method", "state", "attendance", "short_reason")
+    list_filter = ("state", "source", "code")
+    search_fields = ("sender", "message_id", "reason", "attendance__person__name")
+    list_select_related = ("attendance__person", "attendance__event")
+    date_hierarchy = "received_at"
+    actions = ["apply_anyway", "dismiss"]
+    fields = (
+        "received_at", "source", "sender", "message_id", "method", "state", "code", "reason",
+        "attendance", "mailbox", "uidvalidity", "uid", "reviewed_by", "reviewed_at", "message",
+    )  # fmt: skip
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Reason")
+    def short_reason(self, reply: InboundReply) -> str:
+        return reply.reason if len(reply.reason) <= 80 else reply.reason[:79] + "…"
+
+    @admin.display(description="Message as received")
+    def message(self, reply: InboundReply) -> str:
+        return format_html("<pre>{}</pre>", bytes(reply.raw).decode("utf-8", "replace"))
+
+    def _decide(self, request, queryset, decide, done: str) -> None:
+        decided = 0
+        for reply in queryset:
+            try:
+                decide(reply_id=reply.pk, by=request.user)
+            except ValidationError as error:
+                reason = replies.refusal_text(error)
+                self.message_user(request, f"{reply}: {reason}", messages.ERROR)
+            else:
+                decided += 1
+        if decided:
+            self.message_user(request, f"{decided} {done}.", messages.SUCCESS)
+
+    @admin.action(description="Apply the selected replies anyway", permissions=["change"])
+    def apply_anyway(self, request, queryset):
+        self._decide(request, queryset, replies.reply_apply, "applied")
+
+    @admin.action(
+        description="Dismiss the selected replies (answers stay as they are)",
+        permissions=["change"],
+    )
+    def dismiss(self, request, queryset):
+        self._decide(request, queryset, replies.reply_dismiss, "dismissed")
 
 
 class AttendanceChangeLogAdmin(ChangeLogAdmin):

@@ -1,22 +1,32 @@
 """Emailed iTIP REPLYs (RFC 5546 §3.2.3): an attendee's calendar answering our invite.
 
-A REPLY is applied only when every rule holds, so that a forwarded, replayed or stale message
-cannot change an answer: METHOD:REPLY, one VEVENT with a UID we issued, exactly one ATTENDEE
-who is an invitee of that event (by e-mail, ignoring case), the SEQUENCE of the newest invite
-that invitee holds or is about to receive (another attendee's removal raises the event's
-SEQUENCE without sending this one anything new), a
-DTSTAMP newer than the attendee's last answer, and a PARTSTAT we understand. Anything else is
-refused with a ValidationError naming the rule that failed.
+A REPLY is applied only when every rule holds, so that a forwarded, replayed, stale or forged
+message cannot change an answer. Rules that make it no answer at all: METHOD:REPLY, one VEVENT
+with a UID we issued, exactly one ATTENDEE who is an invitee of that event (by e-mail, ignoring
+case), the SEQUENCE of the newest invite that invitee holds or is about to receive (another
+attendee's removal raises the event's SEQUENCE without sending this one anything new), a
+DTSTAMP newer than the attendee's last answer, and a PARTSTAT we understand.
+
+Rules that staff may overrule (REVIEW), since the reply may be genuine but nothing shows it or
+it asks for a decision: an ORGANIZER that is the office's address (ORGANISER_EMAIL), a MIME
+method= equal to the METHOD inside (RFC 6047), an e-mail From that is the attendee or the one
+their ATTENDEE names in SENT-BY, and no delegation (PARTSTAT=DELEGATED) or COUNTER, which staff
+decide. A bare .ics file has no From: whoever hands it over vouches for its sender, but the
+other rules hold. Each refusal is a ValidationError naming the rule that failed.
 """
 
 import datetime as dt
 import email
+from dataclasses import dataclass
 from email import policy
+from email.utils import getaddresses
 
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from icalendar import Calendar
+from icalendar import Calendar, Component
 
 from scheduling.models import Event
 
@@ -28,27 +38,56 @@ ANSWERS = frozenset({"ACCEPTED", "TENTATIVE", "DECLINED", "DELEGATED"})
 
 
 def _refuse(field: str, reason: str, code: str) -> ValidationError:
-    return ValidationError({field: reason}, code=code)
+    # The code goes on the field's error: a dict's own code is not kept (replies.py files by it).
+    return ValidationError({field: ValidationError(reason, code=code)})
 
 
-def calendar_bytes(data: bytes) -> bytes:
-    """The iCalendar text in a .ics file, or in the text/calendar part of a whole e-mail."""
-    if data.lstrip(b"\xef\xbb\xbf \t\r\n").upper().startswith(b"BEGIN:VCALENDAR"):
-        return data
+@dataclass(frozen=True)
+class Received:
+    """A message as received, before any rule: its calendar and, for an e-mail, its envelope."""
+
+    ics: bytes
+    # The calendar part's Content-Type method=; None for a bare .ics file (no MIME to compare).
+    mime_method: str | None
+    # The From address, lower case ("" when From is missing or names several); None for a bare
+    # .ics file: staff who hand one to apply_itip_reply vouch for where it came from.
+    sender: str | None
+    message_id: str = ""
+
+
+def _is_ics(data: bytes) -> bool:
+    return data.lstrip(b"\xef\xbb\xbf \t\r\n").upper().startswith(b"BEGIN:VCALENDAR")
+
+
+def received_read(data: bytes) -> Received:
+    """Split a .ics file or a whole e-mail into its calendar and envelope (RFC 6047)."""
+    if _is_ics(data):
+        return Received(ics=data, mime_method=None, sender=None)
     message = email.message_from_bytes(data, policy=policy.default)
-    attachment = None
+    calendar_part = attachment = None
     for part in message.walk():
         if part.is_multipart():
             continue
         content_type = part.get_content_type()
         if content_type == "text/calendar":
-            return part.get_payload(decode=True) or b""
+            calendar_part = part
+            break
         filename = (part.get_filename() or "").lower()
         if content_type == "application/ics" or filename.endswith(".ics"):
-            attachment = attachment or part.get_payload(decode=True)
-    if attachment:
-        return attachment
-    raise _refuse("file", "Neither an iCalendar file nor an e-mail with a calendar part.", "no_ics")
+            attachment = attachment or part
+    # Gmail sends both: the text/calendar part is the one RFC 6047 gives a method.
+    part = calendar_part or attachment
+    if part is None:
+        raise _refuse(
+            "file", "Neither an iCalendar file nor an e-mail with a calendar part.", "no_ics"
+        )
+    senders = [address for _, address in getaddresses(map(str, message.get_all("From", [])))]
+    return Received(
+        ics=part.get_payload(decode=True) or b"",
+        mime_method=str(part.get_param("method") or "").strip().upper(),
+        sender=senders[0].strip().lower() if len(senders) == 1 else "",
+        message_id=str(message.get("Message-ID", "")).strip(),
+    )
 
 
 def _address(value) -> str:
@@ -65,28 +104,42 @@ def _aware_utc(value) -> dt.datetime | None:
     return moment.astimezone(dt.UTC)
 
 
-@transaction.atomic
-def itip_reply_apply(*, data: bytes) -> Attendance:
-    """Apply one iTIP REPLY (.ics or .eml) as the attendee's answer, or refuse it with a reason."""
+@dataclass
+class Reading:
+    """What a received REPLY or COUNTER says, and whom it concerns, as far as it could be read."""
+
+    received: Received
+    method: str = ""
+    vevent: Component | None = None
+    event: Event | None = None
+    attendance: Attendance | None = None
+    replier: object = None
+
+
+def itip_reply_read(reading: Reading, *, lock: bool = False) -> Reading:
+    """Fill in the calendar's method, the event and the invitee it answers for, as far as they
+    can be read; refuse what cannot be an answer at all (unreadable, not REPLY or COUNTER, one
+    VEVENT, a UID we issued, one ATTENDEE who is invited)."""
+    received = reading.received
     try:
-        calendar = Calendar.from_ical(calendar_bytes(data))
-    except ValidationError:
-        raise
+        calendar = Calendar.from_ical(received.ics)
     except Exception as error:
         raise _refuse("file", f"Not readable as iCalendar: {error}", "unreadable") from None
-    method = str(calendar.get("METHOD", "")).strip().upper()
-    if method != "REPLY":
+    reading.method = str(calendar.get("METHOD", "")).strip().upper()
+    if reading.method not in {"REPLY", "COUNTER"}:
         raise _refuse(
-            "method", f"METHOD is {method or 'missing'}, not REPLY: not an answer.", "not_reply"
+            "method",
+            f"METHOD is {reading.method or 'missing'}, not REPLY: not an answer.",
+            "not_reply",
         )
     vevents = calendar.walk("VEVENT")
     if len(vevents) != 1:
         raise _refuse("vevent", f"A REPLY needs one VEVENT; this has {len(vevents)}.", "vevents")
-    vevent = vevents[0]
+    reading.vevent = vevent = vevents[0]
 
     uid = str(vevent.get("UID", "")).strip()
-    event = Event.objects.filter(uid=uid).first() if uid else None
-    if event is None:
+    reading.event = Event.objects.filter(uid=uid).first() if uid else None
+    if reading.event is None:
         reason = f"Unknown UID {uid or '(none)'}: not one of our events."
         raise _refuse("uid", reason, "unknown_uid")
 
@@ -99,19 +152,37 @@ def itip_reply_apply(*, data: bytes) -> Attendance:
             f"A REPLY must carry exactly one ATTENDEE; this one has {len(attendees)}.",
             "attendee_count",
         )
-    replier = attendees[0]
-    address = _address(replier)
-    # Lock the row: the DTSTAMP check and the answer must not interleave with another reply.
-    attendance = (
-        Attendance.objects.select_for_update(of=("self",))
-        .filter(event=event, person__email__iexact=address)
-        .first()
-        if address
-        else None
-    )
-    if attendance is None:
+    reading.replier = attendees[0]
+    address = _address(reading.replier)
+    attendances = Attendance.objects.filter(event=reading.event, person__email__iexact=address)
+    if lock:
+        # Lock the row: the DTSTAMP check and the answer must not interleave with another reply.
+        attendances = attendances.select_for_update(of=("self",))
+    reading.attendance = attendances.first() if address else None
+    if reading.attendance is None:
         raise _refuse(
             "attendee", f"{address or '(no address)'} is not invited to this event.", "not_invited"
+        )
+    return reading
+
+
+@transaction.atomic
+def itip_reply_apply(
+    *, data: bytes | Received, review: bool = True, by: AbstractBaseUser | None = None
+) -> Attendance:
+    """Apply one iTIP REPLY (.ics or .eml) as the attendee's answer, or refuse it with a reason.
+
+    With ``review`` (the default) a reply that staff must look at is refused too, with codes in
+    REVIEW; staff who looked pass ``review=False`` (and ``by``) to apply it anyway.
+    """
+    received = data if isinstance(data, Received) else received_read(data)
+    reading = itip_reply_read(Reading(received), lock=True)
+    event, attendance, vevent = reading.event, reading.attendance, reading.vevent
+    if reading.method == "COUNTER" and not review:
+        raise _refuse(
+            "method",
+            "A COUNTER proposes a change to the event; make it on the event if you agree.",
+            "counter_not_applicable",
         )
 
     try:
@@ -137,15 +208,76 @@ def itip_reply_apply(*, data: bytes) -> Attendance:
             "stale_dtstamp",
         )
 
-    partstat = str(replier.params.get("PARTSTAT", "")).strip().upper()
-    if partstat not in ANSWERS:
+    partstat = str(reading.replier.params.get("PARTSTAT", "")).strip().upper()
+    if reading.method == "REPLY" and partstat not in ANSWERS:
         raise _refuse(
             "partstat",
             f"PARTSTAT {partstat or '(none)'} is not an answer "
             "(ACCEPTED, TENTATIVE, DECLINED or DELEGATED).",
             "bad_partstat",
         )
-    return rsvp_record(attendance_id=attendance.pk, answer=RSVP_FOR_PARTSTAT[partstat], at=stamp)
+    if review:
+        concerns = _concerns(reading, partstat)
+        if concerns:
+            raise ValidationError(concerns)
+    return rsvp_record(
+        attendance_id=attendance.pk, answer=RSVP_FOR_PARTSTAT[partstat], at=stamp, by=by
+    )
+
+
+# Codes of the refusals staff may overrule (itip_reply_apply(review=False)): the reply may be
+# genuine, but nothing proves it, or it asks for a decision.
+REVIEW = frozenset(
+    {"no_organizer", "foreign_organizer", "mime_method", "sender", "delegated", "counter"}
+)
+
+
+def _concerns(reading: Reading, partstat: str) -> dict[str, ValidationError]:
+    """Why this otherwise applicable reply needs staff: who wrote it, or what it asks."""
+    received, vevent, replier = reading.received, reading.vevent, reading.replier
+    concerns: dict[str, ValidationError] = {}
+    organizer = _address(vevent.get("ORGANIZER", ""))
+    ours = settings.ORGANISER_EMAIL.strip().lower()
+    if not organizer:
+        concerns["organizer"] = ValidationError(
+            "No ORGANIZER (RFC 5546 requires one): not written as an answer to our invite.",
+            code="no_organizer",
+        )
+    elif organizer != ours:
+        concerns["organizer"] = ValidationError(
+            f"ORGANIZER is {organizer}, not {ours}: an answer to someone else's invite.",
+            code="foreign_organizer",
+        )
+    if received.mime_method is not None and received.mime_method != reading.method:
+        concerns["mime_method"] = ValidationError(
+            f"The calendar part says method={received.mime_method or '(none)'} but its "
+            f"METHOD is {reading.method} (RFC 6047 requires them equal).",
+            code="mime_method",
+        )
+    if received.sender is not None:
+        allowed = {_address(replier)}
+        if replier.params.get("SENT-BY"):  # someone the attendee lets answer for them
+            allowed.add(_address(replier.params["SENT-BY"]))
+        if received.sender not in allowed:
+            concerns["sender"] = ValidationError(
+                f"Sent by {received.sender or '(no single From address)'}, not by the attendee "
+                f"{_address(replier)} or someone answering for them (SENT-BY).",
+                code="sender",
+            )
+    if reading.method == "COUNTER":
+        start = vevent.get("DTSTART")
+        when = f" (DTSTART {start.to_ical().decode()})" if start is not None else ""
+        concerns["method"] = ValidationError(
+            f"A COUNTER: the attendee proposes a change{when}; staff decide.", code="counter"
+        )
+    elif partstat == "DELEGATED":
+        to = replier.params.get("DELEGATED-TO", "")
+        names = ", ".join(_address(item) for item in (to if isinstance(to, list) else [to]))
+        concerns["partstat"] = ValidationError(
+            f"Delegated to {names or '(nobody named)'}: staff decide whether to invite them.",
+            code="delegated",
+        )
+    return concerns
 
 
 def _current_sequence(event: Event, attendance: Attendance) -> int:

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -321,3 +322,67 @@ class Delivery(OutboxMessage):
 
     def __str__(self) -> str:
         return f"{self.method} #{self.sequence} to {self.person} for {self.event}"
+
+
+class InboundReply(models.Model):
+    """A calendar reply received (from the organiser's mailbox or a file handed to
+    apply_itip_reply) and what became of it: applied, kept for staff, or refused, with why."""
+
+    class Source(models.TextChoices):
+        MAILBOX = "mailbox", _("Organiser's mailbox")
+        FILE = "file", _("File given to apply_itip_reply")
+
+    class State(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        NEEDS_REVIEW = "needs_review", _("Needs review")
+        REFUSED = "refused", _("Refused")
+        DISMISSED = "dismissed", _("Dismissed by staff")
+        NOT_A_REPLY = "not_a_reply", _("Not a calendar reply")
+
+    received_at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=8, choices=Source.choices)
+    raw = models.BinaryField(
+        editable=False, help_text="The message or .ics file exactly as received."
+    )
+    sender = models.CharField(
+        max_length=320, blank=True, help_text="The From address; blank for a bare .ics file."
+    )
+    message_id = models.CharField(max_length=255, blank=True)
+    method = models.CharField(max_length=12, blank=True, help_text="The calendar's METHOD.")
+    state = models.CharField(max_length=12, choices=State.choices)
+    code = models.CharField(
+        max_length=30, blank=True, help_text="The first rule that failed, for filtering."
+    )
+    reason = models.TextField(blank=True)
+    attendance = models.ForeignKey(
+        Attendance,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbound_replies",
+        help_text="The invitee it answers for, when that could be told.",
+    )
+    # Where a message from the mailbox was: each (mailbox, UIDVALIDITY, UID) is read once.
+    mailbox = models.CharField(max_length=300, blank=True)
+    uidvalidity = models.PositiveBigIntegerField(null=True, blank=True)
+    uid = models.PositiveBigIntegerField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "inbound replies"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mailbox", "uidvalidity", "uid"],
+                condition=Q(uid__isnull=False),
+                name="inbound_reply_once_per_message",
+            ),
+        ]
+        indexes = [models.Index(fields=["state"], name="inbound_reply_state")]
+
+    def __str__(self) -> str:
+        who = self.sender or "a file"
+        return f"Reply from {who}, {self.received_at:%Y-%m-%d %H:%M} ({self.get_state_display()})"

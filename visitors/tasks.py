@@ -2,15 +2,16 @@
 
 Periodic tasks are registered as django-q2 Schedules after every migrate (see apps.py), like
 scheduling's: the sweeper, which also sends retries and coalesced updates when they fall due,
-and the reminders.
+the reminders, and reading replies from the organiser's mailbox (visitors/mailbox.py).
 """
 
-from . import invitations, sending
+from . import invitations, mailbox, sending
 
 # (name, dotted path, every n minutes)
 PERIODIC = [
     ("Send due invites and recover stuck ones", "visitors.tasks.deliveries_sweep", 1),
     ("Queue reminder e-mails", "visitors.tasks.reminders_queue", 10),
+    ("Read calendar replies from the organiser's mailbox", "visitors.tasks.replies_read", 1),
 ]
 
 
@@ -31,3 +32,8 @@ def deliveries_sweep() -> int:
 def reminders_queue() -> int:
     """Queue reminders for accepted attendees of events starting soon; returns how many."""
     return len(invitations.reminders_queue())
+
+
+def replies_read() -> int:
+    """Apply or keep for staff each new reply in the organiser's mailbox (IMAP_URL, if set)."""
+    return len(mailbox.mailbox_read())

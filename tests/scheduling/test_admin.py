@@ -34,7 +34,7 @@ from tests.factories import (
     SiteFactory,
     hk,
 )
-from visitors.models import Attendance, Delivery
+from visitors.models import Attendance, Delivery, InboundReply
 
 ADMIN_MODELS = [
     "scheduling.site",
@@ -52,6 +52,7 @@ ADMIN_MODELS = [
     "visitors.attendance",
     "visitors.historicalattendance",
     "visitors.delivery",
+    "visitors.inboundreply",
 ]
 SCRIPT = "<script>alert('x')</script>"
 
@@ -121,6 +122,14 @@ def world(db):
         state=Delivery.State.FAILED,
         next_attempt_at=hk(2030, 1, 1),
         last_error=SCRIPT,
+    )
+    InboundReply.objects.create(
+        source=InboundReply.Source.MAILBOX,
+        raw=f"From: x@example.org\r\nSubject: {SCRIPT}\r\n\r\n{SCRIPT}".encode(),
+        sender="x@example.org",
+        state=InboundReply.State.NEEDS_REVIEW,
+        code="sender",
+        reason=SCRIPT,
     )
     # A second version of everything with history, so change lists have a change to show.
     services.event_reschedule(event_id=event.pk, start=hk(2030, 3, 4, 11), end=hk(2030, 3, 4, 13))

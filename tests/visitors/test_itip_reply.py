@@ -2,6 +2,7 @@ import datetime as dt
 from email.message import EmailMessage
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 
@@ -29,11 +30,14 @@ def _reply(
     sequence: int | None = None,
     stamp: dt.datetime = STAMP,
     attendees: list[tuple[str, str]] | None = None,
+    organizer: str | None = None,
+    attendee_params: str = "",
 ) -> bytes:
     """A REPLY as Outlook or Thunderbird writes one."""
     event = attendance.event
     if attendees is None:
         attendees = [("alfred.sit@example.gov.hk", "ACCEPTED")]
+    organizer = settings.ORGANISER_EMAIL if organizer is None else organizer
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -44,9 +48,9 @@ def _reply(
         f"SEQUENCE:{event.sequence if sequence is None else sequence}",
         f"DTSTAMP:{stamp:%Y%m%dT%H%M%SZ}",
         "DTSTART:20300304T020000Z",
-        "ORGANIZER;CN=Protocol Office:mailto:protocol@localhost",
+        *([f"ORGANIZER;CN=Protocol Office:mailto:{organizer}"] if organizer else []),
         *(
-            f"ATTENDEE;PARTSTAT={partstat};CN=Alfred Sit:mailto:{address}"
+            f"ATTENDEE;PARTSTAT={partstat}{attendee_params};CN=Alfred Sit:mailto:{address}"
             for address, partstat in attendees
         ),
         "SUMMARY:Accepted: Ceremony",
@@ -57,13 +61,15 @@ def _reply(
     return "\r\n".join(lines).encode()
 
 
-def _eml(ics: bytes) -> bytes:
+def _eml(
+    ics: bytes, *, sender: str = "Alfred Sit <alfred.sit@example.gov.hk>", method: str = "REPLY"
+) -> bytes:
     message = EmailMessage()
-    message["From"] = "Alfred Sit <alfred.sit@example.gov.hk>"
-    message["To"] = "protocol@localhost"
+    message["From"] = sender
+    message["To"] = settings.ORGANISER_EMAIL
     message["Subject"] = "Accepted: Ceremony"
     message.set_content("Alfred Sit has accepted this invitation.")
-    message.add_alternative(ics, maintype="text", subtype="calendar", params={"method": "REPLY"})
+    message.add_alternative(ics, maintype="text", subtype="calendar", params={"method": method})
     return message.as_bytes()
 
 
@@ -96,7 +102,7 @@ def test_itip_reply_applies_from_a_whole_email():
 
 @pytest.mark.parametrize(
     ("partstat", "answer"),
-    [("TENTATIVE", "tentative"), ("DELEGATED", "delegated"), ("DECLINED", "declined")],
+    [("TENTATIVE", "tentative"), ("DECLINED", "declined")],
 )
 def test_itip_reply_maps_partstat_to_the_answer(partstat, answer):
     attendance = _invitee()
@@ -250,6 +256,113 @@ def test_apply_itip_reply_command_reports_each_file(tmp_path, capsys):
 
     out, err = capsys.readouterr()
     assert f"{good}: applied:" in out and "accepted" in out
-    assert f"{stale}: refused: sequence: SEQUENCE 0 answers an older version" in err
+    assert f"{stale}: refused (inbound reply #" in err
+    assert "sequence: SEQUENCE 0 answers an older version" in err
     attendance.refresh_from_db()
     assert attendance.rsvp == Attendance.RSVP.ACCEPTED
+
+
+# --- Replies that could be forged, or that ask staff to decide (issue 13) --------------------
+
+
+def test_itip_reply_answering_someone_elses_organizer_is_held_for_review():
+    attendance = _invitee()
+
+    errors = _refusal(_eml(_reply(attendance, organizer="events@other.example")))
+
+    assert errors == {
+        "organizer": [
+            f"ORGANIZER is events@other.example, not {settings.ORGANISER_EMAIL}: "
+            "an answer to someone else's invite."
+        ]
+    }
+    attendance.refresh_from_db()
+    assert attendance.rsvp_at is None
+
+
+def test_itip_reply_without_organizer_is_held_for_review():
+    attendance = _invitee()
+
+    errors = _refusal(_eml(_reply(attendance, organizer="")))
+
+    assert list(errors) == ["organizer"]
+    assert "No ORGANIZER" in errors["organizer"][0]
+    attendance.refresh_from_db()
+    assert attendance.rsvp_at is None
+
+
+def test_itip_reply_from_another_sender_is_held_for_review():
+    attendance = _invitee()
+
+    errors = _refusal(_eml(_reply(attendance), sender="Mallory <mallory@example.net>"))
+
+    assert list(errors) == ["sender"]
+    assert "Sent by mallory@example.net, not by the attendee alfred.sit@" in errors["sender"][0]
+    attendance.refresh_from_db()
+    assert attendance.rsvp_at is None
+
+
+def test_itip_reply_whose_mime_method_differs_from_its_method_is_held_for_review():
+    attendance = _invitee()
+
+    errors = _refusal(_eml(_reply(attendance), method="REQUEST"))
+
+    assert list(errors) == ["mime_method"]
+    attendance.refresh_from_db()
+    assert attendance.rsvp_at is None
+
+
+def test_itip_reply_sent_by_the_attendees_named_delegate_applies():
+    attendance = _invitee()
+    ics = _reply(attendance, attendee_params=';SENT-BY="mailto:PA.Sit@example.gov.hk"')
+
+    itip_reply_apply(data=_eml(ics, sender="pa.sit@example.gov.hk"))
+
+    attendance.refresh_from_db()
+    assert attendance.rsvp == Attendance.RSVP.ACCEPTED
+
+
+def test_itip_reply_delegating_is_held_for_staff_who_may_apply_it():
+    attendance = _invitee()
+    ics = _reply(
+        attendance,
+        attendees=[("alfred.sit@example.gov.hk", "DELEGATED")],
+        attendee_params=';DELEGATED-TO="mailto:deputy@example.gov.hk"',
+    )
+
+    errors = _refusal(ics)
+    itip_reply_apply(data=ics, review=False)
+
+    assert errors == {
+        "partstat": ["Delegated to deputy@example.gov.hk: staff decide whether to invite them."]
+    }
+    attendance.refresh_from_db()
+    assert attendance.rsvp == Attendance.RSVP.DELEGATED
+
+
+def test_itip_reply_counter_is_held_and_never_applied_as_an_answer():
+    attendance = _invitee()
+    counter = _reply(attendance, method="COUNTER")
+
+    errors = _refusal(counter)
+    with pytest.raises(ValidationError) as overruled:
+        itip_reply_apply(data=counter, review=False)
+
+    assert list(errors) == ["method"]
+    assert (
+        "A COUNTER: the attendee proposes a change (DTSTART 20300304T020000Z)"
+        in (errors["method"][0])
+    )
+    assert overruled.value.message_dict == {
+        "method": ["A COUNTER proposes a change to the event; make it on the event if you agree."]
+    }
+    attendance.refresh_from_db()
+    assert attendance.rsvp_at is None
+
+
+def test_itip_reply_bare_ics_file_still_needs_our_organizer():
+    attendance = _invitee()
+
+    errors = _refusal(_reply(attendance, organizer="events@other.example"))
+
+    assert list(errors) == ["organizer"]
