@@ -253,6 +253,11 @@ class InboundReplyAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def render_change_form(self, request, context, *args, **kwargs):
+        # Every field is read-only: staff decide through the list's actions, not a Save.
+        context.update(show_save=False, show_save_and_continue=False)
+        return super().render_change_form(request, context, *args, **kwargs)
+
     @admin.display(description="Reason")
     def short_reason(self, reply: InboundReply) -> str:
         return reply.reason if len(reply.reason) <= 80 else reply.reason[:79] + "…"
