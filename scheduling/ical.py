@@ -26,6 +26,7 @@ from icalendar import Event as VEvent
 
 from .facts import EventFacts
 from .models import Event
+from .timezones import clock_is_ambiguous
 
 UTC = dt.UTC
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
@@ -239,7 +240,8 @@ class EventValues:
     uid: str
     sequence: int
     stamp: dt.datetime  # DTSTAMP
-    start: dt.datetime  # in the event's zone when the calendar carries its VTIMEZONE, else UTC
+    start: dt.datetime  # in the event's zone when the calendar carries its VTIMEZONE and the
+    # zone's clock names one instant only, else UTC (``written_time``)
     end: dt.datetime
     summary: str
     location: str
@@ -281,6 +283,15 @@ def vevent(values: EventValues) -> VEvent:
     return found
 
 
+def written_time(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """The moment as the zone's clock shows it, or in UTC where that clock time names no single
+    instant: "TZID=Europe/London:20261025T013000" is read as the first 01:30 by RFC 5545 §3.3.5
+    and as the second by ical.js, so one group of clients would be an hour off (and a time in
+    the hour skipped when clocks go forward does not exist at all)."""
+    local = moment.astimezone(zone)
+    return moment.astimezone(UTC) if clock_is_ambiguous(local) else local
+
+
 def event_values(
     facts: EventFacts,
     *,
@@ -294,7 +305,8 @@ def event_values(
     last_modified: dt.datetime | None = None,
 ) -> EventValues:
     """What an event's VEVENT says: times in its zone when the calendar carries its VTIMEZONE
-    (``add_timezones``), else in UTC, never floating; DTSTAMP and LAST-MODIFIED in UTC.
+    (``add_timezones``), else in UTC, never floating, and in UTC too where the zone's clock is
+    ambiguous (``written_time``); DTSTAMP and LAST-MODIFIED in UTC.
 
     ``start`` replaces the event's start (an attendee's call time), ``status`` its STATUS (an
     invite's CANCEL); invites and published copies each choose their UID and description.
@@ -305,8 +317,8 @@ def event_values(
         uid=uid,
         sequence=sequence,
         stamp=stamp.astimezone(dt.UTC),
-        start=(start or event.start).astimezone(zone),
-        end=event.end.astimezone(zone),
+        start=written_time(start or event.start, zone),
+        end=written_time(event.end, zone),
         summary=facts.title,
         location=facts.venue,
         description=description,

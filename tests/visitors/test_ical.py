@@ -380,3 +380,17 @@ def test_invite_to_an_event_only_some_may_see_is_private(visibility, shown):
     vevent = _vevent(_ics(attendance))
 
     assert vevent.get("CLASS") == shown
+
+
+def test_invite_in_the_hour_the_clocks_repeat_is_unmistakable():
+    # 25 October 2026, London: 01:00 BST is 00:00 UTC; an hour later it is 01:00 GMT.
+    first = dt.datetime(2026, 10, 25, 0, 0, tzinfo=dt.UTC)
+    event = _event(start=first, end=first + dt.timedelta(hours=1))
+    attendance = AttendanceFactory(event=event)
+
+    ics = _ics(attendance)
+
+    assert b"DTSTART:20261025T000000Z" in ics and b"DTEND:20261025T010000Z" in ics
+    assert b"BEGIN:VTIMEZONE" in ics  # the zone still names the event's place in time
+    description = str(_vevent(ics)["DESCRIPTION"])
+    assert "When: Sunday 25 October 2026, 01:00 BST–01:00 GMT (BST, Europe/London)" in description
