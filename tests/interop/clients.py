@@ -81,3 +81,11 @@ def vobject_read_all(paths: list[str]) -> dict[str, list[dict]]:
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def icaljs_offsets(requests: dict[str, list[str]], scratch: Path) -> dict[str, list[int]]:
+    """The UTC offsets (seconds) ical.js computes with each file's VTIMEZONE at the local times
+    ("YYYYMMDDTHHMMSS") asked of it (icaljs_offsets.mjs), all files in one node process."""
+    asked = scratch / "offsets-asked.json"
+    asked.write_text(json.dumps(requests))
+    return json.loads(node("icaljs_offsets.mjs", str(asked)))
