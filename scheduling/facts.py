@@ -14,7 +14,7 @@ from django.utils import dateformat
 from django.utils.translation import gettext as _
 
 from .models import Event
-from .timezones import zone_label
+from .timezones import clock, zone_label
 from .venue import event_venue, public_programme, venue_line
 
 
@@ -34,8 +34,8 @@ class ProgrammeLine:
 
     @cached_property
     def times(self) -> str:
-        start = dateformat.format(self.start, "D j M, H:i" if self.show_date else "H:i")
-        return f"{start}–{self.end:%H:%M}"
+        day = f"{dateformat.format(self.start, 'D j M')}, " if self.show_date else ""
+        return f"{day}{clock(self.start)}–{clock(self.end)}"
 
     @cached_property
     def text(self) -> str:
@@ -67,12 +67,13 @@ class EventFacts:
 
     @cached_property
     def when(self) -> str:
-        """'Monday 1 July 2030, 10:00–12:00 (BST, Europe/London)'."""
-        start = dateformat.format(self.start, "l j F Y, H:i")
+        """'Monday 1 July 2030, 10:00–12:00 (BST, Europe/London)'; a time in the hour the
+        clocks repeat says which ('01:00 BST–01:00 GMT', scheduling.timezones.clock)."""
+        start = f"{dateformat.format(self.start, 'l j F Y')}, {clock(self.start)}"
         if self.start.date() == self.end.date():
-            end = dateformat.format(self.end, "H:i")
+            end = clock(self.end)
         else:
-            end = dateformat.format(self.end, "l j F Y, H:i")
+            end = f"{dateformat.format(self.end, 'l j F Y')}, {clock(self.end)}"
         return f"{start}–{end} ({self.zone_label(self.start)})"
 
     @property
@@ -92,7 +93,7 @@ class EventFacts:
     def time_of(self, moment: dt.datetime) -> str:
         """'Monday 1 July 2030, 09:15 (BST, Europe/London)' for a call time."""
         local = self.local(moment)
-        return f"{dateformat.format(local, 'l j F Y, H:i')} ({self.zone_label(local)})"
+        return f"{dateformat.format(local, 'l j F Y')}, {clock(local)} ({self.zone_label(local)})"
 
 
 def event_facts(event: Event) -> EventFacts:

@@ -6,9 +6,16 @@ Time zones: icalendar's own VTIMEZONE (``Timezone.from_tzinfo``) lists every tra
 comma-separated RDATEs, which Mozilla's ical.js (Thunderbird) and vobject misread for zones with
 daylight saving, and Outlook ignores: it builds zones only from TZID, DTSTART, RRULE,
 TZOFFSETFROM and TZOFFSETTO. So we write the zone as one STANDARD and one DAYLIGHT component
-with yearly RRULEs, derived from zoneinfo and checked against it for every year the calendar
-needs. When a zone's rules cannot be written that way over those years (a zone that changed its
-rules), ``vtimezone`` returns None and that zone's times are written in UTC instead.
+with yearly RRULEs, derived from zoneinfo and checked against it for every year the definition
+claims: a client keeps a zone's definition and reuses it for other events, so a rule right only
+for the event's year ("fourth Sunday" where the law says the last) would put it a week wrong in
+another. The rules are checked over VERIFIED_YEARS and the calendar's own years, with a year to
+spare either side, and each component starts (DTSTART) in the first year checked. When a zone's
+rules cannot be written that way over those years (a zone that changed its rules), ``vtimezone``
+returns None and that zone's times are written in UTC instead.
+
+A time the zone's clock shows twice (clocks going back) or never (going forward) is written in
+UTC too (``written_time``): it cannot be written unmistakably in the zone.
 """
 
 import calendar
@@ -26,8 +33,11 @@ from icalendar import Event as VEvent
 
 from .facts import EventFacts
 from .models import Event
+from .timezones import clock_is_ambiguous
 
 UTC = dt.UTC
+# The years every VTIMEZONE holds for, besides those of the times in its calendar.
+VERIFIED_YEARS = range(2020, 2041)
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
@@ -70,7 +80,8 @@ class YearlyRule:
         }
 
 
-def transitions(zone: zoneinfo.ZoneInfo, year: int) -> list[Transition]:
+@lru_cache(maxsize=32768)  # every zone over the years checked (VERIFIED_YEARS)
+def transitions(zone: zoneinfo.ZoneInfo, year: int) -> tuple[Transition, ...]:
     """Every UTC-offset change of a zone within one calendar year (UTC), to the minute."""
     found = []
     moment = dt.datetime(year, 1, 1, tzinfo=UTC)
@@ -91,18 +102,18 @@ def transitions(zone: zoneinfo.ZoneInfo, year: int) -> list[Transition]:
             found.append(Transition(at=at, offset_from=offset, offset_to=step_offset))
             offset = step_offset
         moment = step
-    return found
+    return tuple(found)
 
 
 def _rules_for(transition: Transition) -> list[YearlyRule]:
     onset = transition.local_onset
     ordinal = (onset.day - 1) // 7 + 1
     month_days = calendar.monthrange(onset.year, onset.month)[1]
-    candidates = []
-    if ordinal <= 4:
-        candidates.append(ordinal)
+    candidates = []  # the last such weekday first: that is how the laws say it, mostly
     if onset.day + 7 > month_days:
         candidates.append(-1)
+    if ordinal <= 4:
+        candidates.append(ordinal)
     return [
         YearlyRule(
             month=onset.month,
@@ -152,10 +163,22 @@ def _offset_standard(zone_name: str, year: int) -> dt.timedelta:
     return dt.datetime(year, 1, 1, tzinfo=UTC).astimezone(zoneinfo.ZoneInfo(zone_name)).utcoffset()
 
 
+def verified_years(years: range) -> range:
+    """The years a VTIMEZONE for times in `years` is checked over: VERIFIED_YEARS and `years`,
+    with one more on either side. Its components start in the first, so that it claims nothing
+    before it: clients read a time before a definition's first change wrongly (ical.js as UTC,
+    dateutil in the first STANDARD), so every day of VERIFIED_YEARS and `years` must follow one."""
+    return range(
+        min(VERIFIED_YEARS.start, years.start) - 1, max(VERIFIED_YEARS.stop, years.stop) + 1
+    )
+
+
 def vtimezone(zone_name: str, years: range) -> Timezone | None:
-    """A VTIMEZONE for zone_name correct for every year in `years`, or None (write UTC instead)."""
-    first, last = min(years), max(years)
-    rules = yearly_rules(zone_name, first - 1, last + 1)
+    """A VTIMEZONE for zone_name, correct on every day from its components' start (the first of
+    ``verified_years(years)``) to the end of those years, or None (write UTC instead)."""
+    checked = verified_years(years)
+    first = checked.start
+    rules = yearly_rules(zone_name, first, checked.stop - 1)
     if rules is None:
         return None
     tz = Timezone()
@@ -163,20 +186,22 @@ def vtimezone(zone_name: str, years: range) -> Timezone | None:
     if not rules:
         offset = _offset_standard(zone_name, first)
         standard = TimezoneStandard()
-        standard.add("DTSTART", dt.datetime(1970, 1, 1))
+        standard.add("DTSTART", dt.datetime(first, 1, 1))
         standard.add("TZOFFSETFROM", offset)
         standard.add("TZOFFSETTO", offset)
-        standard.add("TZNAME", _abbreviation(zone_name, dt.datetime(last, 1, 1, tzinfo=UTC)))
+        standard.add(
+            "TZNAME", _abbreviation(zone_name, dt.datetime(years.stop - 1, 1, 1, tzinfo=UTC))
+        )
         tz.add_component(standard)
         return tz
     for rule in rules:
         daylight = rule.offset_to > rule.offset_from
         component = TimezoneDaylight() if daylight else TimezoneStandard()
-        component.add("DTSTART", rule.onset(1970))
+        component.add("DTSTART", rule.onset(first))
         component.add("TZOFFSETFROM", rule.offset_from)
         component.add("TZOFFSETTO", rule.offset_to)
         component.add("RRULE", rule.rrule)
-        instant = dt.datetime.combine(rule.onset(last), rule.time) - rule.offset_from
+        instant = dt.datetime.combine(rule.onset(years.stop - 1), rule.time) - rule.offset_from
         component.add(
             "TZNAME",
             _abbreviation(zone_name, (instant + dt.timedelta(hours=1)).replace(tzinfo=UTC)),
@@ -240,7 +265,8 @@ class EventValues:
     uid: str
     sequence: int
     stamp: dt.datetime  # DTSTAMP
-    start: dt.datetime  # in the event's zone when the calendar carries its VTIMEZONE, else UTC
+    start: dt.datetime  # in the event's zone when the calendar carries its VTIMEZONE and the
+    # zone's clock names one instant only, else UTC (``written_time``)
     end: dt.datetime
     summary: str
     location: str
@@ -282,6 +308,15 @@ def vevent(values: EventValues) -> VEvent:
     return found
 
 
+def written_time(moment: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """The moment as the zone's clock shows it, or in UTC where that clock time names no single
+    instant: "TZID=Europe/London:20261025T013000" is read as the first 01:30 by RFC 5545 §3.3.5
+    and as the second by ical.js, so one group of clients would be an hour off (and a time in
+    the hour skipped when clocks go forward does not exist at all)."""
+    local = moment.astimezone(zone)
+    return moment.astimezone(UTC) if clock_is_ambiguous(local) else local
+
+
 def event_values(
     facts: EventFacts,
     *,
@@ -295,7 +330,8 @@ def event_values(
     last_modified: dt.datetime | None = None,
 ) -> EventValues:
     """What an event's VEVENT says: times in its zone when the calendar carries its VTIMEZONE
-    (``add_timezones``), else in UTC, never floating; DTSTAMP and LAST-MODIFIED in UTC.
+    (``add_timezones``), else in UTC, never floating, and in UTC too where the zone's clock is
+    ambiguous (``written_time``); DTSTAMP and LAST-MODIFIED in UTC.
 
     ``start`` replaces the event's start (an attendee's call time), ``status`` its STATUS (an
     invite's CANCEL); invites and published copies each choose their UID and description.
@@ -306,8 +342,8 @@ def event_values(
         uid=uid,
         sequence=sequence,
         stamp=stamp.astimezone(dt.UTC),
-        start=(start or event.start).astimezone(zone),
-        end=event.end.astimezone(zone),
+        start=written_time(start or event.start, zone),
+        end=written_time(event.end, zone),
         summary=facts.title,
         location=facts.venue,
         description=description,

@@ -44,3 +44,30 @@ def moment_label(moment: dt.datetime, zone_name: str) -> str:
     """'Sat 7 Dec 2030 12:00 HKT': a moment as the clock in that zone shows it."""
     local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
     return f"{local:%a} {local.day} {local:%b %Y %H:%M} {local.tzname()}"  # %-d is not portable
+
+
+def clock_is_ambiguous(local: dt.datetime) -> bool:
+    """Whether a zone's wall-clock time names no single instant: it shows twice in the hour
+    repeated when clocks go back, never in the hour skipped when they go forward (PEP 495: there
+    the two folds give different offsets)."""
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
+def utc_offset_text(offset: dt.timedelta) -> str:
+    """'UTC+1', 'UTC-3:30', 'UTC+0'."""
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    hours, rest = divmod(abs(offset), dt.timedelta(hours=1))
+    minutes = rest // dt.timedelta(minutes=1)
+    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+
+
+def clock(local: dt.datetime) -> str:
+    """'10:00'; in the hour clocks repeat, which of the two: '01:30 BST' or '01:30 GMT' (the
+    offset, 'UTC+1', where the zone has no lettered abbreviation telling them apart)."""
+    text = f"{local:%H:%M}"
+    if not clock_is_ambiguous(local):
+        return text
+    name, other = local.tzname(), local.replace(fold=1 - local.fold).tzname()
+    if name and name != other and name[0] not in "+-":
+        return f"{text} {name}"
+    return f"{text} {utc_offset_text(local.utcoffset())}"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext as _
 
 from .models import Event, ProgrammeItem
+from .timezones import clock
 
 
 def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
@@ -19,12 +20,13 @@ def _local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
 
 
 def span(start: dt.datetime, end: dt.datetime, zone: ZoneInfo, *, with_date: bool) -> str:
-    """ "10:00–11:45", or "Tue 8 Dec 10:00–11:45" with the date (and the end's, if another)."""
+    """ "10:00–11:45", or "Tue 8 Dec 10:00–11:45" with the date (and the end's, if another);
+    "01:00 BST–01:00 GMT" in the hour the clocks repeat (scheduling.timezones.clock)."""
     start, end = _local(start, zone), _local(end, zone)
-    first = f"{start:%a} {start.day} {start:%b %H:%M}" if with_date else f"{start:%H:%M}"
+    first = f"{start:%a} {start.day} {start:%b} {clock(start)}" if with_date else clock(start)
     if end.date() != start.date():
-        return f"{first}–{end:%a} {end.day} {end:%b %H:%M}"
-    return f"{first}–{end:%H:%M}"
+        return f"{first}–{end:%a} {end.day} {end:%b} {clock(end)}"
+    return f"{first}–{clock(end)}"
 
 
 def span_change(
@@ -96,7 +98,7 @@ def item_changed(item: ProgrammeItem, before: dict[str, object]) -> list[str]:
 
 def call_time_changed(before: dt.datetime | None, after: dt.datetime | None, zone: ZoneInfo) -> str:
     def show(moment):
-        return f"{_local(moment, zone):%H:%M}" if moment else "—"
+        return clock(_local(moment, zone)) if moment else "—"
 
     return _("Your call time: %(before)s → %(after)s") % {
         "before": show(before),

@@ -19,6 +19,7 @@ from icalendar import Alarm, Calendar, vCalAddress
 from scheduling import ical
 from scheduling.facts import EventFacts, event_facts
 from scheduling.models import Event
+from scheduling.timezones import clock
 
 from .models import Attendance, Delivery, Person
 
@@ -97,7 +98,7 @@ def invite_description(
     if attendance is not None and attendance.call_time:
         blocks.append(
             _("Your call time: %(time)s. The event starts at %(start)s.")
-            % {"time": facts.time_of(attendance.call_time), "start": f"{facts.start:%H:%M}"}
+            % {"time": facts.time_of(attendance.call_time), "start": clock(facts.start)}
         )
     if facts.programme:
         heading = _("Programme (times in %(zone)s):") % {"zone": facts.zone_label(facts.start)}

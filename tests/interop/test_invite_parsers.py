@@ -9,8 +9,6 @@ winter, on both sides of the Atlantic and in Hong Kong.
 import datetime as dt
 import email
 import json
-import os
-import shutil
 import subprocess
 import sys
 import zoneinfo
@@ -18,18 +16,16 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
 from scheduling.models import Event
 from tests.factories import AttendanceFactory, BookingFactory, EventFactory, ProgrammeItemFactory
+from tests.interop.clients import icaljs_read, require
 from visitors.emails import delivery_message
 from visitors.models import Delivery
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-NODE_SCRIPT = Path(__file__).with_name("icaljs_instants.mjs")
-ICALJS = Path(settings.BASE_DIR) / "node_modules" / "ical.js" / "package.json"
 TRICKY = 'Chinese 名字, "quoted"; semi;colon\nnewline'
 
 # (label, zone, local start, hours, call time minutes before the start or None)
@@ -44,14 +40,6 @@ CASES = [
     ("hong-kong-over-new-year", "Asia/Hong_Kong", dt.datetime(2030, 12, 31, 22, 0), 4, None),
     ("casablanca-utc", "Africa/Casablanca", dt.datetime(2030, 7, 1, 10, 0), 2, None),
 ]
-
-
-def _require(tool_ok: bool, reason: str) -> None:
-    if tool_ok:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason} (CI=true: the interoperability check must run)")
-    pytest.skip(reason)
 
 
 def _calendar_part(delivery: Delivery) -> bytes:
@@ -126,28 +114,11 @@ def vobject_read(path: str) -> dict:
     try:
         import vobject  # noqa: F401
     except ImportError:
-        _require(False, "vobject is not installed (pip install -e '.[dev]')")
+        require(False, "vobject is not installed (pip install -e '.[dev]')")
     done = subprocess.run(
         [sys.executable, "-c", VOBJECT_READ, path], capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, f"{path}: {done.stderr}"
-    return json.loads(done.stdout)
-
-
-def icaljs_read(paths: list[str]) -> dict[str, list[dict]]:
-    """What Mozilla's ical.js reads of each file: its VEVENTs' UID, METHOD, STATUS, SUMMARY,
-    attendee count and UTC instants (tests/interop/icaljs_instants.mjs)."""
-    node = shutil.which("node")
-    _require(node is not None, "node is not installed: the ical.js check needs it")
-    _require(ICALJS.exists(), "node_modules/ical.js is missing: run `npm ci` (make test does)")
-    done = subprocess.run(
-        [node, str(NODE_SCRIPT), *paths],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=settings.BASE_DIR,
-    )
-    assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
 

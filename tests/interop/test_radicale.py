@@ -18,7 +18,8 @@ from api import feeds
 from api.ics import publish_calendar
 from scheduling.models import Event
 from tests.factories import EventFactory, SiteFactory
-from tests.interop.test_invite_parsers import _invites, _require
+from tests.interop.clients import require
+from tests.interop.test_invite_parsers import _invites
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 AUTH = ("protocol", "desk")  # Radicale with auth type "none" takes any name; its folder is its own
@@ -35,7 +36,7 @@ def radicale(tmp_path_factory):
     try:
         import radicale  # noqa: F401
     except ImportError:
-        _require(False, "Radicale is not installed (pip install -e '.[dev]')")
+        require(False, "Radicale is not installed (pip install -e '.[dev]')")
     folder, port = tmp_path_factory.mktemp("radicale"), _free_port()
     server = subprocess.Popen(
         [
@@ -144,3 +145,20 @@ def test_radicale_stores_a_feed_and_an_ics_answer(radicale, officer):
     [(uid, instants)] = _instants(stored_answer).items()
     assert instants == (events[1].start.astimezone(dt.UTC), events[1].end.astimezone(dt.UTC))
     assert stored_answer.walk("VEVENT")[0]["CLASS"] == "CONFIDENTIAL"
+
+
+@pytest.mark.parametrize(
+    "zone_name", ["Europe/London", "America/New_York", "Australia/Sydney", "Pacific/Chatham"]
+)
+def test_radicale_stores_times_around_clock_changes_as_written(radicale, zone_name):
+    """Events starting, ending and lying across the hour the clocks repeat or skip (written in
+    UTC there, tests/interop/test_clock_changes.py) keep their instants in a CalDAV store."""
+    from tests.interop.test_clock_changes import _calendar, _spans
+
+    spans = _spans(zone_name)
+
+    stored = _put(radicale, zone_name.replace("/", "-"), _calendar(zone_name, spans), whole=True)
+
+    assert sorted(_instants(stored).values()) == sorted(
+        (start.astimezone(dt.UTC), end.astimezone(dt.UTC)) for start, end in spans
+    )

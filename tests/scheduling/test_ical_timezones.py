@@ -4,7 +4,7 @@ import zoneinfo
 import pytest
 from icalendar import Calendar
 
-from scheduling.ical import transitions, vtimezone
+from scheduling.ical import transitions, verified_years, vtimezone
 
 ZONES_WITH_DST = ["Europe/London", "America/New_York", "Australia/Sydney", "Europe/Dublin"]
 
@@ -28,7 +28,8 @@ def test_vtimezone_agrees_with_zoneinfo_in_every_year_it_covers(zone_name):
         + component.to_ical()
         + b"END:VCALENDAR\r\n"
     )
-    their_zone = parsed.walk("VTIMEZONE")[0].to_tz()
+    # lookup_tzid=False: the file's own definition, not zoneinfo's zone of the same name.
+    their_zone = parsed.walk("VTIMEZONE")[0].to_tz(lookup_tzid=False)
     our_zone = zoneinfo.ZoneInfo(zone_name)
 
     for instant in _instants_around_transitions(zone_name, years):
@@ -56,3 +57,45 @@ def test_vtimezone_without_daylight_saving_is_one_standard_offset():
 def test_vtimezone_gives_up_on_a_zone_whose_rules_changed():
     # Morocco suspends daylight saving for Ramadan: not expressible as two yearly rules.
     assert vtimezone("Africa/Casablanca", range(2026, 2028)) is None
+
+
+@pytest.mark.parametrize(
+    ("zone_name", "year", "rules"),
+    [
+        # From 2027 to 2029 London's last Sunday of March is also its fourth; not in 2026.
+        (
+            "Europe/London",
+            2027,
+            ["FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10"],
+        ),
+        (
+            "Pacific/Chatham",
+            2026,
+            ["FREQ=YEARLY;BYDAY=1SU;BYMONTH=4", "FREQ=YEARLY;BYDAY=-1SU;BYMONTH=9"],
+        ),
+        (
+            "America/New_York",
+            2027,
+            ["FREQ=YEARLY;BYDAY=2SU;BYMONTH=3", "FREQ=YEARLY;BYDAY=1SU;BYMONTH=11"],
+        ),
+    ],
+)
+def test_vtimezone_rules_hold_for_every_year_not_only_the_events(zone_name, year, rules):
+    component = vtimezone(zone_name, range(year, year + 1))
+
+    parts = sorted(component.subcomponents, key=lambda part: part["DTSTART"].dt)
+    assert sorted(part["RRULE"].to_ical().decode() for part in parts) == sorted(rules)
+    assert {part["DTSTART"].dt.year for part in parts} == {2019}  # where the checks begin
+
+
+def test_vtimezone_claims_the_years_of_its_times_beyond_the_checked_ones():
+    component = vtimezone("Europe/London", range(2050, 2052))
+
+    assert {part["DTSTART"].dt.year for part in component.subcomponents} == {2019}
+    assert verified_years(range(2050, 2052)) == range(2019, 2053)
+    assert verified_years(range(2010, 2011)) == range(2009, 2042)
+
+
+def test_vtimezone_gives_up_on_a_zone_whose_rules_changed_in_the_years_it_would_claim():
+    # Mexico City kept daylight saving until 2022: no one pair of yearly rules holds since 2019.
+    assert vtimezone("America/Mexico_City", range(2030, 2031)) is None

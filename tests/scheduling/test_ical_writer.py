@@ -4,7 +4,9 @@ import dataclasses
 import datetime as dt
 import zoneinfo
 
-from scheduling.ical import EventValues, vevent
+from scheduling.facts import EventFacts
+from scheduling.ical import EventValues, published_vevent, vevent, written_time
+from scheduling.models import Event
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 BASE = EventValues(
@@ -59,3 +61,36 @@ def test_equal_values_write_equal_bytes_under_one_digest():
 
     assert again.digest == BASE.digest
     assert vevent(again).to_ical() == vevent(BASE).to_ical()
+
+
+def test_a_clock_time_that_names_two_instants_or_none_is_written_in_utc():
+    # 25 October 2026, London: 01:00 BST (00:00 UTC) and, an hour later, 01:00 GMT.
+    first, second = (dt.datetime(2026, 10, 25, hour, tzinfo=dt.UTC) for hour in (0, 1))
+
+    assert written_time(first, LONDON) == first and written_time(first, LONDON).tzinfo is dt.UTC
+    assert written_time(second, LONDON).tzinfo is dt.UTC
+    assert written_time(second + dt.timedelta(hours=1), LONDON).tzinfo is LONDON  # 02:00 GMT
+    assert written_time(first - dt.timedelta(minutes=1), LONDON).tzinfo is LONDON  # 00:59 BST
+    # 29 March 2026: 00:59 GMT, then 02:00 BST; no clock in between to write.
+    spring = dt.datetime(2026, 3, 29, 1, 0, tzinfo=dt.UTC)
+    assert written_time(spring, LONDON).tzinfo is LONDON
+    assert written_time(spring - dt.timedelta(minutes=1), LONDON).tzinfo is LONDON
+
+
+def test_published_copy_of_an_event_in_the_repeated_hour_says_which_one_oclock():
+    first, second = (dt.datetime(2026, 10, 25, hour, tzinfo=dt.UTC) for hour in (0, 1))
+    event = Event(
+        title="Night vigil",
+        timezone="Europe/London",
+        start=first,
+        end=second + dt.timedelta(hours=1),
+        status=Event.Status.CONFIRMED,
+    )
+    facts = EventFacts(
+        event=event, title=event.title, start=first, end=event.end, venue="", programme=()
+    )
+
+    text = published_vevent(facts, uid="x", zone_written=True, stamp=first).to_ical()
+
+    assert b"DTSTART:20261025T000000Z" in text
+    assert b"DTEND;TZID=Europe/London:20261025T020000" in text

@@ -407,3 +407,17 @@ def test_an_invite_to_a_restricted_visit_says_it_is_not_for_publication(visibili
 
     for text in (message.body, html, description):
         assert ("Not for publication" in text) == (visibility == "restricted")
+
+
+def test_invite_in_the_hour_the_clocks_repeat_is_unmistakable():
+    # 25 October 2026, London: 01:00 BST is 00:00 UTC; an hour later it is 01:00 GMT.
+    first = dt.datetime(2026, 10, 25, 0, 0, tzinfo=dt.UTC)
+    event = _event(start=first, end=first + dt.timedelta(hours=1))
+    attendance = AttendanceFactory(event=event)
+
+    ics = _ics(attendance)
+
+    assert b"DTSTART:20261025T000000Z" in ics and b"DTEND:20261025T010000Z" in ics
+    assert b"BEGIN:VTIMEZONE" in ics  # the zone still names the event's place in time
+    description = str(_vevent(ics)["DESCRIPTION"])
+    assert "When: Sunday 25 October 2026, 01:00 BST–01:00 GMT (BST, Europe/London)" in description
