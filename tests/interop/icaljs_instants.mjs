@@ -28,6 +28,7 @@ for (const file of process.argv.slice(2)) {
       uid: event.uid,
       method: root.getFirstPropertyValue("method"),
       status: component.getFirstPropertyValue("status"),
+      class: component.getFirstPropertyValue("class"),
       summary: event.summary,
       attendees: component.getAllProperties("attendee").length,
       start: event.startDate.toUnixTime(),

@@ -42,6 +42,11 @@ CASES = [
 ]
 
 
+# An unannounced visit and an internal meeting among the cases: CLASS says so (RFC 5545).
+VISIBILITY = {"hong-kong": Event.Visibility.RESTRICTED, "london-winter": Event.Visibility.INTERNAL}
+CLASS = {Event.Visibility.RESTRICTED: "CONFIDENTIAL", Event.Visibility.INTERNAL: "PRIVATE"}
+
+
 def _calendar_part(delivery: Delivery) -> bytes:
     wire = delivery_message(delivery).message().as_bytes(linesep="\r\n")
     parsed = email.message_from_bytes(wire, policy=policy.default)
@@ -58,6 +63,7 @@ def _invites(tmp_path: Path) -> dict[str, tuple[str, Event, dt.datetime]]:
         zone = zoneinfo.ZoneInfo(zone_name)
         start = local_start.replace(tzinfo=zone)
         event = EventFactory(
+            visibility=VISIBILITY.get(label, Event.Visibility.PUBLIC),
             title=f"{TRICKY} ({label})",
             title_zh="開幕典禮",
             description=TRICKY,
@@ -104,6 +110,7 @@ print(json.dumps({
     "start": event.dtstart.value.astimezone(dt.timezone.utc).timestamp(),
     "end": event.dtend.value.astimezone(dt.timezone.utc).timestamp(),
     "comment": event.comment.value if hasattr(event, "comment") else None,
+    "class": event.getChildValue("class"),
 }))
 """
 
@@ -132,6 +139,7 @@ def test_each_invite_parses_and_validates_in_vobject(tmp_path):
         assert read["start"] == start.timestamp(), path
         assert read["end"] == event.end.timestamp(), path
         assert read["comment"] == (TRICKY if method == "CANCEL" else None), path
+        assert read["class"] == CLASS.get(event.visibility), path
 
 
 def test_each_invite_reads_the_same_instants_in_icaljs_as_in_zoneinfo(tmp_path):
@@ -146,5 +154,6 @@ def test_each_invite_reads_the_same_instants_in_icaljs_as_in_zoneinfo(tmp_path):
         assert vevent["status"] == ("CANCELLED" if method == "CANCEL" else "CONFIRMED")
         assert vevent["summary"] == event.title + " (開幕典禮)"
         assert vevent["attendees"] == 1
+        assert vevent["class"] == CLASS.get(event.visibility), path
         assert vevent["start"] == start.timestamp(), (path, start)
         assert vevent["end"] == event.end.timestamp(), (path, event.end)
