@@ -50,4 +50,5 @@ urlpatterns = [
     path("visits/new/", planner.planner, name="planner"),
     path("check-in/", checkin.checkin, name="checkin"),
     path("check-in/<int:pk>/arrive/", checkin.checkin_arrive, name="checkin-arrive"),
+    path("check-in/<int:pk>/undo/", checkin.checkin_undo, name="checkin-undo"),
 ]

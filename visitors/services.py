@@ -406,6 +406,21 @@ def attendance_check_in(
     return attendance
 
 
+@transaction.atomic
+def attendance_check_in_undo(
+    *, attendance_id: int, by: AbstractBaseUser | None = None
+) -> Attendance:
+    """Mark someone as not arrived again, as when the wrong name was tapped (idempotent). The
+    history keeps the arrival time undone, and who undid it and when."""
+    attendance = _locked_attendance(attendance_id)
+    if attendance.checked_in_at is not None:
+        attendance.checked_in_at = None
+        stamp(attendance, by=by, reason="Arrival undone")
+        attendance.save(update_fields=["checked_in_at", "updated_at"])
+        attendance_changed(attendance=attendance)
+    return attendance
+
+
 def _locked_attendance(attendance_id: int) -> Attendance:
     try:
         return (

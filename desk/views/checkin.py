@@ -1,4 +1,5 @@
-"""Check-in on the day: a phone-sized list of who is expected, search, one tap for arrival."""
+"""Check-in on the day: a phone-sized list of who is expected, search, one tap for arrival
+(and one to undo it)."""
 
 import datetime as dt
 import zoneinfo
@@ -16,7 +17,7 @@ from django.views.decorators.http import require_POST
 
 from scheduling.models import Event, Site
 from visitors.models import Attendance
-from visitors.services import attendance_check_in
+from visitors.services import attendance_check_in, attendance_check_in_undo
 
 from .common import (
     CHANGE_ATTENDANCE,
@@ -76,6 +77,26 @@ def checkin_arrive(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, refusal_text(error))
     else:
         messages.success(request, _("%(name)s has arrived.") % {"name": attendance.person})
+    return _back_to_list(request, attendance)
+
+
+@require_POST
+@staff_required(CHANGE_ATTENDANCE)
+def checkin_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    attendance = get_object_or_404(Attendance.objects.select_related("person"), pk=pk)
+    try:
+        attendance_check_in_undo(attendance_id=attendance.pk, by=request.user)
+    except ValidationError as error:
+        messages.error(request, refusal_text(error))
+    else:
+        messages.success(
+            request, _("%(name)s is no longer marked as arrived.") % {"name": attendance.person}
+        )
+    return _back_to_list(request, attendance)
+
+
+def _back_to_list(request: HttpRequest, attendance: Attendance) -> HttpResponse:
+    """To the list the tap came from (a local path only), at the attendee's row."""
     fallback = (
         reverse("staff:checkin") + "?" + urlencode({"date": timezone.localdate().isoformat()})
     )

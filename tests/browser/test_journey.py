@@ -192,7 +192,7 @@ def test_officer_and_guest_journey_in_chromium(
     page.goto(f"{live_server.url}/staff/check-in/?date=2030-03-04&site=tai-po")
     assert page.inner_text("#expected-count") == "2"
     screenshot(page, "check-in-expected")
-    page.get_by_role("button", name="Mark Prof Sun Dong (孫東) as arrived").click()
+    page.get_by_role("button", name="Mark arrived: Prof Sun Dong (孫東)").click()
 
     page.wait_for_selector(f"#attendee-{sun.pk} .arrived")
     assert page.inner_text("#arrived-count") == "1"

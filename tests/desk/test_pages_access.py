@@ -72,6 +72,7 @@ def _writes(event) -> list[tuple[str, dict]]:
         (reverse("staff:invitations-send", args=[event.pk]), {}),
         (reverse("staff:delivery-resend", args=[delivery.pk]), {}),
         (reverse("staff:checkin-arrive", args=[attendance.pk]), {}),
+        (reverse("staff:checkin-undo", args=[attendance.pk]), {}),
         (reverse("staff:attendance-order", args=[event.pk, attendance.pk]), {"order_override": 1}),
         # Last: these two show their forms on GET.
         (reverse("staff:event-cancel", args=[event.pk]), {"reason": "Typhoon"}),

@@ -8,6 +8,7 @@ from django.urls import reverse
 from scheduling.models import Event
 from tests.factories import AttendanceFactory, EventFactory, OrganisationFactory, PersonFactory, hk
 from visitors.models import Attendance
+from visitors.services import attendance_check_in
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def day():
             person=PersonFactory(name="Sunny Chai", organisation=hkstp),
             call_time=hk(2030, 3, 4, 9, 15),
         ),
-        "zoe": AttendanceFactory(event=event, person=PersonFactory(name="Zoe Guest")),
+        "zoe": AttendanceFactory(event=event, person=PersonFactory(name="Zoe Guest"), guests=2),
         "dan": AttendanceFactory(
             event=event, person=PersonFactory(name="Dan Declined"), rsvp=Attendance.RSVP.DECLINED
         ),
@@ -109,6 +110,60 @@ def test_one_tap_marks_arrival_and_returns_to_the_same_list(client, officer, day
     assert day["sunny"].checked_in_at == first  # a second tap keeps the first arrival time
 
 
+def _row(page: str, attendance: Attendance) -> str:
+    return re.search(rf'id="attendee-{attendance.pk}">.*?</li>', page, re.S)[0]
+
+
+def _buttons(row: str) -> list[str]:
+    """The visible words of each button in a row."""
+    return [text.strip() for text in re.findall(r"<button[^>]*>(.*?)</button>", row, re.S)]
+
+
+def test_the_arrival_button_says_what_it_does_and_names_the_attendee(client, officer, day):
+    client.force_login(officer)
+
+    row = _row(_page(client), day["sunny"])
+
+    assert _buttons(row) == ["Mark arrived"]
+    assert 'aria-label="Mark arrived: Ms Sunny Chai"' in row  # a screen reader hears whom
+    assert "Undo arrival" not in row
+
+
+def test_accompanying_guests_are_shown_next_to_the_attendee(client, officer, day):
+    client.force_login(officer)
+    day["alfred"].guests = 1
+    day["alfred"].save()
+
+    page = _page(client)
+
+    assert "+2 guests" in _row(page, day["zoe"])
+    assert "+1 guest<" in _row(page, day["alfred"])
+    assert "guest" not in _row(page, day["sunny"]).casefold()  # she brings none
+
+
+def test_an_arrival_can_be_undone_from_the_list(client, officer, day):
+    client.force_login(officer)
+    here = f"{URL}?date=2030-03-04&q=Sunny"
+    client.post(reverse("staff:checkin-arrive", args=[day["sunny"].pk]), {"next": here})
+    row = _row(_page(client), day["sunny"])
+    assert _buttons(row) == ["Undo arrival"]
+    assert 'aria-label="Undo arrival: Ms Sunny Chai"' in row
+    assert reverse("staff:checkin-undo", args=[day["sunny"].pk]) in row
+
+    response = client.post(reverse("staff:checkin-undo", args=[day["sunny"].pk]), {"next": here})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{here}#attendee-{day['sunny'].pk}"
+    day["sunny"].refresh_from_db()
+    assert day["sunny"].checked_in_at is None
+    record = day["sunny"].history.latest()
+    assert (record.history_user, record.history_change_reason) == (officer, "Arrival undone")
+    page = client.get(response["Location"]).content.decode()
+    assert "Ms Sunny Chai is no longer marked as arrived." in page
+    assert _counts(page) == (0, 3)
+    assert _buttons(_row(page, day["sunny"])) == ["Mark arrived"]
+
+
 def test_checkin_never_redirects_off_site(client, officer, day):
     client.force_login(officer)
 
@@ -120,9 +175,12 @@ def test_checkin_never_redirects_off_site(client, officer, day):
 
 
 def test_checkin_for_a_viewer_shows_no_arrival_button(client, viewer, day):
+    attendance_check_in(attendance_id=day["alfred"].pk)
     client.force_login(viewer)
 
     page = _page(client)
 
     assert "checkin-arrive" not in page and "/arrive/" not in page
+    assert "/undo/" not in page and "Undo arrival" not in page
     assert "Not arrived" in page
+    assert "Arrived " in _row(page, day["alfred"])

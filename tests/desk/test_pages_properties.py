@@ -200,6 +200,11 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
             _ids(w["attendance"].pk),
             requests({"next": "/staff/check-in/?date=2030-03-04"}),
         ),
+        "checkin-undo": (
+            "post",
+            _ids(w["attendance"].pk),
+            requests({"next": "/staff/check-in/?date=2030-03-04"}),
+        ),
     }
 
 

@@ -195,3 +195,46 @@ def test_check_in_keeps_the_first_arrival():
 
     attendance.refresh_from_db()
     assert attendance.checked_in_at == hk(2030, 3, 4, 9, 50)
+
+
+def test_undoing_an_arrival_clears_it_and_the_history_keeps_who_and_when(officer):
+    attendance = AttendanceFactory()
+    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 9, 50))
+    logged = Change.objects.filter(entity=Change.Entity.ATTENDANCE, object_id=attendance.pk)
+    before = logged.count()
+
+    undone = services.attendance_check_in_undo(attendance_id=attendance.pk, by=officer)
+
+    attendance.refresh_from_db()
+    assert undone.checked_in_at is None and attendance.checked_in_at is None
+    record = attendance.history.latest()
+    assert (record.history_user, record.history_change_reason) == (officer, "Arrival undone")
+    assert record.prev_record.checked_in_at == hk(2030, 3, 4, 9, 50)  # the arrival it undid
+    assert logged.count() == before + 1  # API sync and webhooks hear of it
+
+
+def test_undoing_an_arrival_that_never_was_changes_nothing(officer):
+    attendance = AttendanceFactory()
+    records = attendance.history.count()
+
+    services.attendance_check_in_undo(attendance_id=attendance.pk, by=officer)
+
+    attendance.refresh_from_db()
+    assert attendance.checked_in_at is None
+    assert attendance.history.count() == records
+
+
+def test_after_an_undo_the_next_arrival_is_recorded_afresh():
+    attendance = AttendanceFactory()
+    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 9, 50))
+    services.attendance_check_in_undo(attendance_id=attendance.pk)
+
+    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 10, 5))
+
+    attendance.refresh_from_db()
+    assert attendance.checked_in_at == hk(2030, 3, 4, 10, 5)
+
+
+def test_undoing_the_arrival_of_no_such_attendance_is_refused():
+    with pytest.raises(ValidationError):
+        services.attendance_check_in_undo(attendance_id=999_999)
