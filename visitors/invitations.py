@@ -99,7 +99,8 @@ def invites_send(
         attendances = attendances.filter(pk__in=wanted)
         included |= wanted
     # A declined answer stands until staff choose to ask again: no fresh invite by default.
-    attendances = attendances.exclude(Q(rsvp=Attendance.RSVP.DECLINED) & ~Q(pk__in=included))
+    left_out = event.attendances.declined().exclude(pk__in=included)
+    attendances = attendances.exclude(pk__in=left_out.values("pk"))
     already = set(
         Delivery.objects.filter(
             event=event, sequence=event.sequence, method=Delivery.Method.REQUEST

@@ -241,7 +241,15 @@ def invitations_send(request: HttpRequest, pk: int) -> HttpResponse:
                 )
                 % {"count": held},
             )
-        if not queued:
+        if not queued and chosen is None and event.attendances.declined().exists():
+            messages.info(
+                request,
+                _(
+                    "Nothing new to send: those who declined are left out unless you tick them. "
+                    "Everyone else with an e-mail address has this version."
+                ),
+            )
+        elif not queued:
             messages.info(
                 request,
                 _("Nothing new to send: everyone with an e-mail address has this version."),

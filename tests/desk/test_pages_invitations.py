@@ -381,3 +381,13 @@ def test_a_plain_send_leaves_out_who_declined_and_staff_may_include_them(
         f'"Ms Rebecca Pun" <{rebecca.person.email}>',
     ]
     assert "1 invite queued." in chosen.content.decode()
+
+
+def test_nothing_to_send_names_who_declined_as_left_out(client, officer, event):
+    Attendance.objects.filter(event=event).update(rsvp=Attendance.RSVP.DECLINED)
+    client.force_login(officer)
+
+    page = _send(client, event).content.decode()
+
+    assert not Delivery.objects.exists()
+    assert "Nothing new to send: those who declined are left out unless you tick them." in page
