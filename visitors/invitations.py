@@ -78,11 +78,14 @@ def invites_send(
     *,
     event_id: int,
     attendance_ids: Iterable[int] | None = None,
+    include_declined: Iterable[int] = (),
     by: AbstractBaseUser | None = None,
 ) -> list[Delivery]:
     """Queue a REQUEST at the current SEQUENCE to everyone (or the chosen attendees) of a
     confirmed event whose bookings are confirmed; people already invited at this SEQUENCE and
-    people without an e-mail address get nothing new. Returns the rows created."""
+    people without an e-mail address get nothing new. Someone who declined is sent a fresh
+    invite only when chosen: named in ``attendance_ids`` or ``include_declined``. Returns the
+    rows created."""
     # Lock the event: its SEQUENCE and the outbox rows that carry it change together.
     event = Event.objects.locked(event_id)
     _require_sendable(event)
@@ -90,15 +93,14 @@ def invites_send(
     attendances = event.attendances.values_list(
         "pk", "person_id", "person__email", "awaiting_approval"
     )
+    included = _on_list(event, attendances, set(include_declined), "include_declined")
     if attendance_ids is not None:
-        wanted = set(attendance_ids)
+        wanted = _on_list(event, attendances, set(attendance_ids), "attendance_ids")
         attendances = attendances.filter(pk__in=wanted)
-        strangers = wanted - {row[0] for row in attendances}
-        if strangers:
-            raise ValidationError(
-                {"attendance_ids": f"Not on the list of “{event}”: {sorted(strangers)}."},
-                code="not_on_list",
-            )
+        included |= wanted
+    # A declined answer stands until staff choose to ask again: no fresh invite by default.
+    left_out = event.attendances.declined().exclude(pk__in=included)
+    attendances = attendances.exclude(pk__in=left_out.values("pk"))
     already = set(
         Delivery.objects.filter(
             event=event, sequence=event.sequence, method=Delivery.Method.REQUEST
@@ -402,6 +404,16 @@ def _require_sendable(event: Event) -> None:
             },
             code="bookings_held",
         )
+
+
+def _on_list(event: Event, attendances: QuerySet, wanted: set[int], field: str) -> set[int]:
+    """The chosen attendance ids, refused when any is not on this event's list."""
+    strangers = wanted - set(attendances.filter(pk__in=wanted).values_list("pk", flat=True))
+    if strangers:
+        raise ValidationError(
+            {field: f"Not on the list of “{event}”: {sorted(strangers)}."}, code="not_on_list"
+        )
+    return wanted
 
 
 def _create(rows: Iterable[Delivery]) -> list[Delivery]:

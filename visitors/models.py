@@ -138,6 +138,10 @@ class AttendanceQuerySet(models.QuerySet):
         """Everyone not known to be staying away."""
         return self.exclude(rsvp=Attendance.RSVP.DECLINED)
 
+    def declined(self) -> "AttendanceQuerySet":
+        """Attendees who said no: left out of a send to everyone (visitors.invitations)."""
+        return self.filter(rsvp=Attendance.RSVP.DECLINED)
+
     def cleared_to_send(self) -> "AttendanceQuerySet":
         """Attendees the office may write to: none whose invites await staff approval."""
         return self.filter(awaiting_approval=False)

@@ -145,7 +145,17 @@ class SendInvitesInputSerializer(StrictInputMixin, serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Only these attendees (default: everyone not yet invited at this SEQUENCE).",
+        help_text=(
+            "Only these attendees (default: everyone not yet invited at this SEQUENCE who has "
+            "not declined). Naming someone who declined sends them a fresh invite."
+        ),
+    )
+    include_declined = serializers.ListField(
+        child=WholeNumberField(min_value=1, max_value=MAX_ID),
+        required=False,
+        default=list,
+        help_text="Attendees who declined to invite all the same; others who declined are "
+        "left out.",
     )
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from icalendar import Calendar
 
@@ -90,6 +91,7 @@ def invitations(request: HttpRequest, pk: int) -> HttpResponse:
         "zone_label": zone_label(event.timezone, event.start),
         "attendances": attendances,
         "awaiting": [a for a in attendances if a.awaiting_approval],
+        "declined": [a for a in attendances if a.rsvp == Attendance.RSVP.DECLINED],
         "progress": (progress := send_progress(event_id=event.pk)),
         "progress_text": progress_text(progress, event),
         "others": others,
@@ -202,18 +204,20 @@ def _local(moment: dt.datetime, event: Event) -> str:
 @require_POST
 @staff_required(CHANGE_EVENT)
 def invitations_send(request: HttpRequest, pk: int) -> HttpResponse:
-    """Queue invites to everyone, or to one attendee (attendance=<id>)."""
+    """Queue invites to everyone (and those who declined whom staff ticked:
+    include_declined=<id>...), or to one attendee (attendance=<id>)."""
     event = get_object_or_404(Event, pk=pk)
+    refusal = _("The attendee to invite must be given by its number.")
     try:
-        chosen = posted_id(
-            request, "attendance", refusal=_("The attendee to invite must be given by its number.")
-        )
+        chosen = posted_id(request, "attendance", refusal=refusal)
+        declined = posted_ids(request, "include_declined", refusal=refusal)
     except ValidationError as error:
         return bad_request(request, error, back=reverse("staff:invitations", args=[event.pk]))
     try:
         queued = invites_send(
             event_id=event.pk,
             attendance_ids=None if chosen is None else [chosen],
+            include_declined=declined,
             by=request.user,
         )
     except ValidationError as error:
@@ -221,15 +225,31 @@ def invitations_send(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         held = sum(row.state == Delivery.State.HELD for row in queued)
         if len(queued) > held:
+            count = len(queued) - held
             messages.success(
-                request, _("%(count)d invite(s) queued.") % {"count": len(queued) - held}
+                request,
+                ngettext("%(count)d invite queued.", "%(count)d invites queued.", count)
+                % {"count": count},
             )
         if held:
             messages.warning(
                 request,
-                _("%(count)d invite(s) wait for your approval below.") % {"count": held},
+                ngettext(
+                    "%(count)d invite waits for your approval below.",
+                    "%(count)d invites wait for your approval below.",
+                    held,
+                )
+                % {"count": held},
             )
-        if not queued:
+        if not queued and chosen is None and event.attendances.declined().exists():
+            messages.info(
+                request,
+                _(
+                    "Nothing new to send: those who declined are left out unless you tick them. "
+                    "Everyone else with an e-mail address has this version."
+                ),
+            )
+        elif not queued:
             messages.info(
                 request,
                 _("Nothing new to send: everyone with an e-mail address has this version."),
@@ -250,9 +270,13 @@ def invitations_approve(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as error:
         return bad_request(request, error, back=reverse("staff:invitations", args=[event.pk]))
     released = invites_approve(event_id=event.pk, attendance_ids=chosen or None, by=request.user)
+    count = len(released)
     messages.success(
         request,
-        _("Approved. %(count)d message(s) queued.") % {"count": len(released)},
+        ngettext(
+            "Approved. %(count)d message queued.", "Approved. %(count)d messages queued.", count
+        )
+        % {"count": count},
     )
     return redirect("staff:invitations", pk=event.pk)
 

@@ -106,6 +106,22 @@ def test_send_invites_queues_a_request_per_attendee(
     assert sorted(parseaddr(m.to[0])[1] for m in mail.outbox) == sorted(p.email for p in people)
 
 
+def test_send_invites_leaves_out_who_declined_unless_included(world, staff_api):
+    event = world["events"]["public"]
+    path = f"/api/v1/events/{event.pk}/"
+    for person in (PersonFactory(), PersonFactory()):
+        staff_api.post(path + "attendees/", {"person": person.pk, "role": "guest"})
+    declined = event.attendances.order_by("pk").last()
+    Attendance.objects.filter(pk=declined.pk).update(rsvp=Attendance.RSVP.DECLINED)
+
+    plain = staff_api.post(path + "send-invites/").json()
+    chosen = staff_api.post(path + "send-invites/", {"include_declined": [declined.pk]}).json()
+
+    assert plain["queued"] == 1
+    assert declined.pk not in {d["attendance"] for d in plain["deliveries"]}
+    assert [d["attendance"] for d in chosen["deliveries"]] == [declined.pk]
+
+
 def test_programme_items_are_added_changed_and_removed(world, api_for):
     host = api_for(organisation=world["host"])
     event = world["events"]["restricted"]

@@ -11,8 +11,15 @@ from icalendar import Calendar
 
 from scheduling import services as scheduling_services
 from scheduling.models import Booking, Event
-from tests.factories import AttendanceFactory, BookingFactory, EventFactory, FacilityFactory, hk
-from visitors.models import Delivery
+from tests.factories import (
+    AttendanceFactory,
+    BookingFactory,
+    EventFactory,
+    FacilityFactory,
+    PersonFactory,
+    hk,
+)
+from visitors.models import Attendance, Delivery
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +92,7 @@ def test_send_queues_and_the_console_shows_the_state(
     with django_capture_on_commit_callbacks(execute=True):
         response = _send(client, event)
 
-    assert "2 invite(s) queued." in response.content.decode()
+    assert "2 invites queued." in response.content.decode()
     assert set(Delivery.objects.values_list("state", flat=True)) == {Delivery.State.SENT}
     assert len(mail.outbox) == 2
     assert _console(client, event).count('<span class="badge sent">Sent</span>') == 2
@@ -127,7 +134,7 @@ def test_preview_of_an_update_says_what_changed_since_the_last_invite(
     page = _console(client, event, alfred)
 
     assert _field(page, "preview-subject") == "Updated invitation: MARS Centre opening"
-    assert "Last sent: version 0" in page
+    assert "Last sent: version 1" in page
     changes = re.search(r'<table class="data" id="preview-changes">.*?</table>', page, re.S)[0]
     assert (
         '<th scope="row">Start</th><td><del>Mon 4 Mar 2030, 10:00 (HKT, Asia/Hong_Kong)' in changes
@@ -217,7 +224,7 @@ def test_the_console_holds_a_partners_invites_until_a_staff_member_approves(
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         f'"{a.person.display_name}" <{a.person.email}>' for a in staff_listed
     )
-    assert "1 invite(s) wait for your approval below." in sent.content.decode()
+    assert "1 invite waits for your approval below." in sent.content.decode()
     assert "Awaiting your approval" in page and "added by Koln 3D Technology" in page
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -227,7 +234,7 @@ def test_the_console_holds_a_partners_invites_until_a_staff_member_approves(
             follow=True,
         )
 
-    assert "Approved. 1 message(s) queued." in approved.content.decode()
+    assert "Approved. 1 message queued." in approved.content.decode()
     assert mail.outbox[-1].to == ['"Anyone" <anyone@elsewhere.example>']
     assert "Awaiting your approval" not in _console(client, event)
     proposed.refresh_from_db()
@@ -256,3 +263,131 @@ def test_the_console_shows_progress_and_an_estimated_finish(
     assert polled["text"].startswith("1 of 2 sent; the rest by about")
     assert (polled["sent"], polled["waiting"]) == (1, 1)
     assert 'src="/static/staff/progress.js"' in page
+
+
+def _progress(client, event) -> dict:
+    return client.get(reverse("staff:invitations-progress", args=[event.pk])).json()
+
+
+def test_the_console_speaks_in_words_not_calendar_jargon(client, officer, event):
+    rebecca = event.attendances.get(person__name="Rebecca Pun")
+    Delivery.objects.create(
+        event=event,
+        person=rebecca.person,
+        attendance=rebecca,
+        method=Delivery.Method.REQUEST,
+        sequence=event.sequence,
+        state=Delivery.State.FAILED,
+        next_attempt_at=timezone.now(),
+        last_error="550 mailbox unavailable",
+    )
+    client.force_login(officer)
+
+    sent = _send(client, event).content.decode()
+    page = _console(client, event, rebecca)
+
+    for shown in (sent, page):
+        assert "SEQUENCE" not in shown
+        assert "#0" not in re.sub(r'srcdoc="[^"]*"', "", shown)  # colours in the e-mail's HTML
+        assert "(s)" not in shown
+    assert "1 invite queued." in sent
+    assert "invite, version 1" in page  # the outbox row in the list, in words
+    assert "Resend the failed invite to Ms Rebecca Pun" in page
+    assert "Invitation, version 1" in page  # the preview's calendar entry
+
+
+def test_the_progress_endpoint_counts_messages_as_they_change_state(
+    client, officer, event, django_capture_on_commit_callbacks
+):
+    from tests.factories import OrganisationFactory
+    from visitors import services as visitor_services
+
+    visitor_services.attendance_propose(
+        event_id=event.pk,
+        partner_id=OrganisationFactory().pk,
+        name="Anyone",
+        email="anyone@elsewhere.example",
+    )
+    client.force_login(officer)
+    before = _progress(client, event)
+    with django_capture_on_commit_callbacks(execute=False):
+        _send(client, event)  # queued; no worker has sent them yet
+    queued = _progress(client, event)
+    alfred, rebecca = Delivery.objects.exclude(state=Delivery.State.HELD).order_by("pk")
+
+    Delivery.objects.filter(pk=alfred.pk).update(state=Delivery.State.SENT, sent_at=timezone.now())
+    one_sent = _progress(client, event)
+    Delivery.objects.filter(pk=rebecca.pk).update(state=Delivery.State.FAILED)
+    done = _progress(client, event)
+
+    def counts(progress):
+        return [progress[k] for k in ("waiting", "sent", "failed", "held", "total")]
+
+    assert counts(before) == [0, 0, 0, 0, 0] and before["text"] == "Nothing sent yet."
+    assert counts(queued) == [2, 0, 0, 1, 2]
+    assert counts(one_sent) == [1, 1, 0, 1, 2]
+    assert counts(done) == [0, 1, 1, 1, 2]
+    assert done["text"] == "1 of 2 sent, 1 failed; 1 awaiting approval."
+    assert done["finish"] is None
+
+
+def test_the_console_shows_the_counts_in_words(client, officer, event):
+    alfred = event.attendances.get(person__name="Alfred Sit")
+    for state in (Delivery.State.SENT, Delivery.State.QUEUED):
+        Delivery.objects.create(
+            event=event,
+            person=alfred.person if state == Delivery.State.SENT else PersonFactory(),
+            method=Delivery.Method.REQUEST,
+            sequence=event.sequence,
+            state=state,
+            next_attempt_at=timezone.now(),
+        )
+    client.force_login(officer)
+
+    page = _console(client, event)
+
+    counts = re.search(r'<dl class="[^"]*" id="send-counts">.*?</dl>', page, re.S)[0]
+    shown = dict(re.findall(r"<dt>(.*?)</dt>\s*<dd[^>]*>(\d+)</dd>", counts))
+    assert shown == {
+        "Waiting to be sent": "1",
+        "Sent": "1",
+        "Failed": "0",
+        "Held for approval": "0",
+    }
+    assert 'data-waiting="1"' in page  # the page's script polls while any wait
+
+
+def test_a_plain_send_leaves_out_who_declined_and_staff_may_include_them(
+    client, officer, event, django_capture_on_commit_callbacks
+):
+    rebecca = event.attendances.get(person__name="Rebecca Pun")
+    Attendance.objects.filter(pk=rebecca.pk).update(rsvp=Attendance.RSVP.DECLINED)
+    client.force_login(officer)
+    page = _console(client, event)
+    form = re.search(r'<form [^>]*id="send-form">.*?</form>', page, re.S)[0]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        plain = _send(client, event)
+    with django_capture_on_commit_callbacks(execute=True):
+        chosen = _send(client, event, include_declined=[rebecca.pk])
+
+    assert f'name="include_declined" value="{rebecca.pk}"' in form
+    assert "checked" not in form  # nobody who declined is included unless staff tick them
+    assert "Rebecca Pun" in form and "declined" in form
+    assert "1 invite queued." in plain.content.decode()
+    alfred = event.attendances.get(person__name="Alfred Sit")
+    assert [m.to[0] for m in mail.outbox] == [
+        f'"Ms Alfred Sit (薛永恒)" <{alfred.person.email}>',
+        f'"Ms Rebecca Pun" <{rebecca.person.email}>',
+    ]
+    assert "1 invite queued." in chosen.content.decode()
+
+
+def test_nothing_to_send_names_who_declined_as_left_out(client, officer, event):
+    Attendance.objects.filter(event=event).update(rsvp=Attendance.RSVP.DECLINED)
+    client.force_login(officer)
+
+    page = _send(client, event).content.decode()
+
+    assert not Delivery.objects.exists()
+    assert "Nothing new to send: those who declined are left out unless you tick them." in page

@@ -200,6 +200,48 @@ def test_invites_send_skips_people_without_an_email_address():
     assert [row.person_id for row in rows] == [with_email.person_id]
 
 
+def test_invites_send_to_everyone_leaves_out_attendees_who_declined():
+    event, (first, declined, third) = confirmed_event(3)
+    Attendance.objects.filter(pk=declined.pk).update(rsvp=Attendance.RSVP.DECLINED)
+
+    rows = invitations.invites_send(event_id=event.pk)
+
+    assert {row.attendance_id for row in rows} == {first.pk, third.pk}
+
+
+def test_invites_send_includes_a_declined_attendee_staff_chose(django_capture_on_commit_callbacks):
+    event, (first, declined, other_declined) = confirmed_event(3)
+    Attendance.objects.filter(pk__in=[declined.pk, other_declined.pk]).update(
+        rsvp=Attendance.RSVP.DECLINED
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rows = invitations.invites_send(event_id=event.pk, include_declined=[declined.pk])
+
+    assert {row.attendance_id for row in rows} == {first.pk, declined.pk}
+    assert sorted(recipient(m) for m in mail.outbox) == sorted([address(first), address(declined)])
+
+
+def test_invites_send_to_a_declined_attendee_named_alone_sends_it():
+    event, (_first, declined) = confirmed_event(2)
+    Attendance.objects.filter(pk=declined.pk).update(rsvp=Attendance.RSVP.DECLINED)
+
+    rows = invitations.invites_send(event_id=event.pk, attendance_ids=[declined.pk])
+
+    assert [row.attendance_id for row in rows] == [declined.pk]
+
+
+def test_invites_send_refuses_to_include_declined_attendees_of_another_event():
+    event, _attendances = confirmed_event(1)
+    stranger = AttendanceFactory(rsvp=Attendance.RSVP.DECLINED)
+
+    with pytest.raises(ValidationError) as error:
+        invitations.invites_send(event_id=event.pk, include_declined=[stranger.pk])
+
+    assert str(stranger.pk) in error.value.message_dict["include_declined"][0]
+    assert not Delivery.objects.exists()
+
+
 # --- Updates, coalescing, RSVP reset ------------------------------------------------------------
 
 
