@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Min, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -26,7 +26,8 @@ from scheduling.models import Booking, Event
 from .attendances import call_times_check, call_times_shift, rsvps_reset
 from .changes import attendances_changed
 from .models import Attendance, Delivery
-from .sending import OUTBOX
+from .reminders import reminders_waiting
+from .sending import OUTBOX, deliveries_create
 from .sequences import PENDING, WAITING, sequence_raise, update_joins_waiting
 
 logger = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def invites_send(
         ).values_list("person_id", flat=True)
     )
     now = timezone.now()
-    rows = _create(
+    rows = deliveries_create(
         Delivery(
             event=event,
             person_id=person_id,
@@ -153,7 +154,7 @@ def invites_follow_change(
     if event.status == Event.Status.CONFIRMED:
         return _queue_update(event, delivered_only=False, summary=list(summary))
     if event.status in DEMOTED and previous_status == Event.Status.CONFIRMED:
-        _supersede(_reminders_waiting(event), "The event is no longer confirmed.")
+        _supersede(reminders_waiting(event), "The event is no longer confirmed.")
         return _queue_update(event, delivered_only=True, summary=list(summary))
     return []
 
@@ -195,7 +196,7 @@ def invite_queue_for_attendance(
     earlier = Delivery.objects.filter(event=event, person=person, sequence__gte=event.sequence)
     if earlier.exists():
         sequence_raise(event)
-    rows = _create(
+    rows = deliveries_create(
         [
             Delivery(
                 event=event,
@@ -273,7 +274,7 @@ def invites_approve(
         already = Delivery.objects.filter(
             event=event, method=Delivery.Method.REQUEST, sequence=event.sequence
         ).values_list("person_id", flat=True)
-        queued = _create(
+        queued = deliveries_create(
             Delivery(
                 event=event,
                 person=attendance.person,
@@ -312,7 +313,7 @@ def invite_cancel_for_attendance(
     if not may_have_invite or not person.email:
         return None
     sequence_raise(event)
-    rows = _create(
+    rows = deliveries_create(
         [
             Delivery(
                 event=event,
@@ -325,47 +326,6 @@ def invite_cancel_for_attendance(
         ]
     )
     return rows[0]
-
-
-def reminders_queue(*, now: dt.datetime | None = None) -> list[Delivery]:
-    """Queue a reminder for each accepted attendee of each confirmed event starting within
-    REMINDER_HOURS_BEFORE hours; nobody gets a second one for the same start time."""
-    now = now or timezone.now()
-    lead = dt.timedelta(hours=settings.REMINDER_HOURS_BEFORE)
-    event_ids = Event.objects.filter(
-        status=Event.Status.CONFIRMED, start__gt=now, start__lte=now + lead
-    ).values_list("pk", flat=True)
-    rows: list[Delivery] = []
-    for event_id in event_ids:
-        with transaction.atomic():
-            # Lock the event: a reschedule changes the SEQUENCE and the start the rule reads.
-            event = Event.objects.locked(event_id)
-            if event.status != Event.Status.CONFIRMED or not now < event.start <= now + lead:
-                continue
-            # A reminder queued since this start came within reach covers it; one queued
-            # before the event was moved later does not.
-            # The unique key allows one reminder per SEQUENCE, too.
-            reminded = Delivery.objects.filter(
-                Q(created_at__gte=event.start - lead) | Q(sequence=event.sequence),
-                event=event,
-                method=Delivery.Method.REMINDER,
-            ).values_list("person_id", flat=True)
-            rows += _create(
-                Delivery(
-                    event=event,
-                    person=attendance.person,
-                    attendance=attendance,
-                    method=Delivery.Method.REMINDER,
-                    sequence=event.sequence,
-                    next_attempt_at=now,
-                )
-                for attendance in event.attendances.cleared_to_send()
-                .filter(rsvp=Attendance.RSVP.ACCEPTED)
-                .exclude(person__email="")
-                .exclude(person_id__in=list(reminded))
-                .select_related("person")
-            )
-    return rows
 
 
 def cancel_recipients(*, event: Event) -> QuerySet[Attendance]:
@@ -416,16 +376,6 @@ def _on_list(event: Event, attendances: QuerySet, wanted: set[int], field: str) 
     return wanted
 
 
-def _create(rows: Iterable[Delivery]) -> list[Delivery]:
-    """Insert outbox rows and hand the ones due now to the queue once the transaction commits."""
-    created = Delivery.objects.bulk_create(list(rows))
-    now = timezone.now()
-    OUTBOX.enqueue(
-        [row.pk for row in created if row.state in WAITING and row.next_attempt_at <= now]
-    )
-    return created
-
-
 def _first_state(awaiting_approval: bool) -> str:
     """A new message waits for the queue, or for a staff member's approval first."""
     return Delivery.State.HELD if awaiting_approval else Delivery.State.QUEUED
@@ -435,10 +385,6 @@ def _supersede(rows: QuerySet[Delivery], reason: str) -> int:
     return rows.filter(state__in=WAITING).update(
         state=Delivery.State.SUPERSEDED, last_error=reason, updated_at=timezone.now()
     )
-
-
-def _reminders_waiting(event: Event) -> QuerySet[Delivery]:
-    return Delivery.objects.filter(event=event, method=Delivery.Method.REMINDER, state__in=WAITING)
 
 
 def _queue_update(
@@ -476,7 +422,7 @@ def _queue_update(
     )
     already = requests.filter(sequence=event.sequence).values_list("person_id", flat=True)
     _add_changes(requests.filter(state__in=PENDING, sequence=event.sequence), summary)
-    return _create(
+    return deliveries_create(
         Delivery(
             event=event,
             person=attendance.person,
@@ -519,7 +465,7 @@ def _queue_cancel(event: Event) -> list[Delivery]:
         event=event, method=Delivery.Method.CANCEL, sequence=event.sequence
     ).values_list("person_id", flat=True)
     now = timezone.now()
-    return _create(
+    return deliveries_create(
         Delivery(
             event=event,
             person=attendance.person,

@@ -25,6 +25,7 @@ from django.db.models import F, Max, Q, prefetch_related_objects
 from django.utils import timezone
 
 from core import ratelimit
+from core.outbox import WAITING as OUTBOX_WAITING
 from core.outbox import Outbox, sending
 from scheduling.models import Event
 from scheduling.venue import PREFETCH
@@ -41,6 +42,16 @@ OUTBOX = Outbox(
 )
 RATE_NAME = "invites"  # one mailbox sends them all
 CLAIMED_WITH = ("person", "attendance")
+
+
+def deliveries_create(rows: Iterable[Delivery]) -> list[Delivery]:
+    """Insert outbox rows and hand the ones due now to the queue once the transaction commits."""
+    created = Delivery.objects.bulk_create(list(rows))
+    now = timezone.now()
+    OUTBOX.enqueue(
+        [row.pk for row in created if row.state in OUTBOX_WAITING and row.next_attempt_at <= now]
+    )
+    return created
 
 
 @sending()

@@ -5,7 +5,7 @@ scheduling's: the sweeper, which also sends retries and coalesced updates when t
 the reminders, and reading replies from the organiser's mailbox (visitors/mailbox.py).
 """
 
-from . import invitations, mailbox, sending
+from . import mailbox, reminders, sending
 
 # (name, dotted path, every n minutes)
 PERIODIC = [
@@ -31,7 +31,7 @@ def deliveries_sweep() -> int:
 
 def reminders_queue() -> int:
     """Queue reminders for accepted attendees of events starting soon; returns how many."""
-    return len(invitations.reminders_queue())
+    return len(reminders.reminders_queue())
 
 
 def replies_read() -> int:

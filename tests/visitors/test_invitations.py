@@ -25,6 +25,7 @@ from tests.factories import (
 from tests.scheduling.test_admin import messages_of
 from visitors import invitations, sending, services
 from visitors.models import Attendance, Delivery
+from visitors.reminders import reminders_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -479,7 +480,7 @@ def test_cancelled_event_sends_cancel_to_everyone_invited_and_stops_reminders(
     invite_all(event, django_capture_on_commit_callbacks)
     for attendance in attendances:
         services.rsvp_record(attendance_id=attendance.pk, answer=Attendance.RSVP.ACCEPTED)
-    reminders = invitations.reminders_queue()  # queued, not yet sent
+    reminders = reminders_queue()  # queued, not yet sent
     mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -495,7 +496,7 @@ def test_cancelled_event_sends_cancel_to_everyone_invited_and_stops_reminders(
     assert set(
         Delivery.objects.filter(method=Delivery.Method.REMINDER).values_list("state", flat=True)
     ) == {Delivery.State.SUPERSEDED}
-    assert invitations.reminders_queue() == []
+    assert reminders_queue() == []
     assert not event.bookings.active().exists()
 
 
@@ -570,9 +571,9 @@ def test_reminders_go_once_to_accepted_attendees_of_confirmed_events_starting_so
     AttendanceFactory(event=tentative, rsvp=Attendance.RSVP.ACCEPTED)
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = invitations.reminders_queue()
+        first = reminders_queue()
     with django_capture_on_commit_callbacks(execute=True):
-        second = invitations.reminders_queue()
+        second = reminders_queue()
 
     assert [(row.person_id, row.method) for row in first] == [
         (accepted.person_id, Delivery.Method.REMINDER)
@@ -587,7 +588,7 @@ def test_a_reminder_is_due_again_when_the_event_moves_later(settings):
     start = timezone.now() + dt.timedelta(hours=20)
     event, (accepted,) = confirmed_event(1, start=start, end=start + dt.timedelta(hours=1))
     services.rsvp_record(attendance_id=accepted.pk, answer=Attendance.RSVP.ACCEPTED)
-    invitations.reminders_queue()
+    reminders_queue()
     scheduling_services.event_reschedule(
         event_id=event.pk,
         start=start + dt.timedelta(days=7),
@@ -595,8 +596,8 @@ def test_a_reminder_is_due_again_when_the_event_moves_later(settings):
     )
     services.rsvp_record(attendance_id=accepted.pk, answer=Attendance.RSVP.ACCEPTED)
 
-    too_early = invitations.reminders_queue()
-    in_time = invitations.reminders_queue(now=timezone.now() + dt.timedelta(days=7))
+    too_early = reminders_queue()
+    in_time = reminders_queue(now=timezone.now() + dt.timedelta(days=7))
 
     assert too_early == []
     assert [row.person_id for row in in_time] == [accepted.person_id]
