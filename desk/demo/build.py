@@ -30,7 +30,7 @@ from visitors.services import (
     rsvp_record,
 )
 
-from . import upcoming, world
+from . import showcase, upcoming, world
 from .seed_events import SEED_EVENTS
 from .specs import AttendeeSpec, Buffers, EventSpec, booking_plans
 
@@ -66,10 +66,19 @@ def demo_load(*, today: dt.date | None = None) -> dict[str, tuple[int, int]]:
     for spec in SEED_EVENTS:
         _event(spec, context)
     # The generated weeks are made once, as a batch: a run on a later day would otherwise find
-    # another holiday and other free slots, and add them beside the first batch.
-    if not Event.objects.filter(reference__startswith=upcoming.REFERENCE_PREFIX).exists():
+    # another holiday and other free slots, and add them beside the first batch. The current
+    # week and the next are placed first, so that the eight generated weeks fit around them.
+    fresh = not Event.objects.filter(reference__startswith=upcoming.REFERENCE_PREFIX).exists()
+    if fresh:
         _closures(upcoming.plan_closures(today), sites, facilities)
-        for spec in upcoming.plan_events(today, fits=_SlotFinder(context)):
+    fits = _SlotFinder(context)
+    weeks: list[EventSpec] = []
+    if not Event.objects.filter(reference__startswith=showcase.REFERENCE_PREFIX).exists():
+        weeks = showcase.plan_showcase(today, now=timezone.now(), fits=fits)
+        for spec in weeks:
+            _event(spec, context)
+    if fresh:
+        for spec in upcoming.plan_events(today, fits=fits, around=tuple(weeks)):
             _event(spec, context)
     after = _counts()
     return {label: (after[label] - before[label], after[label]) for label in after}

@@ -100,15 +100,20 @@ def plan_events(
     *,
     fits: Callable[[EventSpec], bool],
     rng: random.Random | None = None,
+    around: tuple[EventSpec, ...] = (),
 ) -> list[EventSpec]:
     """Place every template on a weekday slot where fits() holds.
 
-    No person gets two generated events on one day. fits() must also record what it accepts
-    so that later events avoid it. A template with no free slot in 400 tries is left out.
+    No person gets two events on one day, counting those already planned around. fits() must
+    also record what it accepts so that later events avoid it. A template with no free slot in
+    400 tries is left out.
     """
     rng = rng or random.Random(SEED)
     days = window(today)
     busy_days: dict[str, set[dt.date]] = {}
+    for spec in around:
+        for attendee in spec.attendees:
+            busy_days.setdefault(attendee.person, set()).add(spec.start.astimezone(HK).date())
     planned = []
     for index, template in enumerate(TEMPLATES):
         ref = reference(index)

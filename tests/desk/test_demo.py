@@ -4,14 +4,13 @@ import datetime as dt
 import io
 import zoneinfo
 
-import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import transaction
 from django.utils import timezone
 
 from desk.demo import demo_load
 from desk.demo.build import COUNTED
+from desk.demo.showcase import SHOWCASE
 from desk.demo.specs import Buffers, EventSpec, ItemSpec, booking_plans
 from desk.demo.upcoming import next_public_holiday, plan_events
 from desk.demo.upcoming_templates import TEMPLATES
@@ -20,27 +19,6 @@ from tests.factories import hk
 from visitors.models import Attendance, Organisation, Person
 
 HK = zoneinfo.ZoneInfo("Asia/Hong_Kong")
-
-
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """Load the demo once for the module, inside a transaction rolled back at the end.
-
-    Each test's own transaction nests inside it (a savepoint), as with setUpTestData.
-    """
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        out = io.StringIO()
-        call_command("load_demo", stdout=out)
-        yield out.getvalue()
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def world(demo, db):
-    return demo
 
 
 def _event(reference: str) -> Event:
@@ -55,7 +33,7 @@ def test_load_demo_reports_rows_added_per_model(world):
     lines = {line.split("  ")[0]: line.split() for line in world.splitlines()}
 
     assert lines["Sites"][1:3] == ["5", "added"]
-    assert lines["Events"][1] == str(4 + len(TEMPLATES))
+    assert lines["Events"][1] == str(4 + len(SHOWCASE) + len(TEMPLATES))
     assert world.strip().endswith("rows added.")
 
 

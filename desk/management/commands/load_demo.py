@@ -7,8 +7,9 @@ class Command(BaseCommand):
     help = (
         "Load the demo world of the seed press releases: the InnoParks, the Science Park and "
         "the Hong Kong-Shenzhen I&T Park with their centres and facilities, the organisations and "
-        "people named, four past events with programmes, attendees and bookings, and generated "
-        "events over the next eight weeks. Idempotent: a second run adds nothing."
+        "people named, four past events with programmes, attendees and bookings, a full current "
+        "week and next week for the calendar's first screen, and generated events over the next "
+        "eight weeks. Idempotent: a second run adds nothing."
     )
 
     def handle(self, *args, **options):
