@@ -25,13 +25,12 @@ from django.db.models import F, Max, Q, prefetch_related_objects
 from django.utils import timezone
 
 from core import ratelimit
-from core.outbox import WAITING as OUTBOX_WAITING
 from core.outbox import Outbox, sending
 from scheduling.models import Event
 from scheduling.venue import PREFETCH
 
 from .models import Attendance, Delivery
-from .sequences import VERSIONED
+from .sequences import VERSIONED, WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def deliveries_create(rows: Iterable[Delivery]) -> list[Delivery]:
     created = Delivery.objects.bulk_create(list(rows))
     now = timezone.now()
     OUTBOX.enqueue(
-        [row.pk for row in created if row.state in OUTBOX_WAITING and row.next_attempt_at <= now]
+        [row.pk for row in created if row.state in WAITING and row.next_attempt_at <= now]
     )
     return created
 

@@ -13,11 +13,11 @@ from collections.abc import Iterable
 
 from django.db.models import F
 
+from core.outbox import WAITING
 from scheduling.models import Event
 
 from .models import Delivery
 
-WAITING = (Delivery.State.QUEUED, Delivery.State.RETRYING)
 # Not sent yet: waiting for its time, or for a staff member's approval.
 PENDING = (*WAITING, Delivery.State.HELD)
 VERSIONED = (Delivery.Method.REQUEST, Delivery.Method.CANCEL)
