@@ -5,6 +5,7 @@ Screenshots go under var/screenshots/<test name>/ (git-ignored).
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from scheduling.models import Event
 from tests.factories import AttendanceFactory, EventFactory, OrganisationFactory, PersonFactory
@@ -87,7 +88,7 @@ def test_checkin_on_a_phone_fits_the_screen_and_an_arrival_is_marked_and_undone(
     assert "+1 guest" in row.inner_text()
     row.get_by_role("button", name=f"Mark arrived: {name}").tap()
     page.wait_for_selector(f"#attendee-{second.pk} .arrived")
-    assert page.inner_text("#arrived-count") == "1"
+    expect(page.locator("#arrived-count")).to_have_text("1")
     assert page.evaluate(WIDTHS) == [390, 390], page.evaluate(WIDEST)
     screenshot(page, "arrived")
     second.refresh_from_db()
@@ -95,7 +96,7 @@ def test_checkin_on_a_phone_fits_the_screen_and_an_arrival_is_marked_and_undone(
 
     page.locator(f"#attendee-{second.pk}").get_by_role("button", name=f"Undo arrival: {name}").tap()
     page.get_by_role("button", name=f"Mark arrived: {name}").wait_for()
-    assert page.inner_text("#arrived-count") == "0"
+    expect(page.locator("#arrived-count")).to_have_text("0")
     assert page.evaluate(WIDTHS) == [390, 390], page.evaluate(WIDEST)
     screenshot(page, "undone")
     second.refresh_from_db()

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from scheduling.models import Booking, Event, Facility, ProgrammeItem, TravelTime
 from tests.factories import FacilityFactory, OrganisationFactory, PersonFactory, SiteFactory
@@ -113,9 +114,11 @@ def test_officer_and_guest_journey_in_chromium(
     event = _plan_visit(page, world, screenshot)
 
     # The calendar shows the visit held in both Tai Po facilities, and leads back to it.
+    # A link's click does not wait for the next page: wait for it, then for the blocks drawn.
     page.get_by_role("link", name="Back to the calendar").click()
+    page.wait_for_url("**/staff/calendar/**")
     held = page.locator("#timeline .tl-block.held")
-    assert held.count() == 2
+    expect(held).to_have_count(2)
     assert all("Secretary visits the MARS Centre" in text for text in held.all_inner_texts())
     assert "2030" in page.inner_text("#window-heading")
     screenshot(page, "calendar-week")
@@ -124,9 +127,10 @@ def test_officer_and_guest_journey_in_chromium(
 
     # Confirm the held bookings, then the event.
     page.click("#confirm-all-bookings")
+    expect(page.locator(".messages")).to_contain_text("confirmed")
     page.click("#action-confirmed")
 
-    assert page.inner_text("#event-status") == "Confirmed"
+    expect(page.locator("#event-status")).to_have_text("Confirmed")
     event.refresh_from_db()
     assert event.status == Event.Status.CONFIRMED
     assert set(event.bookings.values_list("status", flat=True)) == {Booking.Status.CONFIRMED}
@@ -138,10 +142,7 @@ def test_officer_and_guest_journey_in_chromium(
     page.get_by_label(label).fill("1")
     page.locator(f"#attendance-{escort.pk}").get_by_role("button", name="Set").click()
 
-    page.wait_for_selector(".messages")
-    assert page.locator("#attendees tbody tr").first.get_attribute("id") == (
-        f"attendance-{escort.pk}"
-    )
+    expect(page.locator("#attendees tbody tr").first).to_have_id(f"attendance-{escort.pk}")
     escort.refresh_from_db()
     assert escort.order_override == 1
     screenshot(page, "event-reordered")
@@ -150,7 +151,7 @@ def test_officer_and_guest_journey_in_chromium(
     page.get_by_role("link", name="Invitations").click()
     page.click("#send-invites")
 
-    page.wait_for_selector("#invitation-list")
+    expect(page.locator(".messages")).to_contain_text("2 invites queued.")
     assert sorted(m.to[0] for m in mail.outbox) == [
         '"Ms Winnie Lai (黎慧)" <winnie@example.org>',
         '"Prof Sun Dong (孫東)" <sun.dong@example.gov.hk>',
@@ -195,7 +196,7 @@ def test_officer_and_guest_journey_in_chromium(
     page.get_by_role("button", name="Mark arrived: Prof Sun Dong (孫東)").click()
 
     page.wait_for_selector(f"#attendee-{sun.pk} .arrived")
-    assert page.inner_text("#arrived-count") == "1"
+    expect(page.locator("#arrived-count")).to_have_text("1")
     sun.refresh_from_db()
     assert sun.checked_in_at is not None
     screenshot(page, "check-in-arrived")
