@@ -5,7 +5,7 @@ from django.urls import path
 
 from core.forms import LoginForm
 
-from .views import calendar, checkin, events, invitations, planner, printables
+from .views import calendar, checkin, events, invitations, people, planner, printables
 
 app_name = "staff"
 
@@ -48,6 +48,7 @@ urlpatterns = [
     path("deliveries/<int:pk>/resend/", invitations.delivery_resend_view, name="delivery-resend"),
     path("events/<int:pk>/print/<slug:kind>/", printables.printable, name="print"),
     path("visits/new/", planner.planner, name="planner"),
+    path("people/search/", people.people_search, name="people-search"),
     path("check-in/", checkin.checkin, name="checkin"),
     path("check-in/<int:pk>/arrive/", checkin.checkin_arrive, name="checkin-arrive"),
     path("check-in/<int:pk>/undo/", checkin.checkin_undo, name="checkin-undo"),

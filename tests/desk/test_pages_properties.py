@@ -195,6 +195,7 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
             st.tuples(_ids(event), _ids(w["attendance"].pk)).map(lambda ids: ids[0] + ids[1]),
             requests({"order_override": 1}, {"order_override": numbers}),
         ),
+        "people-search": ("get", none, requests({"q": "Person"})),
         "checkin-arrive": (
             "post",
             _ids(w["attendance"].pk),
