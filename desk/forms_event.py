@@ -68,6 +68,17 @@ class ProgrammeItemForm(EventPartForm):
         choices=ProgrammeItem.Visibility.choices,
         help_text=_("Internal items are left out of invites."),
     )
+    host_organisation = forms.ModelChoiceField(
+        label=_("Hosting tenant"),
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.TENANT).order_by("name"),
+        required=False,
+        help_text=_("The tenant receiving a tour stop: it sees the event and this item."),
+    )
+    description = forms.CharField(
+        label=_("Description"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
     cue_notes = forms.CharField(
         label=_("Cues (staff only)"),
         required=False,
@@ -101,6 +112,8 @@ class ProgrammeItemForm(EventPartForm):
             "facility": item.facility_id or "",
             "visibility": item.visibility,
             "cue_notes": item.cue_notes,
+            "description": item.description,
+            "host_organisation": item.host_organisation_id,
         }
         for row, role in enumerate(roles):
             initial[f"person_{row}"] = role.person
@@ -152,6 +165,8 @@ class ProgrammeItemForm(EventPartForm):
             "facility": self.facilities.get(data["facility"]) if data["facility"] else None,
             "visibility": data["visibility"],
             "cue_notes": data["cue_notes"],
+            "description": data["description"],
+            "host_organisation": data["host_organisation"],
             "roles": roles,
         }
 

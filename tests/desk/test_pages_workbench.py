@@ -79,6 +79,7 @@ def test_programme_add_creates_the_item_with_its_people(client, officer, event):
     client.force_login(officer)
     speaker = PersonFactory(name="Sun Dong", name_zh="孫東")
     hall = event.bookings.get().facility
+    tenant = OrganisationFactory(name="Time Medical")
 
     response = client.post(
         _url("programme-add", event.pk),
@@ -90,6 +91,8 @@ def test_programme_add_creates_the_item_with_its_people(client, officer, event):
             "facility": hall.pk,
             "visibility": "public",
             "cue_notes": "Scissors on the tray",
+            "description": "The Secretary cuts the ribbon.",
+            "host_organisation": tenant.pk,
             "person_0": "孫東",
             "part_0": ProgrammeRole.Part.OFFICIATING,
             "person_1": "",
@@ -101,7 +104,8 @@ def test_programme_add_creates_the_item_with_its_people(client, officer, event):
     assert response.status_code == 302
     assert response["Location"] == _url("event", event.pk) + f"#item-{item.pk}"
     assert item.start == hk(2030, 3, 4, 11, 0) and item.facility == hall
-    assert item.cue_notes == "Scissors on the tray"
+    assert item.cue_notes == "Scissors on the tray" and item.host_organisation == tenant
+    assert item.description == "The Secretary cuts the ribbon."
     assert [(r.person, r.part) for r in item.roles.all()] == [(speaker, "officiating")]
 
 
