@@ -5,7 +5,18 @@ from django.urls import path
 
 from core.forms import LoginForm
 
-from .views import calendar, checkin, events, invitations, people, planner, printables
+from .views import (
+    attendees,
+    bookings,
+    calendar,
+    checkin,
+    events,
+    invitations,
+    people,
+    planner,
+    printables,
+    programme,
+)
 
 app_name = "staff"
 
@@ -25,12 +36,55 @@ urlpatterns = [
     path("events/<int:pk>/status/", events.event_status, name="event-status"),
     path("events/<int:pk>/cancel/", events.event_cancel, name="event-cancel"),
     path("events/<int:pk>/reschedule/", events.event_reschedule, name="event-reschedule"),
-    path("events/<int:pk>/bookings/confirm/", events.bookings_confirm, name="bookings-confirm"),
+    path("events/<int:pk>/programme/add/", programme.programme_add, name="programme-add"),
+    path(
+        "events/<int:pk>/programme/<int:item_pk>/",
+        programme.programme_edit,
+        name="programme-edit",
+    ),
+    path(
+        "events/<int:pk>/programme/<int:item_pk>/move/",
+        programme.programme_move,
+        name="programme-move",
+    ),
+    path(
+        "events/<int:pk>/programme/<int:item_pk>/delete/",
+        programme.programme_delete,
+        name="programme-delete",
+    ),
+    path("events/<int:pk>/attendees/add/", attendees.attendee_add, name="attendee-add"),
+    path(
+        "events/<int:pk>/attendees/add-several/",
+        attendees.attendees_add,
+        name="attendees-add",
+    ),
+    path(
+        "events/<int:pk>/attendees/<int:attendance_pk>/edit/",
+        attendees.attendee_edit,
+        name="attendee-edit",
+    ),
+    path(
+        "events/<int:pk>/attendees/<int:attendance_pk>/remove/",
+        attendees.attendee_remove,
+        name="attendee-remove",
+    ),
     path(
         "events/<int:pk>/attendees/<int:attendance_pk>/order/",
-        events.attendance_order,
+        attendees.attendance_order,
         name="attendance-order",
     ),
+    path("events/<int:pk>/bookings/add/", bookings.booking_add, name="booking-add"),
+    path(
+        "events/<int:pk>/bookings/<int:booking_pk>/move/",
+        bookings.booking_move,
+        name="booking-move",
+    ),
+    path(
+        "events/<int:pk>/bookings/<int:booking_pk>/release/",
+        bookings.booking_release,
+        name="booking-release",
+    ),
+    path("events/<int:pk>/bookings/confirm/", bookings.bookings_confirm, name="bookings-confirm"),
     path("events/<int:pk>/invitations/", invitations.invitations, name="invitations"),
     path(
         "events/<int:pk>/invitations/send/", invitations.invitations_send, name="invitations-send"

@@ -144,6 +144,31 @@ def attendance_add(
 
 
 @transaction.atomic
+def attendances_add(
+    *,
+    event_id: int,
+    person_ids: list[int],
+    role: str = Attendance.Role.GUEST,
+    by: AbstractBaseUser | None = None,
+) -> tuple[list[Attendance], list[int]]:
+    """Add several people at once, all or none, each as attendance_add does (invites follow);
+    people already on the list are left as they are. Returns the attendances added and the ids
+    of the people who were already on the list."""
+    _open_event(event_id)  # one lock for the whole list
+    on_list = set(
+        Attendance.objects.filter(event_id=event_id, person_id__in=person_ids).values_list(
+            "person_id", flat=True
+        )
+    )
+    added = [
+        attendance_add(event_id=event_id, person_id=person_id, role=role, by=by)
+        for person_id in dict.fromkeys(person_ids)
+        if person_id not in on_list
+    ]
+    return added, [person_id for person_id in person_ids if person_id in on_list]
+
+
+@transaction.atomic
 def attendance_add_by_address(
     *,
     event_id: int,

@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,24 +15,19 @@ from scheduling import services
 from scheduling.clashes import event_move_suggestions
 from scheduling.models import Booking, Event, ProgrammeRole
 from scheduling.timezones import moment_label
-from visitors import services as visitor_services
 from visitors.invitations import cancel_recipients
 from visitors.models import Attendance, Delivery
 
-from ..forms import AttendanceOrderForm, CancelForm, RescheduleForm, StatusForm
+from ..forms import CancelForm, RescheduleForm, StatusForm
 from ..warnings import event_warnings
 from .common import (
-    CHANGE_ATTENDANCE,
-    CHANGE_BOOKING,
     CHANGE_EVENT,
     VIEW_EVENT,
     add_service_error,
-    bad_request,
-    posted_id,
-    refusal_text,
     staff_required,
     zone_label,
 )
+from .workbench import Workbench, workbench_context
 
 
 def event_queryset():
@@ -53,9 +47,11 @@ def event_page(
     reschedule: RescheduleForm,
     status_form: StatusForm | None = None,
     clash: services.BookingClash | None = None,
+    bench: Workbench | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """Render the event page (also with a refused status or reschedule form, and its clash)."""
+    """Render the event page (also with a refused status, reschedule or workbench form, and
+    its clash)."""
     programme = list(
         event.programme.select_related("facility", "host_organisation").prefetch_related(
             Prefetch("roles", queryset=ProgrammeRole.objects.select_related("person"))
@@ -95,6 +91,14 @@ def event_page(
         "reschedule_suggestions": suggestions,
         "is_open": bool(Event.TRANSITIONS[event.status]),
     }
+    if context["is_open"]:
+        context |= workbench_context(
+            event,
+            bench or Workbench(),
+            programme=programme,
+            attendances=attendances,
+            bookings=bookings,
+        )
     with timezone.override(event.zone):
         return render(request, "staff/event.html", context, status=status)
 
@@ -224,61 +228,3 @@ def event_reschedule(request: HttpRequest, pk: int) -> HttpResponse:
         return event_page(request, event, reschedule=form, status=400)
     messages.success(request, _("The event has moved; its programme and bookings moved with it."))
     return redirect("staff:event", pk=event.pk)
-
-
-@require_POST
-@staff_required(CHANGE_BOOKING)
-def bookings_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    """Confirm one held booking of the event (booking=<id>), or all of them."""
-    event = get_object_or_404(Event, pk=pk)
-    try:
-        booking_id = posted_id(
-            request, "booking", refusal=_("The booking to confirm must be given by its number.")
-        )
-    except ValidationError as error:
-        return bad_request(request, error, back=reverse("staff:event", args=[event.pk]))
-    held = event.bookings.filter(status=Booking.Status.HELD).select_related("facility")
-    if booking_id is not None:
-        held = held.filter(pk=booking_id)
-    for booking in held:
-        try:
-            services.booking_confirm(booking_id=booking.pk, by=request.user)
-        except ValidationError as error:
-            messages.error(request, f"{booking.facility}: {refusal_text(error)}")
-        else:
-            messages.success(
-                request, _("%(facility)s is confirmed.") % {"facility": booking.facility}
-            )
-    return redirect("staff:event", pk=event.pk)
-
-
-@require_POST
-@staff_required(CHANGE_ATTENDANCE)
-def attendance_order(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResponse:
-    """Give one attendee a place in the event's order of precedence, or clear it (blank)."""
-    # By its own key (a foreign key's lookup does not guard against ids past 64 bits), then
-    # on this event's list or not found.
-    attendance = get_object_or_404(
-        Attendance.objects.select_related("event", "person"), pk=attendance_pk
-    )
-    if attendance.event_id != pk:
-        raise Http404("Not on this event's list.")
-    form = AttendanceOrderForm(request.POST)
-    try:
-        attendance.event.refuse_if_final(closed="its list is closed")  # as in the back office
-        if not form.is_valid():
-            raise ValidationError(form.errors["order_override"])
-        attendance = visitor_services.attendance_update(
-            attendance_id=attendance.pk, by=request.user, **form.cleaned_data
-        )
-    except ValidationError as error:
-        messages.error(request, f"{attendance.person}: {refusal_text(error)}")
-    else:
-        place = attendance.order_override
-        said = (
-            _("%(name)s now follows the usual order of precedence.")
-            if place is None
-            else _("%(name)s is now number %(place)s in the order of precedence.")
-        )
-        messages.success(request, said % {"name": attendance.person, "place": place})
-    return redirect(reverse("staff:event", args=[pk]) + f"#attendance-{attendance.pk}")

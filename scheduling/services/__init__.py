@@ -22,7 +22,12 @@ from .events import (
     event_update,
 )
 from .places import facility_update, site_update
-from .programme import programme_item_create, programme_item_delete, programme_item_update
+from .programme import (
+    programme_item_create,
+    programme_item_delete,
+    programme_item_move,
+    programme_item_update,
+)
 
 __all__ = [
     "BookingClash",
@@ -47,6 +52,7 @@ __all__ = [
     "facility_update",
     "programme_item_create",
     "programme_item_delete",
+    "programme_item_move",
     "programme_item_update",
     "site_update",
 ]

@@ -166,6 +166,50 @@ def programme_item_update(
 
 
 @transaction.atomic
+def programme_item_move(
+    *, item_id: int, step: int, by: AbstractBaseUser | None = None
+) -> ProgrammeItem:
+    """Swap the item with its neighbour in the running order (step -1: earlier, +1: later).
+    The pair keeps the time it covered, and each its length: the later one now starts when
+    the earlier one did, and the other ends when the pair ended. Refused at either end."""
+    if step not in (-1, 1):
+        raise ValidationError({"step": "Move one place earlier (-1) or later (+1)."}, code="step")
+    item = _locked_item(item_id)
+    item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
+    order = list(item.event.programme.select_for_update().values_list("pk", flat=True))
+    at = order.index(item.pk) + step
+    if not 0 <= at < len(order):
+        raise ValidationError(
+            {"step": "It is already the first item." if step < 0 else "It is already the last."},
+            code="end_of_programme",
+        )
+    first, second = sorted(
+        [item, item.event.programme.get(pk=order[at])], key=lambda row: order.index(row.pk)
+    )
+    gap = second.start - first.end
+    new_second_end = first.start + (second.end - second.start)
+    new_first_start = new_second_end + gap
+    new_first_end = new_first_start + (first.end - first.start)
+    # The same start sorts by position: keep the swapped order when the pair starts together.
+    programme_item_update(
+        item_id=second.pk,
+        start=first.start,
+        end=new_second_end,
+        position=min(first.position, second.position),
+        by=by,
+    )
+    programme_item_update(
+        item_id=first.pk,
+        start=new_first_start,
+        end=new_first_end,
+        position=max(first.position, second.position) + (first.position == second.position),
+        by=by,
+    )
+    item.refresh_from_db()
+    return item
+
+
+@transaction.atomic
 def programme_item_delete(
     *, item_id: int, by: AbstractBaseUser | None = None, partner_id: int | None = None
 ) -> list[Booking]:

@@ -27,6 +27,7 @@ from tests.factories import (
     FacilityFactory,
     OrganisationFactory,
     PersonFactory,
+    ProgrammeItemFactory,
     SiteFactory,
     hk,
 )
@@ -114,6 +115,7 @@ def world(officer):
         "delivery": delivery,
         "visitor": PersonFactory(),
         "tenant": OrganisationFactory(),
+        "item": ProgrammeItemFactory(event=event, facility=hall),
     }
 
 
@@ -139,6 +141,26 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
         "stops-1-facility": "",
         "stops-1-minutes": "",
         "action": actions,
+    }
+    attendance = w["attendance"].pk
+    of_attendance = st.tuples(_ids(event), _ids(attendance)).map(lambda ids: ids[0] + ids[1])
+    of_item = st.tuples(_ids(event), _ids(w["item"].pk)).map(lambda ids: ids[0] + ids[1])
+    of_booking = st.tuples(_ids(event), _ids(w["booking"].pk)).map(lambda ids: ids[0] + ids[1])
+    item = {
+        "title": "Welcome",
+        "kind": "remarks",
+        "start": "2030-03-04T10:00",
+        "end": "2030-03-04T10:20",
+        "facility": w["hall"].pk,
+        "visibility": "public",
+        "person_0": w["visitor"].display_name,
+        "part_0": "speaker",
+    }
+    booking = {
+        "facility": w["hall"].pk,
+        "start": "2030-03-04T10:30",
+        "end": "2030-03-04T11:00",
+        "capacity_override_reason": "",
     }
     return {
         "login": ("post", none, requests({"username": "officer", "password": "pw", "next": "/"})),
@@ -196,6 +218,67 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
             requests({"order_override": 1}, {"order_override": numbers}),
         ),
         "people-search": ("get", none, requests({"q": "Person"})),
+        "programme-add": ("post", of_event, requests(item, {"start": moments, "end": moments})),
+        "programme-edit": (
+            "post",
+            of_item,
+            requests(item, {"start": moments, "person_0": text, "part_0": text}),
+        ),
+        "programme-move": (
+            "post",
+            of_item,
+            requests({"direction": st.sampled_from(["earlier", "later"])}),
+        ),
+        "programme-delete": ("post", of_item, requests({})),
+        "attendee-add": (
+            "post",
+            of_event,
+            requests(
+                {
+                    "person": w["visitor"].display_name,
+                    "role": "guest",
+                    "call_time": "2030-03-04T09:00",
+                    "guests": 1,
+                    "notes": "Side gate",
+                },
+                {"call_time": moments, "guests": numbers},
+            ),
+        ),
+        "attendees-add": (
+            "post",
+            of_event,
+            requests(
+                {
+                    "people": f"{w['visitor'].email}\n",
+                    "organisation": w["tenant"].pk,
+                    "role": "guest",
+                },
+                {"organisation": numbers},
+            ),
+        ),
+        "attendee-edit": (
+            "post",
+            of_attendance,
+            requests(
+                {f"a{attendance}-role": "speaker", f"a{attendance}-call_time": "2030-03-04T09:00"},
+                {f"a{attendance}-call_time": moments},
+            ),
+        ),
+        "attendee-remove": ("post", of_attendance, requests({})),
+        "booking-add": (
+            "post",
+            of_event,
+            requests(booking, {"start": moments, "end": moments, "facility": numbers}),
+        ),
+        "booking-move": (
+            "post",
+            of_booking,
+            requests(
+                {f"b{w['booking'].pk}-{name}": value for name, value in booking.items()},
+                {f"b{w['booking'].pk}-start": moments, f"b{w['booking'].pk}-facility": numbers},
+            ),
+        ),
+        "booking-release": ("post", of_booking, requests({})),
         "checkin-arrive": (
             "post",
             _ids(w["attendance"].pk),
@@ -211,7 +294,7 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
 
 PAGES = [pattern.name for pattern in staff_urls.urlpatterns]
 # Pages that also answer GET, whatever their form posts.
-ALSO_READ = {"login", "planner", "event-cancel"}
+ALSO_READ = {"login", "planner", "event-cancel", "programme-edit"}
 
 
 def test_every_staff_page_is_covered(world):
