@@ -14,11 +14,21 @@ from django.forms import formset_factory
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from scheduling.models import Event, Facility, Site
+from scheduling.models import Event, Facility, ProgrammeItem, Site
 from scheduling.models.events import CANCEL_REASON_MAX_LENGTH
-from visitors.models import Attendance, Organisation, Person
+from visitors.models import Attendance, Organisation
 
-from .visits import MAX_STOP_MINUTES, MAX_STOPS, MIN_STOP_MINUTES, VisitStop
+from .people import PersonField
+from .visits import (
+    MAX_STOP_MINUTES,
+    MAX_STOPS,
+    MIN_STOP_MINUTES,
+    STOP_KINDS,
+    TITLE_MAX_LENGTH,
+    VisitPerson,
+    VisitStop,
+    check_people,
+)
 
 LOCAL_INPUT = "%Y-%m-%dT%H:%M"
 # The years staff pages plan in, as in the API: far enough from datetime's own limits (years 1
@@ -133,23 +143,6 @@ class RescheduleForm(ZonedForm):
         return cleaned
 
 
-class PersonChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, person: Person) -> str:
-        return person.display_name
-
-    def clean(self, value):
-        # Django looks the choices up with "pk IN (...)", where SQLite raises on a number past
-        # 64 bits instead of matching nothing: no row has such an id, so it is no valid choice.
-        for pk in value if isinstance(value, list | tuple) else ():
-            if _beyond_any_id(pk):
-                raise ValidationError(
-                    self.error_messages["invalid_choice"],
-                    code="invalid_choice",
-                    params={"value": pk},
-                )
-        return super().clean(value)
-
-
 class FacilityChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, facility: Facility) -> str:
         name = f"{facility.name} ({facility.name_zh})" if facility.name_zh else facility.name
@@ -158,7 +151,7 @@ class FacilityChoiceField(forms.ModelChoiceField):
 
 
 class VisitForm(forms.Form):
-    """The visit as a whole: what it is called, where and when it starts, and who comes."""
+    """The visit as a whole: what it is called, where and when it starts."""
 
     title = forms.CharField(label=_("Title"), max_length=300)
     title_zh = forms.CharField(label=_("Chinese title"), max_length=300, required=False)
@@ -178,26 +171,9 @@ class VisitForm(forms.Form):
     start_time = forms.TimeField(
         label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    dignitaries = PersonChoiceField(
-        label=_("Visiting dignitaries"),
-        queryset=Person.objects.all(),
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("They take part in every stop. Hold Ctrl (⌘ on a Mac) to choose several."),
-    )
-    party = PersonChoiceField(
-        label=_("Accompanying party"),
-        queryset=Person.objects.all(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Escorts and hosts who go with them."),
-    )
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        both = set(cleaned.get("dignitaries") or ()) & set(cleaned.get("party") or ())
-        if both:
-            names = ", ".join(sorted(person.display_name for person in both))
-            self.add_error("party", _("Listed as visitor and in the party: %s.") % names)
         site, day, start = cleaned.get("site"), cleaned.get("date"), cleaned.get("start_time")
         if site and day and start:
             try:
@@ -207,43 +183,114 @@ class VisitForm(forms.Form):
         return cleaned
 
 
-class StopForm(forms.Form):
-    """One stop of the tour; a row left empty is ignored."""
+class PartyMemberForm(forms.Form):
+    """One person in the visit and the role chosen for them; a row without a name is ignored."""
 
+    person = PersonField(label=_("Person"), required=False)
+    role = forms.ChoiceField(
+        label=_("Role"), choices=Attendance.Role.choices, initial=Attendance.Role.GUEST
+    )
+
+    @property
+    def member(self) -> VisitPerson | None:
+        person = self.cleaned_data.get("person")
+        if person is None:
+            return None
+        return VisitPerson(person_id=person.pk, role=self.cleaned_data["role"])
+
+
+class BasePartyFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        try:
+            check_people(self.members)
+        except ValidationError as refusal:
+            raise ValidationError(refusal.messages) from None
+
+    @property
+    def members(self) -> list[VisitPerson]:
+        return [form.member for form in self.forms if form.member is not None]
+
+
+MAX_PARTY = 40  # people named at once in the planner; more are added on the event page
+PartyFormSet = formset_factory(
+    PartyMemberForm, formset=BasePartyFormSet, extra=0, max_num=MAX_PARTY, absolute_max=MAX_PARTY
+)
+
+
+class StopForm(forms.Form):
+    """One stop of the visit; a row left empty is ignored. places: the facilities the visit's
+    site allows (desk.visits.stop_places), or None while no site is chosen."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[(kind.value, kind.label) for kind in STOP_KINDS],
+        initial=ProgrammeItem.Kind.TOUR_STOP,
+    )
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=TITLE_MAX_LENGTH,
+        required=False,
+        help_text=_("Blank: made from the kind and the place."),
+    )
     facility = FacilityChoiceField(
         label=_("Facility or tenant premises"),
         queryset=Facility.objects.select_related("site").order_by("site__name", "name"),
         required=False,
+        error_messages={
+            "invalid_choice": _(
+                "Choose one of the site's facilities, or a tenant's premises within reach."
+            )
+        },
     )
     host = forms.ModelChoiceField(
         label=_("Hosting tenant"),
         queryset=Organisation.objects.filter(kind=Organisation.Kind.TENANT).order_by("name"),
         required=False,
     )
+    host_person = PersonField(label=_("Received by"), required=False)
     minutes = forms.IntegerField(
         label=_("Minutes"), min_value=MIN_STOP_MINUTES, max_value=MAX_STOP_MINUTES, required=False
     )
 
+    def __init__(self, *args, places: list[Facility] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if places is not None:
+            field = self.fields["facility"]
+            field.queryset = field.queryset.filter(pk__in=[facility.pk for facility in places])
+            # The site's own first, then tenants within reach (the order stop_places gives).
+            field.choices = [("", field.empty_label)] + [
+                (field.prepare_value(facility), field.label_from_instance(facility))
+                for facility in places
+            ]
+
     def clean(self) -> dict:
         cleaned = super().clean()
-        if cleaned.get("host") and not cleaned.get("facility"):
+        facility, minutes = cleaned.get("facility"), cleaned.get("minutes")
+        moving = cleaned.get("kind") == ProgrammeItem.Kind.TRANSFER
+        said = any(cleaned.get(name) for name in ("title", "host", "host_person"))
+        if cleaned.get("host") and not facility:
             self.add_error("facility", _("Choose where the tenant receives the visit."))
-        if cleaned.get("facility") and not cleaned.get("minutes") and "minutes" not in self.errors:
-            self.add_error("minutes", _("Give the stop's length in minutes."))
-        if cleaned.get("minutes") and not cleaned.get("facility"):
+        elif (minutes or said) and not facility and not moving and "facility" not in self.errors:
             self.add_error("facility", _("Choose where this stop is."))
+        if (facility or said) and not minutes and "minutes" not in self.errors:
+            self.add_error("minutes", _("Give the stop's length in minutes."))
         return cleaned
 
     @property
     def stop(self) -> VisitStop | None:
         data = self.cleaned_data
-        if not data.get("facility"):
+        if not data.get("minutes"):
             return None
-        host = data.get("host")
+        host, person, facility = data.get("host"), data.get("host_person"), data.get("facility")
         return VisitStop(
-            facility_id=data["facility"].pk,
+            facility_id=facility.pk if facility else None,
             minutes=data["minutes"],
             host_organisation_id=host.pk if host else None,
+            kind=data["kind"],
+            title=data.get("title") or "",
+            host_person_id=person.pk if person else None,
         )
 
 
@@ -262,13 +309,6 @@ class BaseStopFormSet(forms.BaseFormSet):
 StopFormSet = formset_factory(
     StopForm, formset=BaseStopFormSet, extra=0, max_num=MAX_STOPS, absolute_max=MAX_STOPS
 )
-
-
-def _beyond_any_id(value: object) -> bool:
-    try:
-        return abs(int(str(value))) > MAX_ID
-    except ValueError:
-        return False
 
 
 def _aware(local: dt.datetime, zone_name: str) -> dt.datetime:

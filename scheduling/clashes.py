@@ -21,6 +21,9 @@ from .models import MAX_BUFFER_MINUTES, Booking, Event, Facility
 
 SLOTS_PER_DAY = 2
 SUGGESTED_FACILITIES = 5
+# A stand-in is neither much smaller nor much larger than the facility asked for: a 20-seat
+# lounge is not offered a 500-person plaza, nor a hall a broom cupboard.
+SUBSTITUTE_SIZE = (0.5, 2.0)
 MINUTE = dt.timedelta(minutes=1)
 
 
@@ -30,7 +33,8 @@ class BookingClash(ValidationError):
     ``conflicts`` lists what is in the way (dicts with kind "booking", "closure" or "hours",
     what, start, end and ids). ``suggestions`` holds "slots" (the nearest free slots of the same
     occupied length in the same facility, that local day and the next) and "facilities" (other
-    bookable facilities of the site with the capacity, free at the requested time).
+    bookable facilities of the site that could stand in for it (``is_substitute``), free at the
+    requested time).
 
     The message and ``conflicts`` name event titles: they are for staff. For anyone else, use
     ``as_dict(can_see=...)`` (or ``message_for(can_see)``): a booking whose event fails
@@ -211,7 +215,8 @@ def _suggest(
     booking: Booking, check: ClashCheck, ignore: set[int]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Free slots of the same occupied length in this facility nearest to the time asked (that
-    local day and the next), and the site's other facilities free then: three queries."""
+    local day and the next), and the site's facilities that could stand in for it, free then:
+    three queries."""
     facility, headcount, buffers = check.facility, check.headcount, check.buffers
     zone = zoneinfo.ZoneInfo(facility.site.timezone)
     occupied = booking.occupied_end - booking.occupied_start
@@ -219,7 +224,11 @@ def _suggest(
     widest = dt.timedelta(minutes=MAX_BUFFER_MINUTES)
     window_start = min(_midnight(day, zone), booking.start - widest)
     window_end = max(_midnight(day + dt.timedelta(days=2), zone), booking.end + widest)
-    site_facilities = {f.pk: f for f in Facility.objects.filter(site_id=facility.site_id)}
+    site_facilities = {
+        f.pk: f
+        for f in Facility.objects.filter(site_id=facility.site_id)
+        if f.pk == facility.pk or is_substitute(facility, f, headcount)
+    }
     found = {
         a.facility_id: a
         for a in availability.availabilities(
@@ -257,8 +266,6 @@ def _suggest(
     for other in found.values():
         if other.facility_id == facility.pk or not other.is_bookable:
             continue
-        if other.capacity < headcount:
-            continue
         there = site_facilities[other.facility_id]
         setup_there = there.setup_minutes if buffers[0] is None else buffers[0]
         teardown_there = there.teardown_minutes if buffers[1] is None else buffers[1]
@@ -280,6 +287,17 @@ def _suggest(
             )
     others.sort(key=lambda o: (o["capacity"], o["name"]))
     return slots, others[:SUGGESTED_FACILITIES]
+
+
+def is_substitute(asked: Facility, other: Facility, headcount: int) -> bool:
+    """Whether other could stand in for the facility asked for: the same kind (never another
+    tenant's premises), room for everyone expected, and half to twice its capacity."""
+    if other.kind != asked.kind or asked.kind == Facility.Kind.TENANT_PREMISES:
+        return False
+    smallest, largest = SUBSTITUTE_SIZE
+    low = max(headcount, smallest * asked.capacity)
+    high = max(headcount, largest * asked.capacity)
+    return low <= other.capacity <= high
 
 
 def nearest_starts(

@@ -228,6 +228,7 @@ class ProgrammeItem(models.Model):
     """One line of an event's run-of-show."""
 
     class Kind(models.TextChoices):
+        ARRIVAL = "arrival", _("Arrival")
         REMARKS = "remarks", _("Remarks")
         KEYNOTE = "keynote", _("Keynote")
         FIRESIDE_CHAT = "fireside_chat", _("Fireside chat")
@@ -237,6 +238,7 @@ class ProgrammeItem(models.Model):
         PHOTO_CALL = "photo_call", _("Photo call")
         BREAK = "break", _("Break")
         CEREMONY = "ceremony", _("Ceremonial act")
+        DEPARTURE = "departure", _("Departure")
         OTHER = "other", _("Other")
 
     class Visibility(models.TextChoices):

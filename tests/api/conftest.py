@@ -10,7 +10,7 @@ from django.test import Client
 
 from api.models import Scope
 from api.services import api_key_create
-from desk.visits import VisitStop, visit_create
+from desk.visits import VisitPerson, VisitStop, visit_create
 from scheduling import services
 from scheduling.models import Event, ProgrammeItem
 from tests.factories import FacilityFactory, OrganisationFactory, PersonFactory, SiteFactory, hk
@@ -148,7 +148,7 @@ def secretary_visit(
             VisitStop(facility_id=place.pk, minutes=30, host_organisation_id=tenant.pk)
             for place, tenant in zip(premises, tenants, strict=True)
         ],
-        dignitary_ids=[PersonFactory(organisation=park).pk],
+        people=[VisitPerson(person_id=PersonFactory(organisation=park).pk, role="guest_of_honour")],
         visibility=Event.Visibility.RESTRICTED,
         host_organisation=park,
     )

@@ -9,8 +9,10 @@ import re
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from playwright.sync_api import expect
 
+from desk.people import person_label
 from scheduling.models import Booking, Event, Facility, ProgrammeItem, TravelTime
 from tests.factories import FacilityFactory, OrganisationFactory, PersonFactory, SiteFactory
 from visitors.models import Attendance, Delivery
@@ -52,18 +54,40 @@ def _log_in(page, live_server, screenshot, user) -> None:
     page.wait_for_url("**/staff/calendar/**")
 
 
+def pick_person(page, field: str, typed: str, person) -> None:
+    """Type part of a name in a person picker and take the one suggestion it makes (what
+    choosing it from the list does: the field then holds the suggestion's label)."""
+    page.locator(field).press_sequentially(typed)
+    suggestion = page.locator(f"{field}-suggestions option")
+    expect(suggestion).to_have_count(1)
+    label = suggestion.get_attribute("value")
+    assert label == person_label(person)
+    page.fill(field, label)
+
+
 def _plan_visit(page, world, screenshot) -> Event:
     page.get_by_role("link", name="Plan a visit").click()
+    page.wait_for_url(f"**{reverse('staff:planner')}")
     page.fill("#id_title", "Secretary visits the MARS Centre")
     page.fill("#id_title_zh", "局長參觀火星中心")
     page.select_option("#id_site", str(world["site"].pk))
+    # The stops now offer Tai Po's facilities and tenants' premises within reach, no others.
+    expect(page.locator("#id_stops-0-facility option")).to_have_count(4)
     page.fill("#id_date", "2030-03-04")
     page.fill("#id_start_time", "10:00")
-    page.select_option("#id_dignitaries", [str(world["minister"].pk)])
-    page.select_option("#id_party", [str(world["escort"].pk)])
-    stops = [("hall", None, "30"), ("lab", None, "20"), ("tenant", "tenant_org", "25")]
-    for row, (facility, host, minutes) in enumerate(stops):
+    pick_person(page, "#id_party-0-person", "sun d", world["minister"])
+    expect(page.locator("#id_party-0-role")).to_have_value("guest_of_honour")
+    pick_person(page, "#id_party-1-person", "黎", world["escort"])
+    page.select_option("#id_party-1-role", "escort")
+    stops = [
+        ("hall", "", None, "30"),
+        ("lab", "Cleanroom gallery, seen through glass", None, "20"),
+        ("tenant", "", "tenant_org", "25"),
+    ]
+    for row, (facility, title, host, minutes) in enumerate(stops):
+        expect(page.locator(f"#id_stops-{row}-kind")).to_have_value("tour_stop")
         page.select_option(f"#id_stops-{row}-facility", str(world[facility].pk))
+        page.fill(f"#id_stops-{row}-title", title)
         if host:
             page.select_option(f"#id_stops-{row}-host", str(world[host].pk))
         page.fill(f"#id_stops-{row}-minutes", minutes)
@@ -71,13 +95,18 @@ def _plan_visit(page, world, screenshot) -> Event:
 
     page.click("#check-visit")
 
-    assert "No clashes: it can be saved." in page.inner_text("#proposal-summary")
+    expect(page.locator("#proposal-summary")).to_contain_text("No clashes: it can be saved.")
     stops_shown = [h.strip() for h in page.locator("#proposal h3").all_inner_texts()]
     assert stops_shown[:3] == [
-        "1. 10:00–10:30 MARS Hall 火星廳",
-        "2. 10:35–10:55 Cleanroom gallery",
-        "3. 11:15–11:40 Time Medical premises (hosted by Time Medical Systems)",
+        "1. 10:00–10:30 Tour stop: MARS Hall",
+        "2. 10:35–10:55 Cleanroom gallery, seen through glass",
+        "3. 11:15–11:40 Tour stop: Time Medical Systems",
     ]
+    assert page.locator("#stop-result-2 .stop-place").inner_text() == (
+        "Tour stop · Time Medical premises, Science Park · hosted by Time Medical Systems"
+    )
+    expect(page.locator("#timeline-strip .strip-stop")).to_have_count(3)
+    expect(page.locator("#timeline-strip .strip-travel")).to_have_count(2)
     assert not Event.objects.exists()  # checking saves nothing
     screenshot(page, "planner-checked")
 
@@ -88,6 +117,10 @@ def _plan_visit(page, world, screenshot) -> Event:
     event = Event.objects.get()
     assert (event.status, event.kind) == (Event.Status.TENTATIVE, Event.Kind.SITE_INSPECTION)
     assert sorted(event.bookings.values_list("status", flat=True)) == ["held"] * 3
+    assert dict(event.attendances.values_list("person_id", "role")) == {
+        world["minister"].pk: Attendance.Role.GUEST_OF_HONOUR,
+        world["escort"].pk: Attendance.Role.ESCORT,
+    }
     screenshot(page, "event-planned")
     return event
 

@@ -52,9 +52,13 @@ def _visit(site, **overrides) -> dict:
         "visibility": "restricted",
         "date": "2030-03-04",
         "start_time": "10:00",
-        "dignitaries": [PersonFactory(name="Sun Dong").pk],
+        "party-TOTAL_FORMS": "1",
+        "party-INITIAL_FORMS": "0",
+        "party-0-person": f"Sun Dong [#{PersonFactory(name='Sun Dong').pk}]",
+        "party-0-role": "guest_of_honour",
         "stops-TOTAL_FORMS": "1",
         "stops-INITIAL_FORMS": "0",
+        "stops-0-kind": "tour_stop",
         "stops-0-facility": site.facilities.get().pk,
         "stops-0-minutes": "30",
         **overrides,
@@ -211,11 +215,12 @@ def test_planner_refuses_a_visitor_id_past_64_bits_next_to_the_field(client, off
     client.force_login(officer)
 
     response = client.post(
-        reverse("staff:planner"), _visit(site, dignitaries=["99999999999999999999999"])
+        reverse("staff:planner"),
+        _visit(site, **{"party-0-person": "Sun Dong [#99999999999999999999999]"}),
     )
 
     assert response.status_code == 400
-    assert "Select a valid choice." in _field_errors(response.content.decode(), "dignitaries")
+    assert "No one on file is called" in _field_errors(response.content.decode(), "party-0-person")
     assert not Event.objects.exists()
 
 

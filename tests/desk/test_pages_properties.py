@@ -58,7 +58,7 @@ odd = st.one_of(
 )
 minutes = st.one_of(st.integers(-3000, 3000).map(str), numbers)
 actions = st.one_of(  # the planner's buttons, and its suggestions with any numbers in them
-    st.sampled_from(["check", "save", "add_stop", "shift:", "facility:0"]),
+    st.sampled_from(["check", "save", "add_stop", "add_person", "site", "shift:", "facility:0"]),
     minutes.map("shift:{}".format),
     st.tuples(numbers, numbers).map(lambda pair: "facility:{}:{}".format(*pair)),
 )
@@ -114,6 +114,7 @@ def world(officer):
         "attendance": attendance,
         "delivery": delivery,
         "visitor": PersonFactory(),
+        "host": PersonFactory(),
         "tenant": OrganisationFactory(),
         "item": ProgrammeItemFactory(event=event, facility=hall),
     }
@@ -131,13 +132,21 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
         "visibility": Event.Visibility.RESTRICTED,
         "date": "2030-03-04",
         "start_time": "10:00",
-        "dignitaries": [w["visitor"].pk],
-        "party": [w["attendance"].person_id],
+        "party-TOTAL_FORMS": 2,
+        "party-INITIAL_FORMS": 0,
+        "party-0-person": f"Visitor [#{w['visitor'].pk}]",
+        "party-0-role": "guest_of_honour",
+        "party-1-person": f"Someone [#{w['attendance'].person_id}]",
+        "party-1-role": "host",
         "stops-TOTAL_FORMS": 2,
         "stops-INITIAL_FORMS": 0,
+        "stops-0-kind": "tour_stop",
+        "stops-0-title": "",
         "stops-0-facility": w["hall"].pk,
         "stops-0-host": w["tenant"].pk,
+        "stops-0-host_person": f"Host [#{w['host'].pk}]",
         "stops-0-minutes": 30,
+        "stops-1-kind": "transfer",
         "stops-1-facility": "",
         "stops-1-minutes": "",
         "action": actions,
@@ -205,7 +214,10 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
         "planner": (
             "post",
             none,
-            requests(planner, {"date": days, "stops-TOTAL_FORMS": numbers}),
+            requests(
+                planner,
+                {"date": days, "stops-TOTAL_FORMS": numbers, "party-TOTAL_FORMS": numbers},
+            ),
         ),
         "checkin": (
             "get",

@@ -6,9 +6,16 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from core.models import Change
-from desk.visits import VisitStop, visit_check, visit_create, visit_propose
+from desk.visits import (
+    VisitPerson,
+    VisitStop,
+    stop_places,
+    visit_check,
+    visit_create,
+    visit_propose,
+)
 from desk.warnings import DEFAULT_TRAVEL_MINUTES, PERSON_DOUBLE_BOOKED, TRAVEL_TIME
-from scheduling.models import Booking, Event, ProgrammeItem, ProgrammeRole, TravelTime
+from scheduling.models import Booking, Event, Facility, ProgrammeItem, ProgrammeRole, TravelTime
 from scheduling.services import BookingClash
 from tests.factories import (
     BookingFactory,
@@ -41,7 +48,11 @@ def world():
             site=tai_po, name="Cleanroom gallery", setup_minutes=0, teardown_minutes=0
         ),
         "tenant": FacilityFactory(
-            site=science_park, name="Time Medical premises", setup_minutes=10, teardown_minutes=10
+            site=science_park,
+            name="Time Medical premises",
+            kind=Facility.Kind.TENANT_PREMISES,
+            setup_minutes=10,
+            teardown_minutes=10,
         ),
         "tenant_org": OrganisationFactory(name="Time Medical Systems"),
         "minister": PersonFactory(honorific="Prof", name="Sun Dong", name_zh="孫東"),
@@ -67,8 +78,10 @@ def _visit(world, **overrides) -> dict:
         "site_id": world["site"].pk,
         "start": hk(2030, 3, 4, 10, 0),
         "stops": _stops(world),
-        "dignitary_ids": [world["minister"].pk],
-        "party_ids": [world["escort"].pk],
+        "people": [
+            VisitPerson(person_id=world["minister"].pk, role=Attendance.Role.GUEST_OF_HONOUR),
+            VisitPerson(person_id=world["escort"].pk, role=Attendance.Role.ESCORT),
+        ],
         **overrides,
     }
 
@@ -93,7 +106,8 @@ def test_visit_propose_reads_travel_time_backwards_then_falls_back_to_the_defaul
     TravelTime.objects.create(
         from_site=world["tenant"].site, to_site=world["site"], minutes=35
     )  # only the other direction is known
-    far = FacilityFactory(name="Yuen Long hall")
+    far = FacilityFactory(name="Yuen Long premises", kind=Facility.Kind.TENANT_PREMISES)
+    TravelTime.objects.create(from_site=far.site, to_site=world["site"], minutes=30)
     stops = [*_stops(world), VisitStop(facility_id=far.pk, minutes=10)]
 
     proposal = visit_propose(site_id=world["site"].pk, start=hk(2030, 3, 4, 10), stops=stops)
@@ -115,6 +129,7 @@ def test_visit_create_makes_the_event_programme_attendees_and_held_bookings(worl
         ("tour_stop", "Tour stop: Time Medical Systems", "11:15"),
     ]
     assert items[-1].host_organisation == world["tenant_org"]
+    assert items[-1].roles.count() == 2  # no host person named: the tenant receives them
     assert set(ProgrammeRole.objects.filter(item=items[0]).values_list("person_id", "part")) == {
         (world["minister"].pk, "participant"),
         (world["escort"].pk, "participant"),
@@ -197,22 +212,169 @@ def test_visit_create_does_not_book_a_facility_that_takes_no_bookings(world):
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"dignitary_ids": []}, "dignitaries"),
-        ({"party_ids": "minister"}, "party"),
+        ({"people": []}, "people"),
+        ({"people": "minister twice"}, "people"),
         ({"stops": []}, "stops"),
         ({"stops": [VisitStop(facility_id=0, minutes=2)]}, "stops"),
         ({"start": dt.datetime(2030, 3, 4, 10)}, "start"),
     ],
 )
 def test_visit_create_refuses_bad_input_naming_the_field(world, overrides, field):
-    if overrides.get("party_ids") == "minister":  # the fixture's people exist only now
-        overrides = {"party_ids": [world["minister"].pk]}
+    if overrides.get("people") == "minister twice":  # the fixture's people exist only now
+        overrides = {
+            "people": [
+                VisitPerson(person_id=world["minister"].pk, role=Attendance.Role.GUEST_OF_HONOUR),
+                VisitPerson(person_id=world["minister"].pk, role=Attendance.Role.GUEST),
+            ]
+        }
 
     with pytest.raises(ValidationError) as raised:
         visit_create(**_visit(world, **overrides))
 
     assert field in raised.value.error_dict
     assert not Event.objects.exists()
+
+
+def test_stops_are_titled_by_their_kind_and_place_unless_a_title_is_typed(world):
+    """The defect: every stop was titled "Tour stop: <facility>", whatever it was."""
+    chairman = PersonFactory(name="Sunny Chai")
+    stops = [
+        VisitStop(facility_id=world["hall"].pk, minutes=10, kind="arrival"),
+        VisitStop(
+            facility_id=world["hall"].pk, minutes=10, kind="remarks", host_person_id=chairman.pk
+        ),
+        VisitStop(facility_id=world["hall"].pk, minutes=10, kind="remarks"),
+        VisitStop(
+            facility_id=world["lab"].pk, minutes=20, title="  The cleanroom, seen through glass "
+        ),
+        VisitStop(facility_id=None, minutes=15, kind="transfer"),
+        VisitStop(
+            facility_id=world["tenant"].pk,
+            minutes=25,
+            host_organisation_id=world["tenant_org"].pk,
+        ),
+        VisitStop(facility_id=world["tenant"].pk, minutes=5, kind="photo_call"),
+        VisitStop(facility_id=world["tenant"].pk, minutes=5, kind="departure"),
+    ]
+
+    proposal = visit_propose(site_id=world["site"].pk, start=hk(2030, 3, 4, 10), stops=stops)
+
+    assert [(s.kind, s.title) for s in proposal.stops] == [
+        ("arrival", "Arrival at MARS Hall"),
+        ("remarks", "Remarks by Ms Sunny Chai"),
+        ("remarks", "Remarks at MARS Hall"),
+        ("tour_stop", "The cleanroom, seen through glass"),
+        ("transfer", "Transfer to Time Medical Systems"),
+        ("tour_stop", "Tour stop: Time Medical Systems"),
+        ("photo_call", "Photo call at Time Medical premises"),
+        ("departure", "Departure from Time Medical premises"),
+    ]
+    # The transfer typed in is the move: no travel time is added around it.
+    assert [s.travel_minutes for s in proposal.stops] == [0, 0, 0, 5, 0, 0, 0, 0]
+    assert proposal.stops[5].start == hk(2030, 3, 4, 11, 10)
+
+
+def test_visit_create_gives_each_person_the_role_chosen(world):
+    """The defect: both visitors became guest of honour and the park's chairman an escort."""
+    deputy = PersonFactory(name="Lee Wai")
+    chairman = PersonFactory(name="Sunny Chai")
+    people = [
+        VisitPerson(person_id=world["minister"].pk, role=Attendance.Role.GUEST_OF_HONOUR),
+        VisitPerson(person_id=deputy.pk, role=Attendance.Role.OFFICIATING_GUEST),
+        VisitPerson(person_id=chairman.pk, role=Attendance.Role.HOST),
+        VisitPerson(person_id=world["escort"].pk, role=Attendance.Role.ESCORT),
+    ]
+
+    event = visit_create(**_visit(world, people=people))
+
+    assert dict(event.attendances.values_list("person_id", "role")) == {
+        world["minister"].pk: "guest_of_honour",
+        deputy.pk: "officiating_guest",
+        chairman.pk: "host",
+        world["escort"].pk: "escort",
+    }
+
+
+def test_visit_create_refuses_two_guests_of_honour(world):
+    people = [
+        VisitPerson(person_id=world["minister"].pk, role=Attendance.Role.GUEST_OF_HONOUR),
+        VisitPerson(person_id=world["escort"].pk, role=Attendance.Role.GUEST_OF_HONOUR),
+    ]
+
+    with pytest.raises(ValidationError) as raised:
+        visit_create(**_visit(world, people=people))
+
+    assert "Choose one guest of honour" in raised.value.error_dict["people"][0].message
+    assert not Event.objects.exists()
+
+
+def test_a_stops_host_person_receives_the_party_there(world):
+    """The defect: tenant hosts were not put on their stops, so "Received by" was empty."""
+    ceo = PersonFactory(name="Winnie Cheung", organisation=world["tenant_org"])
+    stops = [
+        *_stops(world)[:2],
+        VisitStop(
+            facility_id=world["tenant"].pk,
+            minutes=25,
+            host_organisation_id=world["tenant_org"].pk,
+            host_person_id=ceo.pk,
+        ),
+    ]
+
+    event = visit_create(**_visit(world, stops=stops))
+
+    stop = event.programme.get(facility=world["tenant"])
+    assert stop.host_organisation == world["tenant_org"]
+    assert dict(stop.roles.values_list("person_id", "part")) == {
+        ceo.pk: "host",
+        world["minister"].pk: "participant",
+        world["escort"].pk: "participant",
+    }
+    assert not event.programme.exclude(pk=stop.pk).filter(roles__person=ceo).exists()
+    assert event.attendances.get(person=ceo).role == Attendance.Role.HOST  # invited as host
+
+
+def test_stop_places_are_the_sites_facilities_and_tenants_within_reach(world):
+    """The defect: the facility list showed every facility of every site."""
+    science_park = world["tenant"].site
+    auditorium = FacilityFactory(site=science_park, name="Auditorium")  # not a tenant's
+    unreachable = FacilityFactory(name="Far premises", kind=Facility.Kind.TENANT_PREMISES)
+
+    places = stop_places(site_ids=[world["site"].pk, science_park.pk])
+
+    assert [f.name for f in places[world["site"].pk]] == [
+        "Cleanroom gallery",
+        "MARS Hall",
+        "Time Medical premises",
+    ]
+    assert [f.name for f in places[science_park.pk]] == ["Auditorium", "Time Medical premises"]
+    for facility in (auditorium, unreachable):
+        with pytest.raises(ValidationError) as raised:
+            visit_propose(
+                site_id=world["site"].pk,
+                start=hk(2030, 3, 4, 10),
+                stops=[VisitStop(facility_id=facility.pk, minutes=20)],
+            )
+        assert (
+            f"{facility.name}: not at InnoPark Tai Po"
+            in raised.value.error_dict["stops"][0].message
+        )
+
+
+def test_visit_check_offers_a_busy_lounge_no_plaza(world):
+    """The defect: a 20-seat VIP lounge was offered a 500-person plaza as a substitute."""
+    lounge = FacilityFactory(
+        site=world["site"], name="VIP Lounge", kind="meeting_room", capacity=20
+    )
+    FacilityFactory(site=world["site"], name="Plaza", kind="outdoor", capacity=500)
+    FacilityFactory(site=world["site"], name="Boardroom", kind="meeting_room", capacity=24)
+    other = EventFactory(title="Board meeting", site=world["site"], start=hk(2030, 3, 4, 10))
+    BookingFactory(event=other, facility=lounge)
+
+    check = visit_check(**_visit(world, stops=[VisitStop(facility_id=lounge.pk, minutes=30)]))
+
+    [stop] = check.stops
+    assert [f["name"] for f in stop.clash.suggestions["facilities"]] == ["Boardroom"]
 
 
 def test_change_rows_of_a_deferred_block_are_written_at_its_end_or_not_at_all():

@@ -14,7 +14,7 @@ from icalendar import Calendar
 
 from api import feeds
 from api.services import api_key_create
-from desk.visits import VisitStop, visit_create
+from desk.visits import VisitPerson, VisitStop, visit_create
 from desk.warnings import event_warnings
 from scheduling import services as scheduling_services
 from scheduling.models import Booking, Event, ProgrammeItem, TravelTime
@@ -88,8 +88,10 @@ def visit(settings, officer):
             VisitStop(facility_id=lab.pk, minutes=20),
             VisitStop(facility_id=koln.pk, minutes=25, host_organisation_id=tenant.pk),
         ],
-        dignitary_ids=[secretary.pk],
-        party_ids=[escort.pk],
+        people=[
+            VisitPerson(person_id=secretary.pk, role=Attendance.Role.GUEST_OF_HONOUR),
+            VisitPerson(person_id=escort.pk, role=Attendance.Role.ESCORT),
+        ],
         visibility=Event.Visibility.PARTNERS,
         by=officer,
     )

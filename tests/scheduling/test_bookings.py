@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from scheduling import services
-from scheduling.models import Booking, Closure, Event
+from scheduling.models import Booking, Closure, Event, Facility
 from scheduling.services import BookingClash
 from tests.factories import (
     AttendanceFactory,
@@ -617,17 +617,19 @@ def test_booking_clash_suggests_slots_around_closures_and_within_hours():
     assert slots == [(hk(2030, 3, 5, 12), hk(2030, 3, 5, 14))]
 
 
-def test_booking_clash_suggests_other_free_facilities_with_enough_capacity():
+def test_booking_clash_suggests_other_free_facilities_of_the_kind_and_size():
     hall = FacilityFactory(name="Hall A", capacity=100)
     site = hall.site
     BookingFactory(facility=hall, event__site=site)
-    roomy = FacilityFactory(site=site, name="Hall B", capacity=300, setup_minutes=60)
-    snug = FacilityFactory(site=site, name="Hall C", capacity=20)
-    FacilityFactory(site=site, name="Boardroom", capacity=5)  # too small
-    FacilityFactory(site=site, name="Plant room", capacity=500, is_bookable=False)
-    busy = FacilityFactory(site=site, name="Hall D", capacity=400)
+    roomy = FacilityFactory(site=site, name="Hall B", capacity=180, setup_minutes=60)
+    snug = FacilityFactory(site=site, name="Hall C", capacity=50)
+    FacilityFactory(site=site, name="Hall E", capacity=40)  # less than half the size asked for
+    FacilityFactory(site=site, name="Arena", capacity=300)  # more than twice the size
+    FacilityFactory(site=site, name="Lawn", capacity=100, kind=Facility.Kind.OUTDOOR)
+    FacilityFactory(site=site, name="Plant room", capacity=100, is_bookable=False)
+    busy = FacilityFactory(site=site, name="Hall D", capacity=120)
     BookingFactory(facility=busy, event__site=site)
-    FacilityFactory(name="Hall elsewhere", capacity=500)  # another site
+    FacilityFactory(name="Hall elsewhere", capacity=100)  # another site
     event = EventFactory(site=site)
     _guests(event, (9, Attendance.RSVP.ACCEPTED))  # 10 expected
 
@@ -642,6 +644,39 @@ def test_booking_clash_suggests_other_free_facilities_with_enough_capacity():
     # Hall B's own set-up time applies there.
     assert offered[1]["occupied_start"] == event.start - dt.timedelta(minutes=60)
     assert "Free at that time: Hall C, Hall B." in raised.value.messages[0]
+
+
+def test_booking_clash_offers_a_lounge_no_plaza_and_nothing_smaller_than_the_party():
+    """The defect seen at HSITP: its 20-seat VIP lounge was busy and the 500-person plaza and
+    the 300-seat hall were offered instead."""
+    lounge = FacilityFactory(name="VIP Lounge", kind=Facility.Kind.MEETING_ROOM, capacity=20)
+    site = lounge.site
+    BookingFactory(facility=lounge, event__site=site)
+    FacilityFactory(site=site, name="Plaza", kind=Facility.Kind.OUTDOOR, capacity=500)
+    FacilityFactory(site=site, name="Hall", kind=Facility.Kind.HALL, capacity=300)
+    FacilityFactory(site=site, name="Cabin", kind=Facility.Kind.MEETING_ROOM, capacity=12)
+    FacilityFactory(site=site, name="Boardroom", kind=Facility.Kind.MEETING_ROOM, capacity=24)
+    event = EventFactory(site=site)
+    _guests(event, *[(0, Attendance.RSVP.ACCEPTED)] * 14)  # 14 expected: the cabin is too small
+
+    with pytest.raises(BookingClash) as raised:
+        hold(event, lounge, event.start, event.end)
+
+    assert [f["name"] for f in raised.value.suggestions["facilities"]] == ["Boardroom"]
+
+
+def test_booking_clash_offers_no_other_tenants_premises():
+    """A tenant's premises are where that tenant works: another tenant's are no substitute."""
+    premises = FacilityFactory(name="Time Medical", kind=Facility.Kind.TENANT_PREMISES)
+    BookingFactory(facility=premises, event__site=premises.site)
+    FacilityFactory(site=premises.site, name="Köln 3D", kind=Facility.Kind.TENANT_PREMISES)
+    event = EventFactory(site=premises.site)
+
+    with pytest.raises(BookingClash) as raised:
+        hold(event, premises, event.start, event.end)
+
+    assert raised.value.suggestions["facilities"] == []
+    assert raised.value.suggestions["slots"]
 
 
 def test_booking_clash_message_names_what_is_in_the_way_in_local_time():
