@@ -47,6 +47,7 @@ urlpatterns = [
     ),
     path("deliveries/<int:pk>/resend/", invitations.delivery_resend_view, name="delivery-resend"),
     path("events/<int:pk>/print/<slug:kind>/", printables.printable, name="print"),
+    path("events/<int:pk>/print/<slug:kind>/pdf/", printables.printable_pdf, name="print-pdf"),
     path("visits/new/", planner.planner, name="planner"),
     path("check-in/", checkin.checkin, name="checkin"),
     path("check-in/<int:pk>/arrive/", checkin.checkin_arrive, name="checkin-arrive"),
