@@ -409,6 +409,9 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # runserver prints its own lines; without this each appears twice.
         "django.utils.autoreload": {"level": "WARNING"},
+        # WeasyPrint logs each step of every PDF at INFO; its warnings (a file it could not
+        # read, CSS it does not know) still show.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
 
@@ -458,6 +461,14 @@ INVITE_RATE_PER_MINUTE = env_int("INVITE_RATE_PER_MINUTE", 0)
 INVITE_STUCK_SECONDS = env_int("INVITE_STUCK_SECONDS", 600)
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
 RSVP_LINK_MAX_AGE_DAYS = env_int("RSVP_LINK_MAX_AGE_DAYS", 120)
+
+# Printables (desk/printing.py): the office's letterhead at the top of every printable, on
+# screen and in the PDF. The logo, if any, is a static file's name (e.g. "letterhead/logo.png"
+# under static/ or STATIC_ROOT), read from disk when a PDF is made.
+PRINT_LETTERHEAD_NAME = env("PRINT_LETTERHEAD_NAME", ORGANISER_NAME)
+PRINT_LETTERHEAD_NAME_ZH = env("PRINT_LETTERHEAD_NAME_ZH")
+PRINT_LETTERHEAD_ADDRESS = env("PRINT_LETTERHEAD_ADDRESS")
+PRINT_LETTERHEAD_LOGO = env("PRINT_LETTERHEAD_LOGO")
 
 # Webhooks (api/webhooks.py): a partner's endpoint answers within this many seconds or the
 # attempt fails; failures are retried after a base delay that doubles, for this many hours.

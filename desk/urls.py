@@ -101,6 +101,7 @@ urlpatterns = [
     ),
     path("deliveries/<int:pk>/resend/", invitations.delivery_resend_view, name="delivery-resend"),
     path("events/<int:pk>/print/<slug:kind>/", printables.printable, name="print"),
+    path("events/<int:pk>/print/<slug:kind>/pdf/", printables.printable_pdf, name="print-pdf"),
     path("visits/new/", planner.planner, name="planner"),
     path("people/search/", people.people_search, name="people-search"),
     path("check-in/", checkin.checkin, name="checkin"),

@@ -31,6 +31,10 @@ VARIABLES = (
     "PUBLIC_BASE_URL",
     "Q_TIMEOUT",
     "Q_RETRY",
+    "PRINT_LETTERHEAD_NAME",
+    "PRINT_LETTERHEAD_NAME_ZH",
+    "PRINT_LETTERHEAD_ADDRESS",
+    "PRINT_LETTERHEAD_LOGO",
 )
 
 
@@ -221,3 +225,28 @@ def test_sqlite_connection_runs_in_wal_mode():
 
     assert mode == "wal"
     assert connection.transaction_mode == "IMMEDIATE"
+
+
+def test_the_printables_letterhead_comes_from_the_environment(load):
+    default = load(SECRET_KEY="x", ORGANISER_NAME="HKSTP Protocol")
+    chosen = load(
+        SECRET_KEY="x",
+        PRINT_LETTERHEAD_NAME="Science Park Protocol Office",
+        PRINT_LETTERHEAD_NAME_ZH="科學園禮賓處",
+        PRINT_LETTERHEAD_ADDRESS="2 Science Park West Avenue",
+        PRINT_LETTERHEAD_LOGO="letterhead/logo.png",
+    )
+
+    assert default["PRINT_LETTERHEAD_NAME"] == "HKSTP Protocol"
+    assert (default["PRINT_LETTERHEAD_NAME_ZH"], default["PRINT_LETTERHEAD_LOGO"]) == ("", "")
+    assert (
+        chosen["PRINT_LETTERHEAD_NAME"],
+        chosen["PRINT_LETTERHEAD_NAME_ZH"],
+        chosen["PRINT_LETTERHEAD_ADDRESS"],
+        chosen["PRINT_LETTERHEAD_LOGO"],
+    ) == (
+        "Science Park Protocol Office",
+        "科學園禮賓處",
+        "2 Science Park West Avenue",
+        "letterhead/logo.png",
+    )

@@ -120,11 +120,17 @@ class Person(models.Model):
             raise ValidationError({"name": _("Give an English or a Chinese name.")}, code="no_name")
 
     @property
-    def display_name(self) -> str:
-        """'Dr Sunny Chai, BBS, JP (陳細潤)', as a protocol list prints it."""
+    def english_name(self) -> str:
+        """'Dr Sunny Chai, BBS, JP', or "" for a person known by a Chinese name alone."""
         english = " ".join(part for part in (self.honorific, self.name) if part)
         if english and self.post_nominals:
             english = f"{english}, {self.post_nominals}"
+        return english
+
+    @property
+    def display_name(self) -> str:
+        """'Dr Sunny Chai, BBS, JP (陳細潤)', as a protocol list prints it."""
+        english = self.english_name
         if english and self.name_zh:
             return f"{english} ({self.name_zh})"
         return english or self.name_zh

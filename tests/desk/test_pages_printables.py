@@ -62,6 +62,15 @@ def event():
     return event
 
 
+def _text(markup: str) -> str:
+    return re.sub(r"<[^>]+>", "", markup)
+
+
+def _listed(page: str) -> list[str]:
+    """The names on the attendee list, in order, as they read."""
+    return [_text(cell) for cell in re.findall(r"<td>\d+</td>\s*<td>(.*?)</td>", page)]
+
+
 def _print(client, event, kind) -> str:
     response = client.get(reverse("staff:print", args=[event.pk, kind]))
     assert response.status_code == 200
@@ -92,7 +101,11 @@ def test_run_of_show_prints_every_item_with_place_people_cues_and_call_times(cli
     assert "Ms Simon Yeung (Host at the stop)" in table
     assert "Run-of-show: MARS Centre inspection" in page and "視察火星中心" in page
     assert "(HKT, Asia/Hong_Kong)" in page
-    assert re.search(r"Prof Sun Dong \(孫東\)</td><td>Guest of honour</td><td[^>]*>09:45", page)
+    assert re.search(
+        r'Prof Sun Dong <span class="name-zh" lang="zh-Hant">\(孫東\)</span></td>'
+        r"<td>Guest of honour</td><td[^>]*>09:45",
+        page,
+    )
 
 
 def test_itinerary_shows_places_and_hosts_but_no_cues(client, viewer, event):
@@ -111,7 +124,7 @@ def test_attendee_list_is_in_order_of_precedence_with_needs(client, viewer, even
 
     page = _print(client, event, "attendees")
 
-    names = re.findall(r"<td>\d+</td>\s*<td>([^<]+)</td>", page)
+    names = _listed(page)
     assert names[0] == "Prof Sun Dong (孫東)"
     assert set(names[1:]) == {"Ms Zoe Guest", "Ms Declined Person", "陳大文"}
     assert "Diet: Vegetarian" in page
@@ -131,7 +144,7 @@ def test_printed_order_puts_places_then_the_guest_of_honour_above_senior_guests(
     attendees = _print(client, event, "attendees")
     cards = _print(client, event, "name-cards")
 
-    names = re.findall(r"<td>\d+</td>\s*<td>([^<]+)</td>", attendees)
+    names = _listed(attendees)
     assert names[:3] == ["Ms Escort", "Prof Sun Dong (孫東)", "Ms Alfred Sit"]
     carded = re.findall(r'<section class="card" aria-label="([^"]+)"', cards)
     assert carded[:3] == ["Ms Escort", "Prof Sun Dong (孫東)", "Ms Alfred Sit"]
@@ -144,9 +157,10 @@ def test_name_cards_print_english_and_chinese_names_for_everyone_expected(client
 
     assert page.count('<section class="card"') == 3
     assert "Declined Person" not in page
-    assert '<div class="name-zh" lang="zh-Hant">孫東</div>' in page
-    assert '<div class="name">Prof Sun Dong</div>' in page
-    assert '<div class="name-zh" lang="zh-Hant">陳大文</div>' in page
+    assert '<div class="name primary">Prof Sun Dong</div>' in page
+    assert '<div class="name-zh secondary" lang="zh-Hant">孫東</div>' in page
+    # Known by a Chinese name alone: that name is the card's first and larger.
+    assert '<div class="name-zh primary" lang="zh-Hant">陳大文</div>' in page
 
 
 def test_an_unknown_printable_is_not_found(client, viewer, event):

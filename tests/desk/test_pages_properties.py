@@ -211,6 +211,14 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
             ).map(list),
             requests({}),
         ),
+        # Half the examples make a PDF (a second or so each): the rest ask for no printable.
+        "print-pdf": (
+            "get",
+            st.tuples(
+                st.just(event), st.sampled_from(["attendees", "name-cards", "x", "menu"])
+            ).map(list),
+            requests({"order": "zh"}, {"order": text}),
+        ),
         "planner": (
             "post",
             none,
