@@ -5,12 +5,14 @@ e-mail on a phone and accepts; the officer checks them in and prints the run-of-
 Each step saves a screenshot under var/screenshots/<test name>/ (git-ignored).
 """
 
+import io
 import re
 
 import pytest
 from django.core import mail
 from django.urls import reverse
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from desk.people import person_label
 from scheduling.models import Booking, Event, Facility, ProgrammeItem, TravelTime
@@ -255,6 +257,18 @@ def test_officer_and_guest_journey_in_chromium(
         for box in re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     }
     assert boxes == {A4_POINTS}
+
+    # The planned itinerary, downloaded as the office's PDF (WeasyPrint), reads back whole.
+    page.emulate_media(media="screen")
+    page.goto(f"{live_server.url}/staff/events/{event.pk}/print/itinerary/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download PDF").click()
+    itinerary = download.value.path().read_bytes()
+    assert itinerary.startswith(b"%PDF-")
+    text = "\n".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(itinerary)).pages)
+    for title, _kind in titles:
+        assert " ".join(title.split()) in " ".join(text.split())
+    assert "Received by" in text and "Time Medical Systems" in text
     assert violations == []  # nothing the Content-Security-Policy blocked, on any page
 
 
