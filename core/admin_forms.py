@@ -21,10 +21,14 @@ def name_inputs(form: forms.BaseForm, *, row: str) -> None:
         if isinstance(widget, forms.MultiWidget):
             parts = (_("date"), _("time")) if len(widget.widgets) == 2 else ()
             for part, subwidget in zip(parts, widget.widgets, strict=False):
-                subwidget.attrs["aria-label"] = f"{label} ({part}), {row}"
+                named = _("%(field)s (%(part)s)") % {"field": label, "part": part}
+                subwidget.attrs["aria-label"] = _("%(field)s, %(row)s") % {
+                    "field": named,
+                    "row": row,
+                }
             continue
         # An autocomplete box passes it on to select2's (static/admin/select2_names.js).
-        widget.attrs["aria-label"] = f"{label}, {row}"
+        widget.attrs["aria-label"] = _("%(field)s, %(row)s") % {"field": label, "row": row}
 
 
 class LabelledRowsFormSet(BaseInlineFormSet):
