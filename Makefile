@@ -35,11 +35,12 @@ run: install
 	  trap 'trap - INT TERM EXIT; kill -TERM $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-# Test-only Node tools (Mozilla's ical.js parses our invites and feeds), pinned by package-lock.
+# Test-only Node tools, pinned by package-lock: Mozilla's ical.js parses our invites and feeds,
+# axe-core checks the pages' accessibility in the browser tests.
 node_modules/.installed: package.json package-lock.json
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --silent --no-audit --no-fund && touch $@; \
-	else echo "npm not found: the ical.js interoperability tests will be skipped"; fi
+	else echo "npm not found: the ical.js and axe-core tests will be skipped"; fi
 
 test: install node_modules/.installed
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -120,6 +121,9 @@ TEMPLATES = [
         },
     },
 ]
+# Widgets render with the templates above, so a widget template can live in templates/ with
+# the others (templates/admin/widgets/zoned_split_datetime.html).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
 # SQLite is the embedded default. WAL lets readers run beside the single writer; IMMEDIATE

@@ -15,7 +15,6 @@ BOOKING_NEXT_STATUSES = {
     Booking.Status.CONFIRMED: (Booking.Status.CONFIRMED, Booking.Status.RELEASED),
     Booking.Status.RELEASED: (Booking.Status.RELEASED,),
 }
-TIMES_HELP = f"In the office's time zone ({settings.TIME_ZONE})."
 
 
 class LifecycleChoiceField(forms.ChoiceField):
@@ -61,9 +60,6 @@ class EventAdminForm(forms.ModelForm):
         if "timezone" in self.fields:
             self.fields["timezone"].required = False
             self.fields["timezone"].help_text = "IANA zone name; leave blank for the site's zone."
-        for name in ("start", "end"):
-            if name in self.fields:
-                self.fields[name].help_text = TIMES_HELP
         if "organiser" in self.fields:
             self.fields["organiser"].queryset = get_user_model().objects.filter(is_staff=True)
         if "status" in self.fields:
@@ -134,9 +130,6 @@ class BookingAdminForm(forms.ModelForm):
         if "hold_expires_at" in self.fields:
             hours = settings.BOOKING_HOLD_HOURS
             self.fields["hold_expires_at"].help_text = f"Leave blank for {hours} hours from now."
-        for name in ("start", "end"):
-            if name in self.fields:
-                self.fields[name].help_text = TIMES_HELP
         if "status" in self.fields:
             self.fields["status"].choices = [
                 (value, label) for value, label in Booking.Status.choices if value in self.offered()

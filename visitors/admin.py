@@ -10,6 +10,7 @@ from django.utils.html import format_html
 
 from core.admin import ChangeLogAdmin, ServiceAdmin, local_time, related_or_gone, save_rows
 from scheduling.admin.events import EventAdmin, EventPartInline, event_is_open
+from scheduling.admin.zones import ZonedTimesAdmin, pk_or_none
 from scheduling.models import Event
 
 from . import invitations, replies, sending, services
@@ -83,7 +84,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(ServiceAdmin):
+class AttendanceAdmin(ZonedTimesAdmin, ServiceAdmin):
     form = AttendanceAdminForm
     list_display = (
         "person", "event", "event_start", "role", "order_override", "rsvp", "guests",
@@ -105,6 +106,15 @@ class AttendanceAdmin(ServiceAdmin):
             "event", "person", "role", "order_override", "rsvp", "guests", "call_time", "notes",
         ]  # fmt: skip
         return fields if obj is None else fields + ["rsvp_at", "checked_in_at"]
+
+    def times_zone(self, request, object_id: str | None) -> str | None:
+        """Its event's zone (the call time's); a new attendance's once its event is chosen."""
+        if object_id is not None:
+            attendances = Attendance.objects.filter(pk=pk_or_none(object_id))
+            return attendances.values_list("event__timezone", flat=True).first()
+        data = request.POST if request.method == "POST" else request.GET
+        events = Event.objects.filter(pk=pk_or_none(data.get("event")))
+        return events.values_list("timezone", flat=True).first()
 
     def has_change_permission(self, request, obj=None):
         open_list = obj is None or event_is_open(obj.event)

@@ -7,14 +7,15 @@ from django.utils import timezone
 from core.admin import ServiceAdmin, local_time
 
 from ..forms import BookingAdminForm
-from ..models import Booking
+from ..models import Booking, Event, Facility
 from ..services import bookings as booking_services
+from .zones import ZonedTimesAdmin, pk_or_none
 
 BOOKING_PLACE_FIELDS = ("facility", "start", "end", "setup_minutes", "teardown_minutes")
 
 
 @admin.register(Booking)
-class BookingAdmin(ServiceAdmin):
+class BookingAdmin(ZonedTimesAdmin, ServiceAdmin):
     form = BookingAdminForm
     list_display = (
         "facility", "event", "local_start", "local_end", "occupied", "status", "hold_expires_at",
@@ -48,6 +49,19 @@ class BookingAdmin(ServiceAdmin):
         return fields + [name for name in self.always_read_only if obj is not None]
 
     actions = ["confirm_bookings", "confirm_bookings_final", "release_bookings"]
+
+    def times_zone(self, request, object_id: str | None) -> str | None:
+        """The zone of its facility's site; a new booking's once its facility is chosen (or,
+        from the event's "Book a facility" link, its event's site's)."""
+        if object_id is not None:
+            bookings = Booking.objects.filter(pk=pk_or_none(object_id))
+            return bookings.values_list("facility__site__timezone", flat=True).first()
+        data = request.POST if request.method == "POST" else request.GET
+        if facility := pk_or_none(data.get("facility")):
+            facilities = Facility.objects.filter(pk=facility)
+            return facilities.values_list("site__timezone", flat=True).first()
+        events = Event.objects.filter(pk=pk_or_none(data.get("event")))
+        return events.values_list("site__timezone", flat=True).first()
 
     def has_delete_permission(self, request, obj=None):
         # An active booking is released, never deleted: the release is part of the record.

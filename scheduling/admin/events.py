@@ -11,15 +11,18 @@ from django.forms import Form
 from django.template.response import TemplateResponse
 
 from core.admin import ServiceAdmin, local_time, save_rows
+from core.admin_forms import LabelledRowsFormSet
 from core.audit import stamp
 
 from .. import services
 from ..forms import EventAdminForm, ProgrammeItemInlineForm
-from ..models import Booking, Event, ProgrammeItem, ProgrammeRole
+from ..models import Booking, Event, ProgrammeItem, ProgrammeRole, Site
 from ..models.events import CANCEL_REASON_MAX_LENGTH
 from ..services.events import DETAIL_FIELDS as EVENT_DETAIL_FIELDS
 from ..services.programme import ITEM_FIELDS
+from ..timezones import iana_zone_names
 from .bookings import occupied_interval
+from .zones import ZONED_TIMES, ZonedTimesAdmin, pk_or_none
 
 
 def event_is_open(event: Event | None) -> bool:
@@ -28,9 +31,12 @@ def event_is_open(event: Event | None) -> bool:
 
 
 class EventPartInline(admin.TabularInline):
-    """A part of an event, editable while the event is not final."""
+    """A part of an event, editable while the event is not final; its times in the event's zone
+    (EventAdmin.times_zone), each input named after its field and row."""
 
     extra = 0
+    formset = LabelledRowsFormSet
+    formfield_overrides = ZONED_TIMES
 
     def has_add_permission(self, request, obj=None):
         return event_is_open(obj) and super().has_add_permission(request, obj)
@@ -100,7 +106,7 @@ def programme_item_save(form: Form, *, event_id: int, by) -> ProgrammeItem:
 
 
 @admin.register(Event)
-class EventAdmin(ServiceAdmin):
+class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
     form = EventAdminForm
     list_display = (
         "title", "local_start", "site", "kind", "status", "visibility", "host_organisation",
@@ -142,6 +148,18 @@ class EventAdmin(ServiceAdmin):
 
     def has_change_permission(self, request, obj=None):
         return event_is_open(obj) and super().has_change_permission(request, obj)
+
+    def times_zone(self, request, object_id: str | None) -> str | None:
+        """An event's own zone; a new one's times are read in the zone given, else its site's
+        (as event_create plans it)."""
+        if object_id is not None:
+            events = Event.objects.filter(pk=pk_or_none(object_id))
+            return events.values_list("timezone", flat=True).first()
+        data = request.POST if request.method == "POST" else request.GET
+        if data.get("timezone") in iana_zone_names():
+            return data["timezone"]
+        sites = Site.objects.filter(pk=pk_or_none(data.get("site")))
+        return sites.values_list("timezone", flat=True).first()
 
     def has_delete_permission(self, request, obj=None):
         # Only a draft has never been announced; anything later is cancelled instead.
@@ -256,6 +274,7 @@ class EventAdmin(ServiceAdmin):
 
 class ProgrammeRoleInline(admin.TabularInline):
     model = ProgrammeRole
+    formset = LabelledRowsFormSet
     fields = ("person", "part", "position")
     autocomplete_fields = ("person",)
     ordering = ("position", "id")
@@ -263,7 +282,7 @@ class ProgrammeRoleInline(admin.TabularInline):
 
 
 @admin.register(ProgrammeItem)
-class ProgrammeItemAdmin(ServiceAdmin):
+class ProgrammeItemAdmin(ZonedTimesAdmin, ServiceAdmin):
     list_display = ("title", "event", "local_start", "kind", "facility", "visibility")
     list_filter = ("kind", "visibility", "event__site")
     search_fields = ("title", "title_zh", "event__title", "event__reference")
@@ -277,6 +296,15 @@ class ProgrammeItemAdmin(ServiceAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return ("event",) if obj is not None else ()
+
+    def times_zone(self, request, object_id: str | None) -> str | None:
+        """Its event's zone; a new item's, once its event is chosen."""
+        if object_id is not None:
+            items = ProgrammeItem.objects.filter(pk=pk_or_none(object_id))
+            return items.values_list("event__timezone", flat=True).first()
+        data = request.POST if request.method == "POST" else request.GET
+        events = Event.objects.filter(pk=pk_or_none(data.get("event")))
+        return events.values_list("timezone", flat=True).first()
 
     def has_change_permission(self, request, obj=None):
         return event_is_open(obj.event if obj else None) and super().has_change_permission(

@@ -1,0 +1,171 @@
+"""The staff pages at a desk (1440 × 900) and on a phone (390 × 844, as an iPhone 14): axe-core
+finds no critical or serious violation, and the invitation console fits the phone's width.
+
+STAFF_PAGES is the list to extend: a name and the page's path, made from the world below.
+Screenshots go under var/screenshots/<test name>/ (git-ignored).
+"""
+
+import pytest
+from django.utils import timezone
+
+from scheduling.models import Booking, Event
+from tests.browser.axe import axe_violations, readable
+from tests.factories import (
+    AttendanceFactory,
+    BookingFactory,
+    EventFactory,
+    FacilityFactory,
+    OrganisationFactory,
+    PersonFactory,
+)
+from visitors.models import Attendance, Delivery
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+DESK = {"viewport": {"width": 1440, "height": 900}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 3,
+    "is_mobile": True,
+    "has_touch": True,
+}
+SCREENS = {"desk": DESK, "phone": PHONE}
+# A phone browser widens its layout viewport (and window.innerWidth) to fit content wider than
+# the screen: both are compared with the screen's width (tests/browser/test_checkin_phone.py).
+WIDTHS = "() => [document.documentElement.scrollWidth, window.innerWidth]"
+WIDEST = """() => [...document.querySelectorAll("main *")]
+    .filter((element) => element.getBoundingClientRect().right > 390)
+    .map((element) => element.tagName + "." + element.className + ": "
+        + (element.innerText || "").slice(0, 60))"""
+
+
+@pytest.fixture
+def world():
+    """A confirmed ceremony with a long title, six attendees with long names and addresses with
+    no place to break, every state of message (sent, failed, waiting, held for approval), and
+    one who declined."""
+    hall = FacilityFactory(name="Multi-function Hall of the Microelectronics Centre")
+    event = EventFactory(
+        title="Opening Ceremony of the Microelectronics Research and Development Centre",
+        title_zh="微電子研究及發展中心開幕典禮",
+        site=hall.site,
+        status=Event.Status.CONFIRMED,
+    )
+    BookingFactory(event=event, facility=hall, status=Booking.Status.CONFIRMED)
+    organisation = OrganisationFactory(
+        name="Hong Kong Science and Technology Parks Corporation Innovation Advisory Committee"
+    )
+    states = [
+        Delivery.State.SENT,
+        Delivery.State.FAILED,
+        Delivery.State.QUEUED,
+        Delivery.State.HELD,
+        None,
+        Delivery.State.SENT,
+    ]
+    attendances = []
+    for n, state in enumerate(states):
+        attendance = AttendanceFactory(
+            event=event,
+            role=Attendance.Role.OFFICIATING_GUEST if n == 0 else Attendance.Role.GUEST,
+            rsvp=Attendance.RSVP.DECLINED if n == 5 else Attendance.RSVP.NEEDS_ACTION,
+            awaiting_approval=state == Delivery.State.HELD,
+            person=PersonFactory(
+                honorific="The Honourable Professor",
+                name=f"Alexander Maximilian Fitzgerald-Montgomery Chan {n}",
+                name_zh="歐陽司徒慕容上官皇甫令狐",
+                email=f"alexander.maximilian.fitzgerald-montgomery.{n}"
+                "@innovationandtechnologycommissionofhongkong.gov.hk",
+                organisation=organisation,
+            ),
+        )
+        attendances.append(attendance)
+        if state is not None:
+            Delivery.objects.create(
+                event=event,
+                person=attendance.person,
+                attendance=attendance,
+                method=Delivery.Method.REQUEST,
+                sequence=event.sequence,
+                state=state,
+                next_attempt_at=timezone.now(),
+                sent_at=timezone.now() if state == Delivery.State.SENT else None,
+                last_error="550 5.1.1 mailbox unavailable" if state == "failed" else "",
+            )
+    return event, attendances
+
+
+# (name, path from the world); the lead adds the other staff pages here.
+STAFF_PAGES = [
+    ("check-in", lambda event, attendances: "/staff/check-in/?date=2030-03-04"),
+    ("invitations", lambda event, attendances: f"/staff/events/{event.pk}/invitations/"),
+    (
+        "invitations-preview",
+        lambda event, attendances: (
+            f"/staff/events/{event.pk}/invitations/?attendee={attendances[1].pk}"
+        ),
+    ),
+    ("event-cancel", lambda event, attendances: f"/staff/events/{event.pk}/cancel/"),
+]
+
+
+def _page(browser, screen: str):
+    context = browser.new_context(locale="en-GB", timezone_id="Asia/Hong_Kong", **SCREENS[screen])
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
+def _log_in(page, live_server, user, then: str) -> None:
+    page.goto(f"{live_server.url}/staff/login/?next={then}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "pw")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"**{then.split('?')[0]}**")
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_staff_login_has_no_serious_accessibility_violation(browser, live_server, screen):
+    context, page = _page(browser, screen)
+    page.goto(f"{live_server.url}/staff/login/")
+
+    violations = axe_violations(page)
+
+    context.close()
+    assert violations == [], readable(violations)
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+@pytest.mark.parametrize("path", [path for _, path in STAFF_PAGES], ids=[n for n, _ in STAFF_PAGES])
+def test_staff_page_has_no_serious_accessibility_violation(
+    browser, live_server, officer, world, screen, path
+):
+    context, page = _page(browser, screen)
+    _log_in(page, live_server, officer, path(*world))
+
+    violations = axe_violations(page)
+
+    context.close()
+    assert violations == [], readable(violations)
+
+
+@pytest.mark.parametrize("preview", [False, True], ids=["list", "preview"])
+def test_invitation_console_fits_a_phone(browser, live_server, officer, world, preview, screenshot):
+    event, attendances = world
+    context, page = _page(browser, "phone")
+    query = f"?attendee={attendances[1].pk}" if preview else ""
+    _log_in(page, live_server, officer, f"/staff/events/{event.pk}/invitations/{query}")
+    screenshot(page, "console")
+
+    widths = page.evaluate(WIDTHS)
+    widest = page.evaluate(WIDEST)
+    rows = page.locator("#invitation-list tbody tr").count()
+    failed = page.locator(f"#invite-{attendances[1].pk}")
+    resend = failed.get_by_role(
+        "button", name=f"Resend the failed invite to {attendances[1].person.display_name}"
+    )
+
+    assert widths == [390, 390], widest
+    assert rows == 6
+    assert resend.is_visible()
+    assert "550 5.1.1 mailbox unavailable" in failed.inner_text()
+    context.close()
