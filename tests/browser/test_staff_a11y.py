@@ -17,6 +17,7 @@ from tests.factories import (
     FacilityFactory,
     OrganisationFactory,
     PersonFactory,
+    ProgrammeItemFactory,
 )
 from visitors.models import Attendance, Delivery
 
@@ -52,6 +53,12 @@ def world():
         status=Event.Status.CONFIRMED,
     )
     BookingFactory(event=event, facility=hall, status=Booking.Status.CONFIRMED)
+    ProgrammeItemFactory(
+        event=event,
+        facility=hall,
+        title="Remarks by the Secretary for Innovation, Technology and Industry",
+        title_zh="創新科技及工業局局長致辭",
+    )
     organisation = OrganisationFactory(
         name="Hong Kong Science and Technology Parks Corporation Innovation Advisory Committee"
     )
@@ -106,6 +113,26 @@ STAFF_PAGES = [
         ),
     ),
     ("event-cancel", lambda event, attendances: f"/staff/events/{event.pk}/cancel/"),
+    ("event", lambda event, attendances: f"/staff/events/{event.pk}/"),
+    (
+        "programme-item",
+        lambda event, attendances: (
+            f"/staff/events/{event.pk}/programme/{event.programme.first().pk}/"
+        ),
+    ),
+    ("planner", lambda event, attendances: "/staff/visits/new/"),
+    (
+        "agenda",
+        lambda event, attendances: (
+            f"/staff/calendar/?view=agenda&site={event.site.slug}"
+            f"&date={timezone.localtime(event.start).date():%Y-%m-%d}"
+        ),
+    ),
+]
+# The A4 sheets: checked for accessibility, but made for paper, not for a phone's width.
+PRINTABLES = [
+    (f"print-{kind}", lambda event, _, kind=kind: f"/staff/events/{event.pk}/print/{kind}/")
+    for kind in ("run-of-show", "itinerary", "attendees", "name-cards")
 ]
 
 
@@ -135,7 +162,11 @@ def test_staff_login_has_no_serious_accessibility_violation(browser, live_server
 
 
 @pytest.mark.parametrize("screen", SCREENS)
-@pytest.mark.parametrize("path", [path for _, path in STAFF_PAGES], ids=[n for n, _ in STAFF_PAGES])
+@pytest.mark.parametrize(
+    "path",
+    [path for _, path in STAFF_PAGES + PRINTABLES],
+    ids=[n for n, _ in STAFF_PAGES + PRINTABLES],
+)
 def test_staff_page_has_no_serious_accessibility_violation(
     browser, live_server, officer, world, screen, path
 ):
@@ -146,6 +177,18 @@ def test_staff_page_has_no_serious_accessibility_violation(
 
     context.close()
     assert violations == [], readable(violations)
+
+
+@pytest.mark.parametrize("path", [path for _, path in STAFF_PAGES], ids=[n for n, _ in STAFF_PAGES])
+def test_staff_page_fits_a_phone(browser, live_server, officer, world, path, screenshot):
+    context, page = _page(browser, "phone")
+    _log_in(page, live_server, officer, path(*world))
+    screenshot(page, "phone")
+
+    widths = page.evaluate(WIDTHS)
+
+    assert widths == [390, 390], page.evaluate(WIDEST)
+    context.close()
 
 
 @pytest.mark.parametrize("preview", [False, True], ids=["list", "preview"])
