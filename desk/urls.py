@@ -5,7 +5,16 @@ from django.urls import path
 
 from core.forms import LoginForm
 
-from .views import calendar, checkin, events, invitations, planner, printables
+from .views import (
+    calendar,
+    calendar_actions,
+    calendar_data,
+    checkin,
+    events,
+    invitations,
+    planner,
+    printables,
+)
 
 app_name = "staff"
 
@@ -21,6 +30,18 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(next_page="staff:login"), name="logout"),
     path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/data/", calendar_data.calendar_data, name="calendar-data"),
+    path(
+        "calendar/candidates/",
+        calendar_actions.calendar_candidates,
+        name="calendar-candidates",
+    ),
+    path("calendar/hold/", calendar_actions.calendar_hold, name="calendar-hold"),
+    path(
+        "calendar/bookings/<int:pk>/move/",
+        calendar_actions.calendar_move,
+        name="calendar-move",
+    ),
     path("events/<int:pk>/", events.event_detail, name="event"),
     path("events/<int:pk>/status/", events.event_status, name="event-status"),
     path("events/<int:pk>/cancel/", events.event_cancel, name="event-cancel"),
