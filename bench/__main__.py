@@ -28,7 +28,7 @@ from urllib.parse import urlsplit, urlunsplit
 from bench.harness import BASELINE_ENV, RESULT_PREFIX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-BENCHES = ("bookings", "invites", "feeds", "feed_scale", "api")
+BENCHES = ("bookings", "invites", "feeds", "feed_scale", "api", "calendar")
 
 
 def main(argv: list[str] | None = None) -> int:

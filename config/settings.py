@@ -438,8 +438,8 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         # Inline styles are allowed because they cannot run script, and the pages need them:
-        # the calendar places each booking with a computed left/width, and the admin, Swagger
-        # UI and the RSVP page ship small <style> blocks.
+        # the calendar's component (EventCalendar) writes style attributes as it lays out its
+        # grid, and the admin, Swagger UI and the RSVP page ship small <style> blocks.
         "style-src": [SELF, UNSAFE_INLINE],
         "img-src": [SELF, "data:"],  # Swagger UI's and the admin's icons are data: URLs
         "object-src": [NONE],

@@ -152,7 +152,7 @@ def test_officer_and_guest_journey_in_chromium(
     # A link's click does not wait for the next page: wait for it, then for the blocks drawn.
     page.get_by_role("link", name="Back to the calendar").click()
     page.wait_for_url("**/staff/calendar/**")
-    held = page.locator("#timeline .tl-block.held")
+    held = page.locator("#timeline .ec-event.booking.held")
     expect(held).to_have_count(2)
     assert all("Secretary visits the MARS Centre" in text for text in held.all_inner_texts())
     assert "2030" in page.inner_text("#window-heading")

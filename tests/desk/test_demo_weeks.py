@@ -1,7 +1,6 @@
 """manage.py load_demo fills the current week and the next: the staff calendar's first screen."""
 
 import datetime as dt
-import html
 import zoneinfo
 
 import pytest
@@ -136,11 +135,16 @@ def test_staff_calendar_this_week_shows_the_demo_events(world, client, viewer):
     titles = list(_on_calendar(main, 0).values_list("title", flat=True))
 
     page = client.get(reverse("staff:calendar")).content.decode()
+    start, end = _week(0)
+    span = {"site": main.slug, "start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"}
+    week = client.get(reverse("staff:calendar-data"), span).json()
 
     assert len(titles) >= 4
+    shown = {event["title"] for event in week["events"] if "booking" in event["classNames"]}
     for title in titles:
-        assert html.escape(title) in page
-    assert "tl-block confirmed" in page
+        assert title in shown
+    assert any("confirmed" in event["classNames"] for event in week["events"])
+    assert "calendar-config" in page
 
 
 def test_plan_showcase_completes_what_has_ended_and_keeps_the_rest_to_come():

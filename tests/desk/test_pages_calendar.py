@@ -1,14 +1,15 @@
-"""The staff calendar: timeline per site, agenda, filters, navigation, zones, bounded queries."""
+"""The staff calendar: the page (timeline settings, agenda, the phone's day list), the JSON the
+timeline fetches, and its bounded queries. Holding and moving: test_calendar_actions.py."""
 
 import datetime as dt
 import html
+import json
 import re
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from desk.views.calendar import EVENT_CALENDAR_VERSION
 from scheduling.models import Booking, Closure, Event, TravelTime
 from tests.factories import (
     AttendanceFactory,
@@ -23,10 +24,9 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# The page's own queries and desk.warnings' (tests/desk/test_warnings.py counts those).
-CALENDAR_QUERIES = 18
-
 URL = reverse("staff:calendar")
+DATA = reverse("staff:calendar-data")
+WEEK = {"site": "tai-po", "start": "2030-03-04", "end": "2030-03-11"}
 
 
 @pytest.fixture
@@ -47,13 +47,48 @@ def _page(client, **params) -> str:
     return response.content.decode()
 
 
-def _blocks(page: str, kind: str) -> list[str]:
-    return re.findall(rf'<li class="tl-block {kind}"[^>]*>.*?</li>', page, re.S)
+def _data(client, **params) -> dict:
+    response = client.get(DATA, params)
+    assert response.status_code == 200, response.content
+    return response.json()
 
 
-def test_calendar_week_shows_confirmed_held_and_closed_distinctly_in_words(client, viewer, site):
+def _config(page: str) -> dict:
+    found = re.search(r'<script id="calendar-config" type="application/json">(.*?)</script>', page)
+    return json.loads(found[1])
+
+
+def _of(data: dict, kind: str) -> list[dict]:
+    return [e for e in data["events"] if kind in e["classNames"]]
+
+
+def test_calendar_page_loads_the_vendored_timeline_with_its_settings(client, officer, site):
+    client.force_login(officer)
+
+    page = _page(client, site="tai-po", date="2030-03-06", view="day")
+
+    assert f"/static/vendor/event-calendar/{EVENT_CALENDAR_VERSION}/event-calendar.min.js" in page
+    assert "/static/staff/calendar.js" in page and "/static/staff/calendar.css" in page
+    config = _config(page)
+    assert config["view"] == "resourceTimelineDay" and config["date"] == "2030-03-06"
+    assert config["site"] == "tai-po" and config["canHold"] and config["canMove"]
+    assert config["urls"]["data"] == DATA
+    assert "times in HKT, Asia/Hong_Kong" in page
+    assert "Held booking (not yet confirmed)" in page  # the legend says it in words
+
+
+def test_calendar_page_tells_a_viewer_it_can_read_only(client, viewer, site):
+    client.force_login(viewer)
+
+    config = _config(_page(client, site="tai-po", date="2030-03-06"))
+
+    assert (config["canHold"], config["canMove"]) == (False, False)
+
+
+def test_calendar_data_draws_confirmed_held_closed_and_buffers_distinctly(client, viewer, site):
     confirmed = EventFactory(title="MARS Centre opening", site=site, status="confirmed")
-    BookingFactory(event=confirmed, facility=_facility(site, "Auditorium"))
+    auditorium = _facility(site, "Auditorium")
+    booking = BookingFactory(event=confirmed, facility=auditorium)  # 10:00–12:00, 30 + 15 min
     held = EventFactory(title="Board briefing", site=site, start=hk(2030, 3, 5, 14))
     BookingFactory(
         event=held,
@@ -64,38 +99,69 @@ def test_calendar_week_shows_confirmed_held_and_closed_distinctly_in_words(clien
     ClosureFactory(facility=_facility(site, "VIP Room"), start=hk(2030, 3, 7), note="Repainting")
     client.force_login(viewer)
 
-    page = _page(client, site="tai-po", date="2030-03-06")
+    data = _data(client, **WEEK)
 
-    assert "4 Mar – 10 Mar 2030" in page
-    assert "times in HKT, Asia/Hong_Kong" in page
-    [shown] = _blocks(page, "confirmed")
-    assert "<strong>Confirmed:</strong> <span>MARS Centre opening</span>" in shown
-    assert f'href="{reverse("staff:event", args=[confirmed.pk])}"' in shown
-    [shown] = _blocks(page, "held")
-    assert "<strong>Held:</strong> <span>Board briefing</span>" in shown
-    [shown] = _blocks(page, "closure")
-    assert "<strong>Closed:</strong> <span>Maintenance: Repainting</span>" in shown
-    assert "Thu 7 Mar, 00:00–00:00" not in shown  # a whole day is written with both dates
-    assert "Held booking (not yet confirmed)" in page  # the legend says it in words
+    assert [r["title"] for r in data["resources"]] == ["Auditorium", "VIP Room"]
+    [shown] = _of(data, "confirmed")
+    assert shown["classNames"] == ["booking", "confirmed"] and shown["title"] == confirmed.title
+    assert shown["resourceId"] == str(auditorium.pk)
+    # Drawn over its occupied time, in the site's wall clock; the booking proper inside.
+    assert (shown["start"], shown["end"]) == ("2030-03-04T09:30:00", "2030-03-04T12:15:00")
+    props = shown["extendedProps"]
+    assert (props["booking"], props["event"], props["status"]) == (
+        booking.pk,
+        confirmed.pk,
+        "confirmed",
+    )
+    assert (props["setup"], props["teardown"]) == (30, 15)
+    assert props["when"] == "Mon 4 Mar, 10:00–12:00"
+    [shown] = _of(data, "held")
+    assert shown["title"] == "Board briefing" and shown["extendedProps"]["status"] == "held"
+    [closed] = _of(data, "closure")
+    assert closed["display"] == "background"
+    assert closed["title"] == "Closed: Maintenance: Repainting"
+    assert (closed["start"], closed["end"]) == ("2030-03-07T00:00:00", "2030-03-08T00:00:00")
 
 
-def test_calendar_day_places_bookings_by_local_time_with_setup_and_teardown(client, viewer, site):
-    event = EventFactory(title="Forum", site=site)  # 10:00–12:00 HKT
-    BookingFactory(event=event, facility=_facility(site, "Auditorium"))  # occupied 09:30–12:15
+def test_calendar_data_zooms_to_bookable_hours_and_shades_narrower_ones(client, viewer, site):
+    auditorium = _facility(site, "Auditorium")
+    auditorium.bookable_from, auditorium.bookable_until = dt.time(8), dt.time(20)
+    auditorium.save()
+    vip = _facility(site, "VIP Room")
+    vip.bookable_from, vip.bookable_until = dt.time(9), dt.time(18)
+    vip.save()
+    FacilityFactory(site=site, name="Cleanroom", is_bookable=False)
     client.force_login(viewer)
 
-    page = _page(client, site="tai-po", date="2030-03-04", view="day")
+    data = _data(client, site="tai-po", start="2030-03-04", end="2030-03-05")
 
-    [shown] = _blocks(page, "confirmed")
-    # 09:30 is 39.583% of the day; 2 h 45 min is 11.458% of it.
-    assert 'style="left: 39.583%; width: 11.458%"' in shown
-    # The booking proper (10:00–12:00) inside its buffers.
-    assert 'style="left: 18.182%; width: 72.727%"' in shown
-    assert "Mon 4 Mar, 10:00–12:00" in shown
-    assert ">10:00<" in page and ">22:00<" in page
+    assert (data["slotMinTime"], data["slotMaxTime"]) == ("08:00", "20:00")
+    hours = _of(data, "hours")
+    assert {(e["resourceId"], e["start"], e["end"]) for e in hours} == {
+        (str(vip.pk), "2030-03-04T08:00:00", "2030-03-04T09:00:00"),
+        (str(vip.pk), "2030-03-04T18:00:00", "2030-03-04T20:00:00"),
+    }
+    [unbookable] = _of(data, "unbookable")
+    assert unbookable["title"] == "Not bookable"
+    labels = {r["title"]: r["extendedProps"]["hours"] for r in data["resources"]}
+    assert labels == {
+        "Auditorium": "bookable 08:00–20:00",
+        "Cleanroom": "not bookable",
+        "VIP Room": "bookable 09:00–18:00",
+    }
 
 
-def test_calendar_uses_the_sites_own_zone(client, viewer):
+def test_calendar_data_widens_the_hours_to_a_booking_outside_them(client, viewer, site):
+    event = EventFactory(site=site, start=hk(2030, 3, 4, 21), end=hk(2030, 3, 4, 22, 30))
+    BookingFactory(event=event, facility=_facility(site, "VIP Room"))  # occupied to 22:45
+    client.force_login(viewer)
+
+    data = _data(client, site="tai-po", start="2030-03-04", end="2030-03-05")
+
+    assert (data["slotMinTime"], data["slotMaxTime"]) == ("07:00", "23:00")
+
+
+def test_calendar_data_uses_the_sites_own_zone(client, viewer):
     london = SiteFactory(name="London office", slug="london", timezone="Europe/London")
     hall = FacilityFactory(site=london, name="Hall", setup_minutes=0, teardown_minutes=0)
     summer = dt.datetime(2030, 7, 1, 12, tzinfo=dt.UTC)  # 13:00 BST
@@ -103,122 +169,61 @@ def test_calendar_uses_the_sites_own_zone(client, viewer):
     BookingFactory(event=event, facility=hall)
     client.force_login(viewer)
 
+    data = _data(client, site="london", start="2030-07-01", end="2030-07-02")
     page = _page(client, site="london", date="2030-07-01", view="day")
 
+    [shown] = _of(data, "confirmed")
+    assert (shown["start"], shown["end"]) == ("2030-07-01T13:00:00", "2030-07-01T15:00:00")
     assert "times in BST, Europe/London" in page
-    [shown] = _blocks(page, "confirmed")
-    assert "Mon 1 Jul, 13:00–15:00" in shown
-    assert 'style="left: 54.167%;' in shown
 
 
-def test_calendar_shows_hours_outside_bookable_hours_and_unbookable_facilities(
-    client, viewer, site
-):
-    auditorium = _facility(site, "Auditorium")
-    auditorium.bookable_from, auditorium.bookable_until = dt.time(8), dt.time(20)
-    auditorium.save()
-    FacilityFactory(site=site, name="Cleanroom", is_bookable=False)
+def test_calendar_data_for_all_sites_groups_facilities_by_site(client, viewer, site):
+    london = SiteFactory(name="London office", slug="london", timezone="Europe/London")
+    hall = FacilityFactory(site=london, name="Hall", setup_minutes=0, teardown_minutes=0)
+    BookingFactory(
+        event=EventFactory(site=london, timezone="Europe/London", start=hk(2030, 3, 4, 18)),
+        facility=hall,
+    )
+    BookingFactory(event=EventFactory(site=site), facility=_facility(site, "VIP Room"))
     client.force_login(viewer)
 
-    page = _page(client, site="tai-po", date="2030-03-04", view="day")
+    data = _data(client, site="all", start="2030-03-04", end="2030-03-05")
+    page = _page(client, site="all", date="2030-03-04")
 
-    hours = _blocks(page, "hours")
-    assert [re.search(r'style="([^"]+)"', b)[1] for b in hours] == [
-        "left: 0.000%; width: 33.333%",
-        "left: 83.333%; width: 16.667%",
+    assert [(r["title"], [c["title"] for c in r["children"]]) for r in data["resources"]] == [
+        ("InnoPark Tai Po (HKT, Asia/Hong_Kong)", ["Auditorium", "VIP Room"]),
+        ("London office (GMT, Europe/London)", ["Hall"]),
     ]
-    assert "bookable 08:00–20:00" in page
-    assert len(_blocks(page, "unbookable")) == 1 and "not bookable" in page
+    starts = sorted(e["start"] for e in _of(data, "booking"))
+    assert starts == ["2030-03-04T09:30:00", "2030-03-04T10:00:00"]  # 18:00 HKT is 10:00 GMT
+    assert _config(page)["site"] == "all"
+    assert '<option value="all" selected>All sites</option>' in page
 
 
-def test_calendar_filters_by_site_and_kind(client, viewer, site):
-    other_site = SiteFactory(name="Science Park", slug="science-park")
+def test_calendar_data_filters_by_kind_and_leaves_other_sites_out(client, viewer, site):
     forum = EventFactory(title="Innovation forum", site=site, kind=Event.Kind.FORUM)
     BookingFactory(event=forum, facility=_facility(site, "Auditorium"))
-    visit = EventFactory(
-        title="Minister tours the park",
-        site=site,
-        kind=Event.Kind.MINISTERIAL_VISIT,
-        start=hk(2030, 3, 5, 10),
-    )
+    visit = EventFactory(title="Minister tours", site=site, kind=Event.Kind.MINISTERIAL_VISIT)
     BookingFactory(event=visit, facility=_facility(site, "VIP Room"))
-    elsewhere = EventFactory(title="Elsewhere", site=other_site)
-    BookingFactory(event=elsewhere)
+    BookingFactory(event=EventFactory(title="Elsewhere"))
     client.force_login(viewer)
 
-    everything = _page(client, site="tai-po", date="2030-03-04")
-    forums = _page(client, site="tai-po", date="2030-03-04", kind="forum")
-    agenda = _page(client, site="tai-po", date="2030-03-04", kind="forum", view="agenda")
+    everything = _data(client, **WEEK)
+    forums = _data(client, **WEEK, kind="forum")
 
-    assert "Innovation forum" in everything and "Minister tours the park" in everything
-    assert "Elsewhere" not in everything
-    assert "Innovation forum" in forums and "Minister tours the park" not in forums
-    assert "Innovation forum" in agenda and "Minister tours the park" not in agenda
-    assert '<option value="forum" selected>' in forums
-
-
-def test_calendar_agenda_lists_the_weeks_events_in_order_by_local_day(client, viewer, site):
-    EventFactory(title="Tuesday lunch", site=site, start=hk(2030, 3, 5, 12))
-    EventFactory(title="Monday ceremony", site=site, start=hk(2030, 3, 4, 10))
-    EventFactory(title="Late Sunday", site=site, start=hk(2030, 3, 10, 23, 30))
-    EventFactory(title="Following Monday", site=site, start=hk(2030, 3, 11, 10))
-    client.force_login(viewer)
-
-    page = _page(client, site="tai-po", date="2030-03-07", view="agenda")
-
-    assert page.index("Monday ceremony") < page.index("Tuesday lunch") < page.index("Late Sunday")
-    assert "Following Monday" not in page
-    assert "Sunday 10 March" in page  # 23:30 HKT is 15:30 UTC the same day: grouped locally
+    assert sorted(e["title"] for e in _of(everything, "booking")) == [
+        "Innovation forum",
+        "Minister tours",
+    ]
+    assert [e["title"] for e in _of(forums, "booking")] == ["Innovation forum"]
 
 
-def test_calendar_navigates_by_week_and_day(client, viewer, site):
-    client.force_login(viewer)
-
-    week = _page(client, site="tai-po", date="2030-03-06")
-    day = _page(client, site="tai-po", date="2030-03-06", view="day")
-    fallback = _page(client, site="tai-po", view="nonsense")
-    malformed = client.get("/staff/calendar/", {"site": "tai-po", "date": "not-a-date"})
-
-    assert 'href="?site=tai-po&amp;view=week&amp;date=2030-02-27"' in week
-    assert 'href="?site=tai-po&amp;view=week&amp;date=2030-03-13"' in week
-    assert 'href="?site=tai-po&amp;view=day&amp;date=2030-03-05"' in day
-    assert 'href="?site=tai-po&amp;view=day&amp;date=2030-03-07"' in day
-    assert "Wednesday 6 March 2030" in day
-    assert 'class="tl-row"' in fallback  # an unknown view is the week, of this week
-    assert malformed.status_code == 400
-    assert "Give the date as YYYY-MM-DD." in malformed.content.decode()
-
-
-def test_calendar_costs_the_same_queries_for_one_booking_or_many(client, viewer, site):
-    client.force_login(viewer)
-    auditorium = _facility(site, "Auditorium")
-    BookingFactory(event=EventFactory(site=site), facility=auditorium)
-    with CaptureQueriesContext(connection) as few:
-        _page(client, site="tai-po", date="2030-03-04")
-    for day in range(5, 11):
-        event = EventFactory(site=site, start=hk(2030, 3, day, 10))
-        BookingFactory(event=event, facility=auditorium)
-        ClosureFactory(facility=FacilityFactory(site=site), start=hk(2030, 3, day))
-    Closure.objects.create(site=site, start=hk(2030, 3, 9), end=hk(2030, 3, 10))
-
-    with CaptureQueriesContext(connection) as many:
-        page = _page(client, site="tai-po", date="2030-03-04")
-
-    assert page.count('class="tl-block confirmed"') == 7
-    assert len(many) == len(few) <= CALENDAR_QUERIES
-
-
-def _warnings_shown(block: str) -> list[str]:
-    """The warnings a booking block carries, as its tooltip lists them."""
-    title = html.unescape(re.search(r' title="([^"]*)"', block)[1])
-    return [line.removeprefix("⚠ ") for line in title.splitlines()[1:]]
-
-
-def test_calendar_marks_a_booking_with_a_closure_laid_over_it(client, viewer, site):
+def test_calendar_data_carries_the_warnings_of_each_bookings_event(client, viewer, site):
     auditorium = _facility(site, "Auditorium")
     event = EventFactory(title="MARS Centre opening", site=site, status="confirmed")
     BookingFactory(event=event, facility=auditorium)
-    BookingFactory(event=EventFactory(title="Quiet one", site=site, start=hk(2030, 3, 5, 10)))
+    quiet = EventFactory(title="Quiet one", site=site, start=hk(2030, 3, 5, 10))
+    BookingFactory(event=quiet, facility=auditorium)
     ClosureFactory(
         facility=auditorium,
         start=hk(2030, 3, 4, 11),
@@ -228,16 +233,120 @@ def test_calendar_marks_a_booking_with_a_closure_laid_over_it(client, viewer, si
     )
     client.force_login(viewer)
 
+    data = _data(client, **WEEK)
+
+    assert data["warnings"] == {
+        str(event.pk): [
+            "Auditorium is closed Mon 4 Mar 2030 11:00–14:00 HKT (Typhoon signal 8) over this "
+            "event's booking 10:00–12:00."
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"site": "tai-po"},
+        {"site": "tai-po", "start": "2030-03-04"},
+        {"site": "tai-po", "start": "not-a-date", "end": "2030-03-05"},
+        {"site": "tai-po", "start": "2030-03-05", "end": "2030-03-04"},
+        {"site": "tai-po", "start": "2030-01-01", "end": "2030-06-01"},
+        {"site": "tai-po", "start": "1000-01-01", "end": "1000-01-02"},
+        {"site": "tai-po", "start": "2030-03-0４", "end": "2030-03-05"},
+    ],
+)
+def test_calendar_data_refuses_a_range_it_cannot_use(client, viewer, site, params):
+    client.force_login(viewer)
+
+    response = client.get(DATA, params)
+
+    assert response.status_code == 400
+    assert response.json()["message"]
+
+
+def test_calendar_data_needs_a_login_and_the_view_permission(client, site, django_user_model):
+    anonymous = client.get(DATA, WEEK)
+    client.force_login(django_user_model.objects.create_user("nobody"))
+    stranger = client.get(DATA, WEEK)
+
+    assert anonymous.status_code == 302 and "/staff/login/" in anonymous["Location"]
+    assert stranger.status_code == 403
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_calendar_data_costs_the_same_queries_for_5_or_50_bookings(
+    client, viewer, site, size, django_assert_num_queries
+):
+    auditorium, vip_room = _facility(site, "Auditorium"), _facility(site, "VIP Room")
+    science_park = SiteFactory(name="Science Park")
+    for n in range(size):
+        day = hk(2030, 3, 4 + n % 7, 7 + n // 7 * 2 // 3)
+        start = day + dt.timedelta(minutes=n // 7 * 80)
+        event = EventFactory(
+            site=site, status="confirmed", start=start, end=start + dt.timedelta(minutes=30)
+        )
+        BookingFactory(
+            event=event,
+            facility=auditorium if n % 2 else vip_room,
+            setup_minutes=0,
+            teardown_minutes=0,
+            capacity_override_reason="x",
+        )
+        person = PersonFactory()
+        AttendanceFactory(event=event, person=person, guests=300)
+        AttendanceFactory(event=EventFactory(site=science_park, start=event.end), person=person)
+        ClosureFactory(facility=auditorium, start=start, end=start + dt.timedelta(minutes=10))
+    client.force_login(viewer)
+
+    # Session and user, the sites, facilities, closures and bookings, then desk.warnings'.
+    with django_assert_num_queries(18):
+        data = _data(client, **WEEK)
+
+    assert len(_of(data, "booking")) == size
+    assert len(data["warnings"]) == size
+
+
+def test_calendar_phone_list_shows_the_day_per_facility_in_words(client, viewer, site):
+    event = EventFactory(title="Forum", site=site)
+    BookingFactory(event=event, facility=_facility(site, "Auditorium"))
+    held = EventFactory(title="Board briefing", site=site, start=hk(2030, 3, 4, 14))
+    BookingFactory(
+        event=held,
+        facility=_facility(site, "VIP Room"),
+        status=Booking.Status.HELD,
+        hold_expires_at=hk(2030, 3, 1),
+    )
+    BookingFactory(event=EventFactory(title="Tomorrow", site=site, start=hk(2030, 3, 5, 10)))
+    client.force_login(viewer)
+
     page = _page(client, site="tai-po", date="2030-03-04")
 
-    marked, quiet = _blocks(page, "confirmed")
-    assert 'data-warnings="1"' in marked and "data-warnings" not in quiet
-    assert _warnings_shown(marked) == [
-        "Auditorium is closed Mon 4 Mar 2030 11:00–14:00 HKT (Typhoon signal 8) over this "
-        "event's booking 10:00–12:00."
+    day = re.search(r'<section id="day-list".*?</section>', page, re.S)[0]
+    items = [
+        " ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split())
+        for item in re.findall(r'<li class="day-item[^"]*">(.*?)</li>', day, re.S)
     ]
-    assert "1 warning: Auditorium is closed" in html.unescape(marked)  # in words, not only ⚠
-    assert "Has warnings" in page  # the legend explains the mark
+    assert items == ["10:00–12:00 Confirmed: Forum", "14:00–16:00 Held: Board briefing"]
+    assert "Monday 4 March 2030" in day
+    assert 'href="?site=tai-po&amp;view=week&amp;date=2030-03-05"' in day
+
+
+def test_calendar_agenda_lists_the_weeks_events_in_order_by_local_day(client, viewer, site):
+    EventFactory(title="Tuesday lunch", site=site, start=hk(2030, 3, 5, 12))
+    EventFactory(title="Monday ceremony", site=site, start=hk(2030, 3, 4, 10))
+    EventFactory(title="Late Sunday", site=site, start=hk(2030, 3, 10, 23, 30))
+    EventFactory(title="Following Monday", site=site, start=hk(2030, 3, 11, 10))
+    forum = EventFactory(title="A forum", site=site, kind=Event.Kind.FORUM)
+    client.force_login(viewer)
+
+    page = _page(client, site="tai-po", date="2030-03-07", view="agenda")
+    forums = _page(client, site="tai-po", date="2030-03-07", view="agenda", kind="forum")
+
+    assert page.index("Monday ceremony") < page.index("Tuesday lunch") < page.index("Late Sunday")
+    assert "Following Monday" not in page
+    assert "Sunday 10 March" in page  # 23:30 HKT is 15:30 UTC the same day: grouped locally
+    assert forum.title in forums and "Monday ceremony" not in forums
+    assert 'href="?site=tai-po&amp;view=agenda&amp;date=2030-02-28"' in page
 
 
 def test_calendar_agenda_lists_warnings_of_a_person_without_time_to_travel(client, viewer, site):
@@ -251,42 +360,23 @@ def test_calendar_agenda_lists_warnings_of_a_person_without_time_to_travel(clien
     client.force_login(viewer)
 
     here = _page(client, site="tai-po", date="2030-03-04", view="agenda")
-    there = _page(client, site="science-park", date="2030-03-04", view="agenda")
+    everywhere = _page(client, site="all", date="2030-03-04", view="agenda")
 
     expected = (
         "Secretary for Innovation leaves “Robotics lab visit” at InnoPark Tai Po at 11:45 and is "
         "due at “Biotech forum” at Science Park at 11:50; travel takes 25 min."
     )
-    for page in (here, there):
-        listed = re.findall(r'<ul class="warnings">(.*?)</ul>', page, re.S)
-        assert [html.unescape(t) for t in re.findall(r"<li>(.*?)</li>", listed[0])] == [expected]
+    listed = re.findall(r'<ul class="warnings">(.*?)</ul>', here, re.S)
+    assert [html.unescape(t) for t in re.findall(r"<li>(.*?)</li>", listed[0])] == [expected]
+    assert "Robotics lab visit" in everywhere and "Biotech forum" in everywhere
 
 
-@pytest.mark.parametrize("size", [3, 30])
-def test_calendar_week_with_warnings_costs_a_fixed_number_of_queries(
-    client, viewer, site, size, django_assert_max_num_queries
-):
-    auditorium, vip_room = _facility(site, "Auditorium"), _facility(site, "VIP Room")
-    science_park = SiteFactory(name="Science Park")
-    for n in range(size):
-        day = hk(2030, 3, 4 + n % 7, 8 + 2 * (n // 7))
-        event = EventFactory(
-            site=site, status="confirmed", start=day, end=day + dt.timedelta(hours=1)
-        )
-        BookingFactory(
-            event=event, facility=auditorium if n % 2 else vip_room, capacity_override_reason="x"
-        )
-        person = PersonFactory()
-        AttendanceFactory(event=event, person=person, guests=300)
-        later = EventFactory(site=science_park, start=event.end)
-        AttendanceFactory(event=later, person=person)
-        ClosureFactory(facility=auditorium, start=day, end=day + dt.timedelta(minutes=30))
+def test_calendar_refuses_a_malformed_date_and_falls_back_on_unknown_views(client, viewer, site):
     client.force_login(viewer)
 
-    with django_assert_max_num_queries(CALENDAR_QUERIES):
-        week = _page(client, site="tai-po", date="2030-03-04")
-    with django_assert_max_num_queries(CALENDAR_QUERIES):
-        agenda = _page(client, site="tai-po", date="2030-03-04", view="agenda")
+    fallback = _page(client, site="tai-po", view="nonsense")
+    malformed = client.get(URL, {"site": "tai-po", "date": "not-a-date"})
 
-    assert week.count("data-warnings=") == size
-    assert agenda.count("travel takes 45 min") == size
+    assert _config(fallback)["view"] == "resourceTimelineWeek"
+    assert malformed.status_code == 400
+    assert "Give the date as YYYY-MM-DD." in malformed.content.decode()

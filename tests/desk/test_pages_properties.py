@@ -10,6 +10,7 @@ Each request runs in a savepoint that is rolled back, so every example sees the 
 """
 
 import datetime as dt
+import json
 
 import pytest
 from django.db import transaction
@@ -182,6 +183,40 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
                 {"view": st.sampled_from(["day", "agenda"]), "date": days},
             ),
         ),
+        "calendar-data": (
+            "get",
+            none,
+            requests(
+                {"site": "tai-po", "start": "2030-03-04", "end": "2030-03-11", "kind": "forum"},
+                {"start": days, "end": days},
+            ),
+        ),
+        "calendar-candidates": (
+            "get",
+            none,
+            requests({"facility": w["hall"].pk, "date": "2030-03-04"}, {"date": days}),
+        ),
+        "calendar-hold": (
+            "json",
+            none,
+            requests(
+                {
+                    "event": event,
+                    "facility": w["hall"].pk,
+                    "start": "2030-03-04T10:00",
+                    "end": "2030-03-04T11:00",
+                },
+                {"start": moments, "end": moments, "facility": numbers},
+            ),
+        ),
+        "calendar-move": (
+            "json",
+            _ids(w["booking"].pk),
+            requests(
+                {"facility": w["hall"].pk, "start": "2030-03-04T10:30", "end": "2030-03-04T11:30"},
+                {"start": moments, "end": moments, "facility": numbers},
+            ),
+        ),
         "event": ("get", of_event, requests({})),
         "event-status": ("post", of_event, requests({"to": "postponed", "reason": "Typhoon"})),
         "event-cancel": ("post", of_event, requests({"reason": "Typhoon"})),
@@ -335,7 +370,11 @@ def test_staff_page_answers_odd_input_without_a_server_error(world, name):
             if name != "login":  # the login page sends a logged-in user on
                 client.force_login(world["officer"])
             verb = "get" if read and name in ALSO_READ else method
-            response = getattr(client, verb)(reverse(f"staff:{name}", args=args), params)
+            url = reverse(f"staff:{name}", args=args)
+            if verb == "json":  # the calendar's actions take a JSON object
+                response = client.post(url, json.dumps(params), content_type="application/json")
+            else:
+                response = getattr(client, verb)(url, params)
             transaction.set_rollback(True)
 
         assert response.status_code < 500
