@@ -116,7 +116,8 @@ def gather(*, sites: list[Site], first_day: dt.date, days: int, kind: str = "") 
     rows = list(bookings.order_by("occupied_start", "id").values(*BOOKING_FIELDS))
     for row in rows:
         row["site_id"] = site_of[row["facility_id"]]
-    found = warnings_for_events(event_ids={row["event_id"] for row in rows})
+    # The events by the same query as the rows (a subquery), not by thousands of ids.
+    found = warnings_for_events(event_ids=bookings.values("event_id"))
     warnings = {pk: [w.message for w in listed] for pk, listed in found.items() if listed}
     return Gathered(sites, facilities, closures, rows, warnings, zones)
 

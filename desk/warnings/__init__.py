@@ -24,10 +24,19 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.utils.translation import gettext as _
 
-from scheduling.models import Booking, Closure, Event, ProgrammeItem, ProgrammeRole, TravelTime
+from scheduling.models import (
+    Booking,
+    Closure,
+    Event,
+    Facility,
+    ProgrammeItem,
+    ProgrammeRole,
+    Site,
+    TravelTime,
+)
 from scheduling.venue import event_venue
 from visitors.models import Attendance
 
@@ -58,17 +67,24 @@ def event_warnings(*, event_id: int) -> list[EventWarning]:
     return warnings_for_events(event_ids=[event_id]).get(event_id, [])
 
 
-def warnings_for_events(*, event_ids: Iterable[int]) -> dict[int, list[EventWarning]]:
-    """Warnings for each of several events, keyed by event id, in a fixed number of queries."""
-    events = {
-        event.pk: event
-        for event in Event.objects.filter(pk__in=list(event_ids))
-        .exclude(status=Event.Status.CANCELLED)
-        .select_related("site")
-    }
+def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, list[EventWarning]]:
+    """Warnings for each of several events, keyed by event id, in a fixed number of queries.
+
+    `event_ids` may be a query of ids (``.values("event_id")``): each query below then names
+    the events by that subquery instead of carrying thousands of ids (a busy week's calendar).
+    """
+    given = event_ids if isinstance(event_ids, QuerySet) else list(event_ids)
+    chosen = Event.objects.filter(pk__in=given).exclude(status=Event.Status.CANCELLED)
+    events = {event.pk: event for event in chosen}
     if not events:
         return {}
-    ids = list(events)
+    # A week's events share a few sites and its bookings a few hundred facilities: each is
+    # built once and shared, rather than once per row by select_related (a busy week's
+    # warnings spent most of their time building the same site and facility again).
+    _share(
+        events.values(), "site", Site.objects.filter(pk__in={e.site_id for e in events.values()})
+    )
+    ids = chosen.values("pk") if isinstance(given, QuerySet) else list(events)
     window = (min(e.start for e in events.values()), max(e.end for e in events.values()))
     items = list(
         ProgrammeItem.objects.filter(event_id__in=ids)
@@ -80,10 +96,13 @@ def warnings_for_events(*, event_ids: Iterable[int]) -> dict[int, list[EventWarn
     )
     for attendance in attendances:
         attendance.event = events[attendance.event_id]
-    elsewhere = _attendances_elsewhere(events, attendances)
-    roles = _roles(events, window)
-    bookings = list(
-        Booking.objects.active().filter(event_id__in=ids).select_related("facility__site")
+    elsewhere = _attendances_elsewhere(events, ids, attendances)
+    roles = _roles(ids, window)
+    bookings = list(Booking.objects.active().filter(event_id__in=ids))
+    _share(
+        bookings,
+        "facility",
+        Facility.objects.filter(pk__in={b.facility_id for b in bookings}).select_related("site"),
     )
     closures = _closures(bookings)
 
@@ -117,7 +136,14 @@ def warnings_for_events(*, event_ids: Iterable[int]) -> dict[int, list[EventWarn
 # --- Queries ------------------------------------------------------------------------------------
 
 
-def _attendances_elsewhere(events: dict[int, Event], attendances: list) -> list:
+def _share(rows: Iterable, field: str, related: Iterable) -> None:
+    """Point each row's foreign key `field` at one shared instance of the related row."""
+    by_pk = {obj.pk: obj for obj in related}
+    for row in rows:
+        setattr(row, field, by_pk[getattr(row, f"{field}_id")])
+
+
+def _attendances_elsewhere(events: dict[int, Event], ids, attendances: list) -> list:
     """The same people's expected attendances at other events that are not cancelled, as far
     before and after as travel could take (one query; overlap and travel are checked in
     Python)."""
@@ -130,28 +156,26 @@ def _attendances_elsewhere(events: dict[int, Event], attendances: list) -> list:
         .filter(
             Q(event__start__lt=latest + TRAVEL_HORIZON) | Q(call_time__lt=latest + TRAVEL_HORIZON),
             person_id__in=Attendance.objects.expected()
-            .filter(event_id__in=list(events))
+            .filter(event_id__in=ids)
             .values("person_id"),
             event__end__gt=earliest - TRAVEL_HORIZON,
         )
-        .exclude(event_id__in=list(events))
+        .exclude(event_id__in=ids)
         .exclude(event__status=Event.Status.CANCELLED)
         .select_related("event__site")
     )
 
 
-def _roles(events: dict[int, Event], window: tuple[dt.datetime, dt.datetime]) -> list:
+def _roles(ids, window: tuple[dt.datetime, dt.datetime]) -> list:
     """Programme roles in the events, plus the same people's roles in any other item of an event
     that is not cancelled during the window (one query)."""
     elsewhere = Q(
         item__start__lt=window[1],
         item__end__gt=window[0],
-        person_id__in=ProgrammeRole.objects.filter(item__event_id__in=list(events)).values(
-            "person_id"
-        ),
+        person_id__in=ProgrammeRole.objects.filter(item__event_id__in=ids).values("person_id"),
     ) & ~Q(item__event__status=Event.Status.CANCELLED)
     return list(
-        ProgrammeRole.objects.filter(Q(item__event_id__in=list(events)) | elsewhere).select_related(
+        ProgrammeRole.objects.filter(Q(item__event_id__in=ids) | elsewhere).select_related(
             "item__event", "person"
         )
     )

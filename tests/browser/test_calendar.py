@@ -75,6 +75,18 @@ def _log_in(page, live_server, user, path: str) -> None:
     expect(page.locator("#timeline")).to_have_attribute("data-state", "ready")
 
 
+def _box(locator) -> dict:
+    """The element's box once it is drawn: the timeline redraws its events after each fetch,
+    and an element being replaced has no box for a moment."""
+    for _attempt in range(50):
+        expect(locator).to_be_visible()
+        box = locator.bounding_box()
+        if box is not None:
+            return box
+        locator.page.wait_for_timeout(100)
+    raise AssertionError(f"{locator} was never drawn")
+
+
 def _row(page, index: int) -> float:
     """The vertical middle of the index-th facility's row."""
     box = page.locator(".ec-body .ec-row-head").nth(index).bounding_box()
@@ -160,7 +172,7 @@ def test_drag_a_booking_onto_a_clash_then_onto_a_free_facility(
     _log_in(page, live_server, officer, DAY)
     moving = page.locator(".ec-event.booking", has_text="MARS opening")
     expect(moving).to_have_count(1)
-    box = moving.bounding_box()
+    box = _box(moving)
     grip = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
     # Onto the Board Room (row 0), taken at that time: refused, explained, put back.
@@ -177,7 +189,7 @@ def test_drag_a_booking_onto_a_clash_then_onto_a_free_facility(
     assert booking.facility == facilities["MARS Hall"]
     expect(moving).to_have_count(1)
     page.locator(".ec-body").scroll_into_view_if_needed()  # the refusal pushed it down
-    back = moving.bounding_box()
+    back = _box(moving)
     assert abs(back["y"] + back["height"] / 2 - _row(page, 2)) < 20  # back in its own row
 
     # Onto the Cleanroom gallery (row 1), free: moved, and the attendee is sent an update.
@@ -191,7 +203,7 @@ def test_drag_a_booking_onto_a_clash_then_onto_a_free_facility(
     assert (booking.start, booking.end) == (hk(2030, 3, 4, 10), hk(2030, 3, 4, 12))
     moved = page.locator(".ec-event.booking", has_text="MARS opening")
     expect(moved).to_have_count(1)
-    now = moved.bounding_box()
+    now = _box(moved)
     assert abs(now["y"] + now["height"] / 2 - _row(page, 1)) < 20
     [update] = Delivery.objects.exclude(pk__in=sent)
     assert (update.method, update.event_id) == (Delivery.Method.REQUEST, opening.pk)

@@ -31,9 +31,10 @@ from visitors.models import Attendance
 pytestmark = pytest.mark.django_db
 
 CONFIRMED = Event.Status.CONFIRMED
-# events, programme, attendances, the same people elsewhere, roles, bookings, closures, the
-# venues of the events people move between (bookings and programme), travel times.
-QUERIES = 10
+# events and their sites, programme, attendances, the same people elsewhere, roles, bookings and
+# their facilities, closures, the venues of the events people move between (bookings and
+# programme), travel times.
+QUERIES = 12
 
 
 def codes(warnings) -> list[str]:
