@@ -199,7 +199,7 @@ def test_chinese_names_are_never_broken_across_lines(client, viewer, event):
                 organisation=organisation,
             ),
             # Long notes in the last column leave the name column little room.
-            dietary="No shellfish, no pork, nothing containing nuts of any kind. " * 4,
+            dietary="No shellfish, no pork, nothing containing nuts of any kind. " * 3,
             accessibility="Step-free route from the car to the seat; a seat on the aisle. " * 3,
         )
     client.force_login(viewer)
