@@ -27,7 +27,7 @@ from scheduling.models import Booking, Event, Facility
 
 from ..forms import MAX_ID, validate_supported_year
 from .calendar_data import span_text
-from .common import ADD_BOOKING, CHANGE_BOOKING, refusal_text, staff_required
+from .common import ADD_BOOKING, CHANGE_BOOKING, refusal_text, row_id, staff_required
 
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"]
 MAX_CANDIDATES = 200
@@ -200,9 +200,11 @@ def _json(request: HttpRequest) -> dict[str, Any] | None:
 def _facility(value: object) -> Facility | None:
     """The facility of an id given as a number or its digits; None for anything else."""
     text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
-    if not (text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID):
+    try:
+        pk = row_id(text, "")
+    except ValidationError:
         return None
-    return Facility.objects.select_related("site").filter(pk=int(text)).first()
+    return Facility.objects.select_related("site").filter(pk=pk).first()
 
 
 def _local(moment: dt.datetime, zone: zoneinfo.ZoneInfo) -> dt.datetime:

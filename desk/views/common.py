@@ -86,15 +86,17 @@ def posted_id(request: HttpRequest, name: str, *, refusal: str) -> int | None:
     value = request.POST.get(name, "")
     if not value:
         return None
-    return _row_id(value, refusal)
+    return row_id(value, refusal)
 
 
 def posted_ids(request: HttpRequest, name: str, *, refusal: str) -> list[int]:
     """Every row id posted as ``name`` (checkboxes), by posted_id's rule."""
-    return [_row_id(value, refusal) for value in request.POST.getlist(name) if value]
+    return [row_id(value, refusal) for value in request.POST.getlist(name) if value]
 
 
-def _row_id(value: str, refusal: str) -> int:
+def row_id(value: str, refusal: str) -> int:
+    """A row id from text: its ASCII digits, up to what a primary key holds; anything else
+    raises ValidationError with the refusal."""
     # Not int(value) alone: it also reads "-1", " 1", "1_0" and non-ASCII digits ("١"), refuses
     # thousands of digits with ValueError, and a number past 64 bits makes SQLite raise instead
     # of matching nothing.

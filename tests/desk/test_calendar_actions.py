@@ -277,9 +277,11 @@ def test_candidates_refuse_what_they_cannot_use(client, officer, viewer, site):
 
     bad_date = client.get(CANDIDATES, {"facility": vip.pk, "date": "4 March"})
     bad_facility = client.get(CANDIDATES, {"facility": "-1", "date": "2030-03-04"})
+    huge_facility = client.get(CANDIDATES, {"facility": "9" * 5000, "date": "2030-03-04"})
     client.force_login(viewer)
     viewer_asks = client.get(CANDIDATES, {"facility": vip.pk, "date": "2030-03-04"})
 
-    assert bad_date.status_code == bad_facility.status_code == 400
+    assert bad_date.status_code == bad_facility.status_code == huge_facility.status_code == 400
     assert bad_facility.json()["errors"] == {"facility": ["No such facility."]}
+    assert huge_facility.json()["errors"] == {"facility": ["No such facility."]}
     assert viewer_asks.status_code == 403
