@@ -16,20 +16,15 @@ from django.views.decorators.http import require_POST
 from visitors import services
 from visitors.models import Attendance
 
-from ..forms import AttendanceOrderForm, RescheduleForm
+from ..forms import AttendanceOrderForm
 from ..forms_event import AttendanceEditForm, AttendeeAddForm, AttendeesAddForm
 from .common import CHANGE_ATTENDANCE, add_service_error, refusal_text, staff_required
-from .events import event_page, event_queryset
+from .events import bench_refused, event_queryset
 from .workbench import Workbench, back_to, outbox_mark, row_of_event, say_if_sent
 
 ADD_ATTENDANCE = "visitors.add_attendance"
 DELETE_ATTENDANCE = "visitors.delete_attendance"
 ANCHOR = "attendees-heading"
-
-
-def _refused(request, event, bench: Workbench) -> HttpResponse:
-    reschedule = RescheduleForm.for_event(event)
-    return event_page(request, event, reschedule=reschedule, bench=bench, status=400)
 
 
 @require_POST
@@ -52,7 +47,7 @@ def attendee_add(request: HttpRequest, pk: int) -> HttpResponse:
                 request, event.pk, before, _("%(name)s will be sent the invite.") % {"name": person}
             )
             return back_to(event.pk, f"attendance-{attendance.pk}")
-    return _refused(request, event, Workbench(attendee=form))
+    return bench_refused(request, event, Workbench(attendee=form))
 
 
 @require_POST
@@ -91,7 +86,7 @@ def attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             say_if_sent(request, event.pk, before, _("Those added will be sent the invite."))
             return back_to(event.pk, ANCHOR)
-    return _refused(request, event, Workbench(attendees=form))
+    return bench_refused(request, event, Workbench(attendees=form))
 
 
 @require_POST
@@ -116,7 +111,7 @@ def attendee_edit(request: HttpRequest, pk: int, attendance_pk: int) -> HttpResp
                 request, event.pk, before, _("%(name)s will be sent an update.") % {"name": person}
             )
             return back_to(event.pk, f"attendance-{attendance.pk}")
-    return _refused(request, event, Workbench(row=attendance.pk, row_form=form))
+    return bench_refused(request, event, Workbench(row=attendance.pk, row_form=form))
 
 
 @require_POST

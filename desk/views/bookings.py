@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from scheduling import services
 from scheduling.models import Booking
 
-from ..forms import RescheduleForm
 from ..forms_event import BookingForm, site_facilities
 from .common import (
     ADD_BOOKING,
@@ -28,7 +27,7 @@ from .common import (
     refusal_text,
     staff_required,
 )
-from .events import event_page, event_queryset
+from .events import bench_refused, event_queryset
 from .workbench import (
     Workbench,
     back_to,
@@ -39,11 +38,6 @@ from .workbench import (
 )
 
 ANCHOR = "bookings-heading"
-
-
-def _refused(request, event, bench: Workbench, status: int) -> HttpResponse:
-    reschedule = RescheduleForm.for_event(event)
-    return event_page(request, event, reschedule=reschedule, bench=bench, status=status)
 
 
 @require_POST
@@ -67,14 +61,14 @@ def booking_add(request: HttpRequest, pk: int) -> HttpResponse:
             )
         except services.BookingClash as clash:
             bench.clash = clash
-            return _refused(request, event, bench, status=409)
+            return bench_refused(request, event, bench, status=409)
         except ValidationError as error:
             add_service_error(form, error)
         else:
             said = _("%(facility)s is held for the event.") % {"facility": booking.facility}
             messages.success(request, said)
             return back_to(event.pk, f"booking-{booking.pk}")
-    return _refused(request, event, bench, status=400)
+    return bench_refused(request, event, bench, status=400)
 
 
 @require_POST
@@ -100,14 +94,14 @@ def booking_move(request: HttpRequest, pk: int, booking_pk: int) -> HttpResponse
             )
         except services.BookingClash as clash:
             bench.clash = clash
-            return _refused(request, event, bench, status=409)
+            return bench_refused(request, event, bench, status=409)
         except ValidationError as error:
             add_service_error(form, error)
         else:
             messages.success(request, _("%(facility)s is moved.") % {"facility": booking.facility})
             say_if_sent(request, event.pk, before, update_words())
             return back_to(event.pk, f"booking-{booking.pk}")
-    return _refused(request, event, bench, status=400)
+    return bench_refused(request, event, bench, status=400)
 
 
 @require_POST

@@ -103,6 +103,15 @@ def event_page(
         return render(request, "staff/event.html", context, status=status)
 
 
+def bench_refused(
+    request: HttpRequest, event: Event, bench: Workbench, *, status: int = 400
+) -> HttpResponse:
+    """The event page again after a workbench form was refused: its errors beside its fields,
+    and what the user typed kept."""
+    reschedule = RescheduleForm.for_event(event)
+    return event_page(request, event, reschedule=reschedule, bench=bench, status=status)
+
+
 @dataclass(frozen=True)
 class StatusAction:
     """A status button: the status it moves the event to, its words, and why it cannot be

@@ -16,10 +16,9 @@ from django.views.decorators.http import require_POST
 from scheduling import services
 from scheduling.models import Event
 
-from ..forms import RescheduleForm
 from ..forms_event import ProgrammeItemForm, site_facilities
 from .common import add_service_error, bad_request, refusal_text, staff_required, zone_label
-from .events import event_page, event_queryset
+from .events import bench_refused, event_queryset
 from .workbench import Workbench, back_to, item_of_event, outbox_mark, say_if_sent, update_words
 
 ADD_ITEM = "scheduling.add_programmeitem"
@@ -47,9 +46,7 @@ def programme_add(request: HttpRequest, pk: int) -> HttpResponse:
             say_if_sent(request, event.pk, before, update_words())
             return back_to(event.pk, f"item-{item.pk}")
     bench = Workbench(programme=form, facilities=facilities)
-    return event_page(
-        request, event, reschedule=RescheduleForm.for_event(event), bench=bench, status=400
-    )
+    return bench_refused(request, event, bench)
 
 
 @staff_required(CHANGE_ITEM)
