@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -143,6 +143,16 @@ class AttendanceQuerySet(models.QuerySet):
     def expected(self) -> "AttendanceQuerySet":
         """Everyone not known to be staying away."""
         return self.exclude(rsvp=Attendance.RSVP.DECLINED)
+
+    def headcounts(self) -> "AttendanceQuerySet":
+        """Expected people per event, each with their guests: rows of event_id and headcount
+        (the capacity rule of bookings and of warnings)."""
+        return (
+            self.expected()
+            .order_by()
+            .values("event_id")
+            .annotate(headcount=Count("pk") + Coalesce(Sum("guests"), 0))
+        )
 
     def declined(self) -> "AttendanceQuerySet":
         """Attendees who said no: left out of a send to everyone (visitors.invitations)."""

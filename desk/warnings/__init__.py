@@ -24,14 +24,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from scheduling.models import (
     Booking,
     Closure,
     Event,
-    Facility,
     ProgrammeItem,
     ProgrammeRole,
     Site,
@@ -59,7 +59,12 @@ from .base import (  # noqa: F401 (the package's public names)
     _when,
     _zone,
 )
-from .bookings import _capacity_warnings, _closure_warnings, _unconfirmed_bookings
+from .bookings import (
+    _capacity_warnings,
+    _closure_warnings,
+    _unconfirmed_bookings,
+    bookings_with_warnings,
+)
 
 
 def event_warnings(*, event_id: int) -> list[EventWarning]:
@@ -72,39 +77,34 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
 
     `event_ids` may be a query of ids (``.values("event_id")``): each query below then names
     the events by that subquery instead of carrying thousands of ids (a busy week's calendar).
+    The database picks the rows that can have something to say (a booking under a closure, an
+    attendee with another event near in time) and only those are loaded: a week of thousands of
+    quiet bookings costs a few queries, not thousands of rows built and checked in Python.
     """
     given = event_ids if isinstance(event_ids, QuerySet) else list(event_ids)
     chosen = Event.objects.filter(pk__in=given).exclude(status=Event.Status.CANCELLED)
-    events = {event.pk: event for event in chosen}
-    if not events:
+    keys = set(chosen.order_by().values_list("pk", flat=True))
+    if not keys:
         return {}
-    # A week's events share a few sites and its bookings a few hundred facilities: each is
-    # built once and shared, rather than once per row by select_related (a busy week's
-    # warnings spent most of their time building the same site and facility again).
-    _share(
-        events.values(), "site", Site.objects.filter(pk__in={e.site_id for e in events.values()})
-    )
-    ids = chosen.values("pk") if isinstance(given, QuerySet) else list(events)
-    window = (min(e.start for e in events.values()), max(e.end for e in events.values()))
+    ids = chosen.values("pk") if isinstance(given, QuerySet) else list(keys)
     items = list(
         ProgrammeItem.objects.filter(event_id__in=ids)
         .select_related("facility__site")
         .order_by("event_id", "start", "position", "id")
     )
-    attendances = list(
-        Attendance.objects.expected().filter(event_id__in=ids).select_related("person")
+    attendances = _attendances_near_others(ids)
+    elsewhere = _attendances_elsewhere(ids, attendances)
+    roles = _roles(ids, items)
+    bookings = bookings_with_warnings(ids)
+    closures = _closures([b for b in bookings if b.closed])
+    events = _events(
+        {item.event_id for item in items}
+        | {a.event_id for a in attendances}
+        | {role.item.event_id for role in roles if role.item.event_id in keys}
+        | {b.event_id for b in bookings}
     )
     for attendance in attendances:
         attendance.event = events[attendance.event_id]
-    elsewhere = _attendances_elsewhere(events, ids, attendances)
-    roles = _roles(ids, window)
-    bookings = list(Booking.objects.active().filter(event_id__in=ids))
-    _share(
-        bookings,
-        "facility",
-        Facility.objects.filter(pk__in={b.facility_id for b in bookings}).select_related("site"),
-    )
-    closures = _closures(bookings)
 
     role_clashes = list(_role_clashes(events, roles))
     # Two overlapping items say more than two overlapping events: keep only the precise one.
@@ -119,14 +119,14 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
         | {(venues[m.origin.event_id].pk, venues[m.destination.event_id].pk) for m in moves}
     )
 
-    found: dict[int, list[EventWarning]] = {pk: [] for pk in events}
+    found: dict[int, list[EventWarning]] = {pk: [] for pk in keys}
     for warning in (
         *attendance_clashes,
         *_move_warnings(moves, venues, travel),
         *role_clashes,
         *_travel_warnings(events, items, travel),
         *_closure_warnings(events, bookings, closures),
-        *_capacity_warnings(events, bookings, attendances),
+        *_capacity_warnings(events, bookings),
         *_unconfirmed_bookings(events, bookings),
     ):
         found[warning.event_id].append(warning)
@@ -136,28 +136,53 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
 # --- Queries ------------------------------------------------------------------------------------
 
 
-def _share(rows: Iterable, field: str, related: Iterable) -> None:
-    """Point each row's foreign key `field` at one shared instance of the related row."""
-    by_pk = {obj.pk: obj for obj in related}
-    for row in rows:
-        setattr(row, field, by_pk[getattr(row, f"{field}_id")])
+def _events(pks: set[int]) -> dict[int, Event]:
+    """The events the warnings speak of, each built once, sharing their sites (two queries)."""
+    if not pks:
+        return {}
+    events = Event.objects.in_bulk(pks)
+    sites = Site.objects.filter(pk__in={e.site_id for e in events.values()})
+    by_pk = {site.pk: site for site in sites}
+    for event in events.values():
+        event.site = by_pk[event.site_id]
+    return events
 
 
-def _attendances_elsewhere(events: dict[int, Event], ids, attendances: list) -> list:
+def _attendances_near_others(ids) -> list:
+    """The events' expected attendances whose person is also expected at another event that is
+    not cancelled, near enough in time to overlap or to leave too little time to travel (one
+    query; the rules are checked in Python on what it returns)."""
+    arrival = Coalesce("call_time", "event__start")
+    near = Attendance.objects.expected().filter(
+        ~Q(event_id=OuterRef("event_id")),
+        ~Q(event__status=Event.Status.CANCELLED),
+        Q(event__start__lt=OuterRef("event__end") + TRAVEL_HORIZON)
+        | Q(call_time__lt=OuterRef("event__end") + TRAVEL_HORIZON),
+        person_id=OuterRef("person_id"),
+        event__end__gt=OuterRef("arrival") - TRAVEL_HORIZON,
+    )
+    return list(
+        Attendance.objects.expected()
+        .filter(event_id__in=ids)
+        .annotate(arrival=arrival, event_end=F("event__end"))
+        .filter(Exists(near))
+        .select_related("person")
+    )
+
+
+def _attendances_elsewhere(ids, attendances: list) -> list:
     """The same people's expected attendances at other events that are not cancelled, as far
     before and after as travel could take (one query; overlap and travel are checked in
     Python)."""
     if not attendances:
         return []
-    earliest = min(min(_arrival(a) for a in attendances), min(e.start for e in events.values()))
-    latest = max(e.end for e in events.values())
+    earliest = min(a.arrival for a in attendances)
+    latest = max(a.event_end for a in attendances)
     return list(
         Attendance.objects.expected()
         .filter(
             Q(event__start__lt=latest + TRAVEL_HORIZON) | Q(call_time__lt=latest + TRAVEL_HORIZON),
-            person_id__in=Attendance.objects.expected()
-            .filter(event_id__in=ids)
-            .values("person_id"),
+            person_id__in={a.person_id for a in attendances},
             event__end__gt=earliest - TRAVEL_HORIZON,
         )
         .exclude(event_id__in=ids)
@@ -166,9 +191,12 @@ def _attendances_elsewhere(events: dict[int, Event], ids, attendances: list) -> 
     )
 
 
-def _roles(ids, window: tuple[dt.datetime, dt.datetime]) -> list:
+def _roles(ids, items: list) -> list:
     """Programme roles in the events, plus the same people's roles in any other item of an event
-    that is not cancelled during the window (one query)."""
+    that is not cancelled during the events' items (one query)."""
+    if not items:
+        return []
+    window = (min(item.start for item in items), max(item.end for item in items))
     elsewhere = Q(
         item__start__lt=window[1],
         item__end__gt=window[0],

@@ -7,7 +7,6 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Count, Sum
 
 from ..clashes import BookingClash, ClashCheck, find_clash
 from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility
@@ -90,8 +89,7 @@ def clean(booking: Booking) -> None:
 
 def headcount(event: Event) -> int:
     """Expected people: everyone invited and not declined, with their guests."""
-    totals = event.attendances.expected().aggregate(people=Count("pk"), guests=Sum("guests"))
-    return totals["people"] + (totals["guests"] or 0)
+    return next(iter(event.attendances.headcounts().values_list("headcount", flat=True)), 0)
 
 
 def check_capacity(facility: Facility, headcount: int, override_reason: str) -> str:

@@ -1,6 +1,8 @@
 import datetime as dt
+from collections import Counter
 
 import pytest
+from django.db.models.signals import post_init
 
 from desk.warnings import (
     CLOSED_OVER_BOOKING,
@@ -31,9 +33,9 @@ from visitors.models import Attendance
 pytestmark = pytest.mark.django_db
 
 CONFIRMED = Event.Status.CONFIRMED
-# events and their sites, programme, attendances, the same people elsewhere, roles, bookings and
-# their facilities, closures, the venues of the events people move between (bookings and
-# programme), travel times.
+# the events' ids, programme, attendances near others, the same people elsewhere, roles,
+# bookings with something to say, closures, the events spoken of and their sites, the venues of
+# the events people move between (bookings and programme), travel times.
 QUERIES = 12
 
 
@@ -687,3 +689,29 @@ def test_warnings_for_events_keys_each_event_in_the_same_queries(django_assert_m
     for event in events:
         assert found[event.pk] == event_warnings(event_id=event.pk)
         assert {w.event_id for w in found[event.pk]} == {event.pk}
+
+
+def test_warnings_for_events_loads_only_the_rows_with_something_to_say():
+    # A busy week's calendar asks about thousands of events that mostly have nothing to say:
+    # the database picks the rows that do, and nothing else is built.
+    quiet = [EventFactory(status=CONFIRMED) for _ in range(5)]
+    for event in quiet:
+        BookingFactory(event=event, status=Booking.Status.CONFIRMED)
+        AttendanceFactory(event=event, guests=2)
+    closed = EventFactory(status=CONFIRMED)
+    booking = BookingFactory(event=closed, status=Booking.Status.CONFIRMED)
+    ClosureFactory(facility=booking.facility, start=booking.start, end=booking.end)
+    built = Counter()
+
+    def count(sender, **kwargs):
+        built[sender.__name__] += 1
+
+    post_init.connect(count)
+    try:
+        found = warnings_for_events(event_ids=[e.pk for e in quiet] + [closed.pk])
+    finally:
+        post_init.disconnect(count)
+
+    assert codes(found[closed.pk]) == [CLOSED_OVER_BOOKING]
+    assert all(found[event.pk] == [] for event in quiet)
+    assert (built["Booking"], built["Event"], built["Attendance"]) == (1, 1, 0)
