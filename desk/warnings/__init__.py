@@ -73,7 +73,8 @@ def event_warnings(*, event_id: int) -> list[EventWarning]:
 
 
 def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, list[EventWarning]]:
-    """Warnings for each of several events, keyed by event id, in a fixed number of queries.
+    """Warnings of each of several events, keyed by event id (an event with none, cancelled or
+    unknown is left out), in a fixed number of queries.
 
     `event_ids` may be a query of ids (``.values("event_id")``): each query below then names
     the events by that subquery instead of carrying thousands of ids (a busy week's calendar).
@@ -81,26 +82,23 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
     attendee with another event near in time) and only those are loaded: a week of thousands of
     quiet bookings costs a few queries, not thousands of rows built and checked in Python.
     """
-    given = event_ids if isinstance(event_ids, QuerySet) else list(event_ids)
-    chosen = Event.objects.filter(pk__in=given).exclude(status=Event.Status.CANCELLED)
-    keys = set(chosen.order_by().values_list("pk", flat=True))
-    if not keys:
-        return {}
-    ids = chosen.values("pk") if isinstance(given, QuerySet) else list(keys)
+    ids = event_ids if isinstance(event_ids, QuerySet) else list(event_ids)
     items = list(
         ProgrammeItem.objects.filter(event_id__in=ids)
+        .exclude(event__status=Event.Status.CANCELLED)
         .select_related("facility__site")
         .order_by("event_id", "start", "position", "id")
     )
     attendances = _attendances_near_others(ids)
     elsewhere = _attendances_elsewhere(ids, attendances)
-    roles = _roles(ids, items)
+    roles = _roles(items)
     bookings = bookings_with_warnings(ids)
     closures = _closures([b for b in bookings if b.closed])
+    ours = {item.pk for item in items}
     events = _events(
         {item.event_id for item in items}
         | {a.event_id for a in attendances}
-        | {role.item.event_id for role in roles if role.item.event_id in keys}
+        | {role.item.event_id for role in roles if role.item_id in ours}
         | {b.event_id for b in bookings}
     )
     for attendance in attendances:
@@ -119,7 +117,7 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
         | {(venues[m.origin.event_id].pk, venues[m.destination.event_id].pk) for m in moves}
     )
 
-    found: dict[int, list[EventWarning]] = {pk: [] for pk in keys}
+    found: dict[int, list[EventWarning]] = defaultdict(list)
     for warning in (
         *attendance_clashes,
         *_move_warnings(moves, venues, travel),
@@ -130,7 +128,7 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
         *_unconfirmed_bookings(events, bookings),
     ):
         found[warning.event_id].append(warning)
-    return found
+    return dict(found)
 
 
 # --- Queries ------------------------------------------------------------------------------------
@@ -164,6 +162,7 @@ def _attendances_near_others(ids) -> list:
     return list(
         Attendance.objects.expected()
         .filter(event_id__in=ids)
+        .exclude(event__status=Event.Status.CANCELLED)
         .annotate(arrival=arrival, event_end=F("event__end"))
         .filter(Exists(near))
         .select_related("person")
@@ -191,19 +190,20 @@ def _attendances_elsewhere(ids, attendances: list) -> list:
     )
 
 
-def _roles(ids, items: list) -> list:
-    """Programme roles in the events, plus the same people's roles in any other item of an event
-    that is not cancelled during the events' items (one query)."""
+def _roles(items: list) -> list:
+    """The roles in the items, plus the same people's roles in any other item of an event that
+    is not cancelled during the items (one query)."""
     if not items:
         return []
+    ours = [item.pk for item in items]
     window = (min(item.start for item in items), max(item.end for item in items))
     elsewhere = Q(
         item__start__lt=window[1],
         item__end__gt=window[0],
-        person_id__in=ProgrammeRole.objects.filter(item__event_id__in=ids).values("person_id"),
+        person_id__in=ProgrammeRole.objects.filter(item_id__in=ours).values("person_id"),
     ) & ~Q(item__event__status=Event.Status.CANCELLED)
     return list(
-        ProgrammeRole.objects.filter(Q(item__event_id__in=ids) | elsewhere).select_related(
+        ProgrammeRole.objects.filter(Q(item_id__in=ours) | elsewhere).select_related(
             "item__event", "person"
         )
     )

@@ -42,6 +42,7 @@ def bookings_with_warnings(ids) -> list[Booking]:
     return list(
         Booking.objects.active()
         .filter(event_id__in=ids)
+        .exclude(event__status=Event.Status.CANCELLED)
         .annotate(
             headcount=Coalesce(headcount, 0),
             closed=closed,
@@ -55,6 +56,7 @@ def bookings_with_warnings(ids) -> list[Booking]:
         )
         .filter(Q(closed=True) | Q(over_capacity=True) | Q(unconfirmed=True))
         .select_related("facility__site")
+        .order_by()
     )
 
 
