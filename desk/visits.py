@@ -45,16 +45,7 @@ MIN_STOP_MINUTES = 5
 MAX_STOP_MINUTES = 8 * 60
 MAX_STOPS = 12
 
-
-# The kinds of stop a visit is made of, in the programme's own words.
-STOP_KINDS = (
-    ProgrammeItem.Kind.ARRIVAL,
-    ProgrammeItem.Kind.REMARKS,
-    ProgrammeItem.Kind.TOUR_STOP,
-    ProgrammeItem.Kind.TRANSFER,
-    ProgrammeItem.Kind.PHOTO_CALL,
-    ProgrammeItem.Kind.DEPARTURE,
-)
+STOP_KINDS = ProgrammeItem.STOP_KINDS
 TITLE_MAX_LENGTH = ProgrammeItem._meta.get_field("title").max_length
 
 

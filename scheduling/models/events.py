@@ -241,6 +241,16 @@ class ProgrammeItem(models.Model):
         DEPARTURE = "departure", _("Departure")
         OTHER = "other", _("Other")
 
+    # The kinds of stop a visit is made of (the planner's), in the programme's own words.
+    STOP_KINDS = (
+        Kind.ARRIVAL,
+        Kind.REMARKS,
+        Kind.TOUR_STOP,
+        Kind.TRANSFER,
+        Kind.PHOTO_CALL,
+        Kind.DEPARTURE,
+    )
+
     class Visibility(models.TextChoices):
         PUBLIC = "public", _("Public")
         INTERNAL = "internal", _("Internal")

@@ -214,15 +214,16 @@ def programme_item_delete(
     *, item_id: int, by: AbstractBaseUser | None = None, partner_id: int | None = None
 ) -> list[Booking]:
     """Remove an item from the run-of-show (its history stays in the audit trail). A dropped
-    stop frees what was booked for it and takes the transfer that led to it along: its
-    bookings are released in the same transaction and returned, so that the caller can say so."""
+    stop of a visit (arrival, remarks, tour stop, photo call, departure) frees what was booked
+    for it and takes the transfer that led to it along: its bookings are released in the same
+    transaction and returned, so that the caller can say so."""
     item = _locked_item(item_id)
     item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
     released = bookings_release_for_item(
         item=item, by=by, reason=f"Its programme item “{item.title}” was removed"
     )
     dropped = [item]
-    if item.kind == ProgrammeItem.Kind.TOUR_STOP:
+    if item.kind in ProgrammeItem.STOP_KINDS and item.kind != ProgrammeItem.Kind.TRANSFER:
         dropped += item.event.programme.filter(kind=ProgrammeItem.Kind.TRANSFER, end=item.start)
     if any(row.visibility == ProgrammeItem.Visibility.PUBLIC for row in dropped):
         event_announce(

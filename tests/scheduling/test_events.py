@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from scheduling import services
-from scheduling.models import Booking, Event
+from scheduling.models import Booking, Event, ProgrammeItem
 from tests.factories import (
     BookingFactory,
     EventFactory,
@@ -386,3 +386,48 @@ def test_programme_of_a_final_event_is_closed(status):
 
     item.refresh_from_db()
     assert item.title != "Renamed" and event.programme.count() == 1
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        ProgrammeItem.Kind.ARRIVAL,
+        ProgrammeItem.Kind.REMARKS,
+        ProgrammeItem.Kind.TOUR_STOP,
+        ProgrammeItem.Kind.PHOTO_CALL,
+        ProgrammeItem.Kind.DEPARTURE,
+    ],
+)
+def test_deleting_a_stop_takes_the_transfer_that_led_to_it(kind):
+    event = EventFactory(start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 12))
+    at = hk(2030, 3, 4, 10, 30)
+    transfer = ProgrammeItemFactory(
+        event=event, kind=ProgrammeItem.Kind.TRANSFER, start=at - dt.timedelta(minutes=10), end=at
+    )
+    stop = ProgrammeItemFactory(event=event, kind=kind, start=at, end=at + dt.timedelta(minutes=20))
+    other = ProgrammeItemFactory(
+        event=event,
+        kind=ProgrammeItem.Kind.TRANSFER,
+        start=hk(2030, 3, 4, 11),
+        end=hk(2030, 3, 4, 11, 5),
+    )
+
+    services.programme_item_delete(item_id=stop.pk)
+
+    assert list(event.programme.values_list("pk", flat=True)) == [other.pk]
+    assert not ProgrammeItem.objects.filter(pk__in=[transfer.pk, stop.pk]).exists()
+
+
+def test_deleting_a_transfer_leaves_the_stop_it_led_to():
+    event = EventFactory(start=hk(2030, 3, 4, 10), end=hk(2030, 3, 4, 12))
+    at = hk(2030, 3, 4, 10, 30)
+    transfer = ProgrammeItemFactory(
+        event=event, kind=ProgrammeItem.Kind.TRANSFER, start=at - dt.timedelta(minutes=10), end=at
+    )
+    stop = ProgrammeItemFactory(
+        event=event, kind=ProgrammeItem.Kind.TOUR_STOP, start=at, end=at + dt.timedelta(minutes=20)
+    )
+
+    services.programme_item_delete(item_id=transfer.pk)
+
+    assert list(event.programme.values_list("pk", flat=True)) == [stop.pk]
