@@ -12,7 +12,7 @@ event is owed (visitors.invitations), and write the change log (bulk inserts sen
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -28,8 +28,6 @@ from .changes import attendances_changed, people_created
 from .models import Attendance, Organisation, Person
 
 BATCH = 500
-# What the history and change log need not check again: the database's own keys.
-_UNCHECKED = ["id", "event", "person", "organisation", "proposed_by", "invite_approved_by"]
 
 
 @dataclass(frozen=True)
@@ -59,16 +57,28 @@ class NewAttendance:
     notes: str = ""
 
 
+def _unchecked(model, given: type) -> list[str]:
+    """The fields clean_fields need not check: those a New* leaves at their defaults, and keys
+    (checked once for the whole list, not with a query per row)."""
+    checked = {f.name for f in fields(given)} - {"person_id", "organisation_id"}
+    return [f.name for f in model._meta.concrete_fields if f.name not in checked]
+
+
+def _values(given) -> dict:
+    return {f.name: getattr(given, f.name) for f in fields(given)}  # asdict() deep-copies
+
+
 @transaction.atomic
 def people_create(*, people: Sequence[NewPerson]) -> list[Person]:
     """Put people on file, all or none: each with a name, each field valid, no address twice
     nor one a person on file has."""
-    made = [Person(**asdict(person)) for person in people]
+    made = [Person(**_values(person)) for person in people]
     problems: list[str] = []
+    unchecked = _unchecked(Person, NewPerson)
     for number, person in enumerate(made, start=1):
         try:
             person.clean()
-            person.clean_fields(exclude=_UNCHECKED)
+            person.clean_fields(exclude=unchecked)
         except ValidationError as error:
             problems.append(f"{number}: {person.name or person.name_zh}: {_said(error)}")
     addresses = [person.email.lower() for person in made if person.email]
@@ -120,9 +130,10 @@ def attendances_create(
     listed = listed_people(event_id=event_id, person_ids=person_ids)
     problems += [f"{people[pk]} is already on the attendee list." for pk in sorted(listed)]
     now = timezone.now()
+    unchecked = _unchecked(Attendance, NewAttendance)
     attendances = []
     for entry in entries:
-        attendance = Attendance(event=event, **asdict(entry))
+        attendance = Attendance(event=event, **_values(entry))
         if entry.person_id in people:
             attendance.person = people[entry.person_id]
         if attendance.rsvp != Attendance.RSVP.NEEDS_ACTION:
@@ -131,7 +142,7 @@ def attendances_create(
         attendance.accessibility = attendance.accessibility.strip()
         invitations.approval_for_new(attendance, event=event, by=by)
         try:
-            attendance.clean_fields(exclude=_UNCHECKED)
+            attendance.clean_fields(exclude=unchecked)
             attendance.clean()
         except ValidationError as error:
             problems.append(

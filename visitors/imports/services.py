@@ -59,7 +59,7 @@ def attendee_import_read(*, event_id: int, data: bytes) -> list[ImportRow]:
             {"file": _("The file is larger than %(mb)d MB: split it.") % {"mb": _mb()}},
             code="too_large",
         )
-    table = read_rows(data, max_rows=MAX_ROWS)
+    table = read_rows(data, max_rows=MAX_ROWS + 1)  # one more than read, to say so
     while table and not any(str(cell or "").strip() for cell in table[0]):
         table = table[1:]  # blank lines above the headings
     if not table:
@@ -136,26 +136,26 @@ def import_batch_of(*, batch_id: int, by: AbstractBaseUser) -> ImportBatch:
     return batch
 
 
-@transaction.atomic
 def attendee_import_confirm(
     *, batch_id: int, by: AbstractBaseUser, confirmed: Collection[int] = ()
 ) -> ImportResult:
     """Save a preview as staff accepted it (``confirmed``: the numbers of the rows whose match
     by name they ticked) and delete it; a preview is saved once."""
-    batch = import_batch_of(batch_id=batch_id, by=by)
-    Event.objects.locked(batch.event_id)  # the event first, as every change to its list
-    # Locked too: a second click on Import waits, then finds it gone.
-    if not ImportBatch.objects.select_for_update().filter(pk=batch.pk).exists():
-        raise ValidationError(_("This preview was imported already."), code="gone")
-    rows = [ImportRow.from_json(data) for data in batch.rows]
-    result = attendee_import_save(
-        event_id=batch.event_id,
-        rows=rows,
-        confirmed=confirmed,
-        by=by,
-        source=batch.filename,
-    )
-    batch.delete()
+    batch = import_batch_of(batch_id=batch_id, by=by)  # outside: an expired one goes for good
+    with transaction.atomic():
+        Event.objects.locked(batch.event_id)  # the event first, as every change to its list
+        # Locked too: a second click on Import waits, then finds it gone.
+        if not ImportBatch.objects.select_for_update().filter(pk=batch.pk).exists():
+            raise ValidationError(_("This preview was imported already."), code="gone")
+        rows = [ImportRow.from_json(data) for data in batch.rows]
+        result = attendee_import_save(
+            event_id=batch.event_id,
+            rows=rows,
+            confirmed=confirmed,
+            by=by,
+            source=batch.filename,
+        )
+        batch.delete()
     return result
 
 
