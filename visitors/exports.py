@@ -6,6 +6,7 @@ event's clock; the attendee list's columns are the import's, so an exported list
 Staff only: the lists carry dietary and accessibility needs and the programme's cue notes.
 """
 
+from collections import Counter
 from collections.abc import Callable
 
 from django.db.models import Prefetch
@@ -123,14 +124,17 @@ def catering_sheets(event: Event) -> list[Sheet]:
     """For caterers: the expected attendees (those who declined left out) by dietary
     requirement, with their guests counted, and everyone with a dietary or access note."""
     expected = list(_attendances(event).expected())
-    groups: dict[
-        str, list
-    ] = {}  # a requirement, whatever its case, to [as written, people, guests]
+    # A requirement, whatever its case or spacing: how it was written, its people and guests.
+    groups: dict[str, list] = {}
     for attendance in expected:
         said = " ".join(_dietary(attendance).split())
-        group = groups.setdefault(said.casefold(), [said, 0, 0])
+        group = groups.setdefault(said.casefold(), [Counter(), 0, 0])
+        group[0][said] += 1
         group[1] += 1
         group[2] += attendance.guests
+    for group in groups.values():  # named as most wrote it, capitalised if it is a tie
+        forms = group[0]
+        group[0] = max(forms, key=lambda form: (forms[form], form[:1].isupper()))
     none = groups.pop("", None)
     summary = [[said, people, guests, people + guests] for said, people, guests in groups.values()]
     summary.sort(key=lambda row: (-row[3], row[0].casefold()))
