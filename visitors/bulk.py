@@ -124,7 +124,7 @@ def attendances_create(
     event = Event.objects.locked(event_id)
     event.refuse_if_final(closed="its list is closed")
     person_ids = [entry.person_id for entry in entries]
-    people = _people(person_ids)
+    people = _names(person_ids)
     problems = [f"Person #{pk} is listed twice." for pk, n in Counter(person_ids).items() if n > 1]
     problems += [f"No person #{pk}." for pk in sorted(set(person_ids) - people.keys())]
     listed = listed_people(event_id=event_id, person_ids=person_ids)
@@ -134,8 +134,6 @@ def attendances_create(
     attendances = []
     for entry in entries:
         attendance = Attendance(event=event, **_values(entry))
-        if entry.person_id in people:
-            attendance.person = people[entry.person_id]
         if attendance.rsvp != Attendance.RSVP.NEEDS_ACTION:
             attendance.rsvp_at = now
         attendance.dietary = attendance.dietary.strip()
@@ -145,9 +143,7 @@ def attendances_create(
             attendance.clean_fields(exclude=unchecked)
             attendance.clean()
         except ValidationError as error:
-            problems.append(
-                f"{attendance.person if attendance.person_id in people else ''}: {_said(error)}"
-            )
+            problems.append(f"{people.get(entry.person_id, '')}: {_said(error)}")
         attendances.append(attendance)
     if problems:
         raise ValidationError({"person": problems}, code="invalid")
@@ -158,17 +154,21 @@ def attendances_create(
         batch_size=BATCH,
         default_user=user,
         default_change_reason=reason[:100],
+        default_date=now,
     )
     invitations.invites_queue_for_attendances(event=event, attendances=created, by=by)
     attendances_changed(event_id=event.pk, attendance_ids=[a.pk for a in created])
     return created
 
 
-def _people(person_ids: list[int]) -> dict[int, Person]:
+def _names(person_ids: list[int]) -> dict[int, str]:
+    """The people's names by id (those that exist), for what a refusal says."""
     wanted = sorted(set(person_ids))
-    found: dict[int, Person] = {}
+    found: dict[int, str] = {}
     for start in range(0, len(wanted), BATCH):
-        found.update(Person.objects.in_bulk(wanted[start : start + BATCH]))
+        chunk = Person.objects.filter(pk__in=wanted[start : start + BATCH])
+        names = chunk.values_list("pk", "name", "name_zh")
+        found.update((pk, name or name_zh) for pk, name, name_zh in names)
     return found
 
 

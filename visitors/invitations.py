@@ -25,7 +25,7 @@ from scheduling.models import Booking, Event
 
 from .attendances import call_times_check, call_times_shift, rsvps_reset
 from .changes import attendances_changed
-from .models import Attendance, Delivery
+from .models import Attendance, Delivery, Person
 from .reminders import reminders_waiting
 from .sending import OUTBOX, deliveries_create
 from .sequences import PENDING, WAITING, sequence_raise, update_joins_waiting
@@ -200,10 +200,13 @@ def invites_queue_for_attendances(
     out (those with an address), in one insert. The caller holds the event's lock. If any of
     them already had a message at the current SEQUENCE, it is raised once first, so that every
     new invite outranks it."""
-    addressed = [attendance for attendance in attendances if attendance.person.email]
-    if event.status != Event.Status.CONFIRMED or not addressed:
+    if event.status != Event.Status.CONFIRMED or not attendances:
         return []
     if not Delivery.objects.filter(event=event, method=Delivery.Method.REQUEST).exists():
+        return []
+    with_address = _with_address(attendances)
+    addressed = [attendance for attendance in attendances if attendance.person_id in with_address]
+    if not addressed:
         return []
     earlier = set(
         Delivery.objects.filter(event=event, sequence__gte=event.sequence).values_list(
@@ -216,7 +219,7 @@ def invites_queue_for_attendances(
     return deliveries_create(
         Delivery(
             event=event,
-            person=attendance.person,
+            person_id=attendance.person_id,
             attendance=attendance,
             method=Delivery.Method.REQUEST,
             sequence=event.sequence,
@@ -225,6 +228,19 @@ def invites_queue_for_attendances(
         )
         for attendance in addressed
     )
+
+
+def _with_address(attendances: Sequence[Attendance]) -> set[int]:
+    """The ids of these attendees' people who have an e-mail address (a query per 500)."""
+    ids = sorted({attendance.person_id for attendance in attendances})
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            Person.objects.filter(pk__in=ids[start : start + 500])
+            .exclude(email="")
+            .values_list("pk", flat=True)
+        )
+    return found
 
 
 def approval_for_new(
