@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from scheduling.models import Event
@@ -84,11 +85,14 @@ def people_create(*, people: Sequence[NewPerson]) -> list[Person]:
     addresses = [person.email.lower() for person in made if person.email]
     twice = sorted(address for address, count in Counter(addresses).items() if count > 1)
     taken = _addresses_on_file(addresses)
-    problems += [f"{address}: listed twice." for address in twice]
-    problems += [f"{address}: another person already has this e-mail address." for address in taken]
+    problems += [_("%(email)s is listed twice.") % {"email": address} for address in twice]
+    problems += [
+        _("Another person already has the e-mail address %(email)s.") % {"email": address}
+        for address in taken
+    ]
     organisations = {person.organisation_id for person in made} - {None}
     if len(organisations) > Organisation.objects.filter(pk__in=organisations).count():
-        problems.append("An organisation given is not on file.")
+        problems.append(_("An organisation given is not on file."))
     if problems:
         raise ValidationError({"people": problems}, code="invalid")
     created = Person.objects.bulk_create(made, batch_size=BATCH)
@@ -125,10 +129,15 @@ def attendances_create(
     event.refuse_if_final(closed="its list is closed")
     person_ids = [entry.person_id for entry in entries]
     people = _names(person_ids)
-    problems = [f"Person #{pk} is listed twice." for pk, n in Counter(person_ids).items() if n > 1]
-    problems += [f"No person #{pk}." for pk in sorted(set(person_ids) - people.keys())]
+    twice = [pk for pk, n in Counter(person_ids).items() if n > 1]
+    problems = [_("Person #%(id)d is listed twice.") % {"id": pk} for pk in twice]
+    missing = sorted(set(person_ids) - people.keys())
+    problems += [_("No person #%(id)d.") % {"id": pk} for pk in missing]
     listed = listed_people(event_id=event_id, person_ids=person_ids)
-    problems += [f"{people[pk]} is already on the attendee list." for pk in sorted(listed)]
+    problems += [
+        _("%(name)s is already on the attendee list.") % {"name": people[pk]}
+        for pk in sorted(listed)
+    ]
     now = timezone.now()
     unchecked = _unchecked(Attendance, NewAttendance)
     attendances = []
