@@ -66,7 +66,8 @@ def _upload_page(request: HttpRequest, event: Event, form: AttendeeImportForm) -
         "max_mb": services.MAX_UPLOAD_BYTES // (1024 * 1024),
     }
     status = 400 if form.errors else 200
-    return render(request, "staff/attendee_import.html", context, status=status)
+    with timezone.override(event.zone):  # the event's times on its own clock
+        return render(request, "staff/attendee_import.html", context, status=status)
 
 
 @staff_required(ADD_ATTENDANCE, ADD_PERSON)

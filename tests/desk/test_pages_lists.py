@@ -357,3 +357,16 @@ def test_the_date_cells_of_an_uploaded_workbook_show_on_the_events_clock(client,
     preview = client.get(uploaded["Location"])
 
     assert "call 2030-03-04 08:15" in preview.content.decode()
+
+
+def test_the_upload_page_shows_the_events_time_on_its_own_clock(client, officer):
+    from tests.factories import SiteFactory
+
+    site = SiteFactory(timezone="Europe/London")
+    start = dt.datetime(2030, 6, 3, 9, 0, tzinfo=dt.UTC)
+    event = EventFactory(site=site, timezone="Europe/London", start=start)
+    client.force_login(officer)
+
+    page = client.get(reverse("staff:attendees-import", args=[event.pk])).content.decode()
+
+    assert "Monday 3 June 2030, 10:00 (BST, Europe/London)" in page
