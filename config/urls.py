@@ -17,6 +17,8 @@ urlpatterns = [
     # Subscription feeds: the token is the only key (calendar apps cannot log in).
     re_path(r"^feeds/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$", feed, name="feed"),
     path("staff/", include("desk.urls")),
+    # The RSVP pages' language switch (Django's set_language: a cookie, then back).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(pattern_name="staff:calendar"), name="home"),
     path("", include("visitors.urls")),
     path("healthz", health.healthz, name="healthz"),

@@ -11,6 +11,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
+        from . import languages  # noqa: F401 (connects the login receiver)
         from .schedules import schedules_after_migrate
         from .tasks import PERIODIC
         from .warmup import task_worker_warm_up

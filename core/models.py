@@ -1,5 +1,7 @@
-"""What every app shares: the change log behind sync and webhooks, and the outbox's shape."""
+"""What every app shares: the change log behind sync and webhooks, the outbox's shape, and each
+staff user's language."""
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -106,3 +108,19 @@ class OutboxMessage(models.Model):
 
     class Meta:
         abstract = True
+
+
+class LanguagePreference(models.Model):
+    """The language a staff user chose for the pages, remembered across devices (core.languages)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="language_preference"
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("language preference")
+        verbose_name_plural = _("language preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.language}"
