@@ -282,6 +282,8 @@ else:
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("zh-hant", "繁體中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# How dates read in each language (config/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = env("TIME_ZONE", "Asia/Hong_Kong")
 USE_I18N = True
 USE_TZ = True

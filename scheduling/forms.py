@@ -51,7 +51,8 @@ class EventAdminForm(forms.ModelForm):
     class Meta:
         model = Event
         fields = [
-            "title", "title_zh", "reference", "kind", "status", "visibility", "site", "timezone",
+            "title", "title_zh", "bilingual", "reference", "kind", "status", "visibility", "site",
+            "timezone",
             "start", "end", "host_organisation", "organiser", "description", "internal_notes",
         ]  # fmt: skip
 

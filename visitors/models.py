@@ -68,6 +68,15 @@ class Person(models.Model):
     dietary = models.CharField(max_length=200, blank=True)
     accessibility = models.CharField(max_length=200, blank=True)
     languages = models.CharField(max_length=100, blank=True, help_text="e.g. Cantonese, English")
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "Invites, updates, cancellations, reminders and the RSVP page come in this language."
+        ),
+    )
     interpreter_needed = models.BooleanField(default=False)
     notes = models.TextField(blank=True, help_text="Staff only.")
     proposed_by = models.ForeignKey(

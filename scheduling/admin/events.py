@@ -122,7 +122,20 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
     autocomplete_fields = ("site", "host_organisation")
     readonly_fields = ("uid", "sequence", "cancel_reason", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("title", "title_zh", "reference", "kind", "status", "visibility")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "title_zh",
+                    "bilingual",
+                    "reference",
+                    "kind",
+                    "status",
+                    "visibility",
+                )
+            },
+        ),
         ("When and where", {"fields": ("site", "timezone", "start", "end", "times_change")}),
         ("Who", {"fields": ("host_organisation", "organiser")}),
         ("Text", {"fields": ("description", "internal_notes", "cancel_reason")}),

@@ -113,6 +113,14 @@ class Event(models.Model):
     )
     title = models.CharField(max_length=300)
     title_zh = models.CharField("Chinese title", max_length=300, blank=True)
+    bilingual = models.BooleanField(
+        _("bilingual"),
+        default=False,
+        help_text=_(
+            "Invites, updates, cancellations and reminders carry both English and Chinese, "
+            "each attendee's preferred language first."
+        ),
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     visibility = models.CharField(

@@ -34,6 +34,7 @@ DETAIL_FIELDS = frozenset(
     {
         "title",
         "title_zh",
+        "bilingual",
         "kind",
         "visibility",
         "site",
@@ -59,6 +60,7 @@ def event_create(
     visibility: str = Event.Visibility.INTERNAL,
     timezone: str | None = None,
     title_zh: str = "",
+    bilingual: bool = False,
     host_organisation: Model | None = None,  # a visitors.Organisation
     organiser: AbstractBaseUser | None = None,
     description: str = "",
@@ -74,6 +76,7 @@ def event_create(
     event = Event(
         title=title,
         title_zh=title_zh,
+        bilingual=bilingual,
         site=site,
         start=start,
         end=end,
@@ -101,6 +104,7 @@ def event_update(
     event_id: int,
     title: str = UNSET,
     title_zh: str = UNSET,
+    bilingual: bool = UNSET,
     kind: str = UNSET,
     visibility: str = UNSET,
     site: Site = UNSET,
@@ -124,6 +128,7 @@ def event_update(
     changes = given(
         title=title,
         title_zh=title_zh,
+        bilingual=bilingual,
         kind=kind,
         visibility=visibility,
         site=site,
