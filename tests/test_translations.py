@@ -176,3 +176,20 @@ def test_each_email_reads_in_chinese(world, method):
         assert CHINESE.search(message.subject.replace("開幕典禮", ""))
     assert CHINESE.search(message.body.replace("開幕典禮", "").replace("大埔創新園", ""))
     assert '<html lang="zh-hant">' in html
+
+
+def test_the_send_progress_line_is_punctuated_as_chinese(world):
+    from types import SimpleNamespace
+
+    from desk.views.invitations import progress_text
+
+    progress = SimpleNamespace(total=8, sent=6, failed=1, waiting=1, finish=None, held=0)
+
+    with translation.override("zh-hant"):
+        text = progress_text(progress, world["event"])
+    with translation.override("en"):
+        english = progress_text(progress, world["event"])
+
+    assert english == "6 of 8 sent, 1 failed; 1 on their way."
+    assert text.endswith("。") and "，" in text and "；" in text
+    assert not re.search(r"[,;.]", text)
