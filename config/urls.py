@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from api.views.feeds import feed
@@ -8,7 +9,7 @@ from core.forms import AdminLoginForm
 
 admin.site.site_header = "Protocol Desk"
 admin.site.site_title = "Protocol Desk"
-admin.site.index_title = "Back office"
+admin.site.index_title = _("Back office")
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [

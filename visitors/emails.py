@@ -26,7 +26,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from scheduling.facts import EventFacts, event_facts
 from scheduling.models import Event
@@ -36,9 +36,9 @@ from .models import Attendance, Delivery, Person
 from .rsvp import rsvp_url
 
 ANSWER_LINKS = (
-    (Attendance.RSVP.ACCEPTED, _lazy("Accept")),
-    (Attendance.RSVP.TENTATIVE, _lazy("Tentative")),
-    (Attendance.RSVP.DECLINED, _lazy("Decline")),
+    (Attendance.RSVP.ACCEPTED, gettext_lazy("Accept")),
+    (Attendance.RSVP.TENTATIVE, gettext_lazy("Tentative")),
+    (Attendance.RSVP.DECLINED, gettext_lazy("Decline")),
 )
 
 
