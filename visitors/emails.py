@@ -210,7 +210,7 @@ def _message(delivery: Delivery, languages: list[str]) -> InviteMessage:
         "facts": facts,
         "organiser_name": settings.ORGANISER_NAME,
         "organiser_email": settings.ORGANISER_EMAIL,
-        "name": person.display_name,
+        "name": person.customary_name,  # called in each language the message is written in
         # Read in each language the message is written in (a template calls it).
         "call_time": (
             partial(facts.time_of, attendance.call_time)

@@ -12,7 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from core.models import OutboxMessage
 
-from . import precedence
+from . import names, precedence
 
 
 class Organisation(models.Model):
@@ -153,10 +153,17 @@ class Person(models.Model):
     @property
     def english_name(self) -> str:
         """'Dr Sunny Chai, BBS, JP', or "" for a person known by a Chinese name alone."""
+        if not self.name:
+            return ""
         english = " ".join(part for part in (self.honorific, self.name) if part)
         if english and self.post_nominals:
             english = f"{english}, {self.post_nominals}"
         return english
+
+    def customary_name(self) -> str:
+        """The name as the active language writes it: 'Dr Sunny Chai, BBS, JP' or
+        '陳細潤博士，銅紫荊星章，太平紳士' (visitors.names)."""
+        return names.customary_name(self)
 
     @property
     def display_name(self) -> str:
