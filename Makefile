@@ -7,7 +7,7 @@ PORT   ?= 8000
 # Two xdist workers match the two cores CI has; override with PYTEST_ARGS="-n 0" to debug.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: install run test lint format bench soak clean
+.PHONY: install messages run test lint format bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,21 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# The Traditional Chinese messages, compiled by Django's compilemessages (GNU gettext's msgfmt).
+# Without gettext the pages stay English: .ci/run installs it, as should a deployment.
+MO := locale/zh_Hant/LC_MESSAGES/django.mo
+MESSAGE_DIRS := --ignore=.venv --ignore=node_modules --ignore=static --ignore=staticfiles \
+  --ignore=bench --ignore=tests --ignore=var
+$(MO): locale/zh_Hant/LC_MESSAGES/django.po | $(VENV)/.installed
+	@if command -v msgfmt >/dev/null 2>&1; then \
+	  DEBUG=true $(BIN)/python manage.py compilemessages -l zh_Hant $(MESSAGE_DIRS) -v 0; \
+	else echo "msgfmt not found (apt-get install gettext): the pages will be in English only"; fi
+
+install: $(VENV)/.installed $(MO)
+
+# Gather the marked strings into the catalogue after changing them (then translate the new ones).
+messages: install
+	DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hant --no-obsolete $(MESSAGE_DIRS)
 
 # Local use runs with DEBUG on (a fixed development SECRET_KEY, readable errors).
 run: export DEBUG ?= true

@@ -7,7 +7,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from core.admin import labelled
 from scheduling.models import Event
 
 from . import feeds, services, webhooks
@@ -18,7 +21,7 @@ CHECKBOXES = forms.CheckboxSelectMultiple
 
 class ApiKeyForm(forms.ModelForm):
     scope_list = forms.MultipleChoiceField(
-        label="Scopes", choices=Scope.choices, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Scopes"), choices=Scope.choices, widget=forms.CheckboxSelectMultiple
     )
 
     class Meta:
@@ -73,14 +76,19 @@ class ApiKeyAdmin(admin.ModelAdmin):
         obj._state.adding = False
         messages.warning(
             request,
-            f"The key's token, shown only now — copy it to the partner: {token}",
+            _("The key's token, shown only now — copy it to the partner: %(token)s")
+            % {"token": token},
         )
 
-    @admin.action(description="Revoke the selected keys", permissions=["change"])
+    @admin.action(description=gettext_lazy("Revoke the selected keys"), permissions=["change"])
     def revoke(self, request, queryset):
         for key in queryset:
             services.api_key_revoke(key_id=key.pk)
-        self.message_user(request, f"Revoked {queryset.count()} key(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Revoked %(count)d key(s).") % {"count": queryset.count()},
+            messages.SUCCESS,
+        )
 
 
 # --- Webhooks ----------------------------------------------------------------------------------
@@ -88,13 +96,15 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 class WebhookEndpointForm(forms.ModelForm):
     url = forms.URLField(
-        label="URL",
+        label=gettext_lazy("URL"),
         max_length=500,
         assume_scheme="https",
         help_text=WebhookEndpoint._meta.get_field("url").help_text,
     )
     type_list = forms.MultipleChoiceField(
-        label="Notifications", choices=WebhookType.choices, widget=forms.CheckboxSelectMultiple
+        label=gettext_lazy("Notifications"),
+        choices=WebhookType.choices,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
@@ -134,10 +144,10 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         # Whose eyes an endpoint sees with is fixed when it is made: register another instead.
         return (*self.readonly_fields, "organisation") if obj is not None else self.readonly_fields
 
-    @admin.display(description="Deliveries")
+    @admin.display(description=gettext_lazy("Deliveries"))
     def delivery_log(self, obj):
         url = reverse("admin:api_webhookdelivery_changelist") + f"?endpoint__id__exact={obj.pk}"
-        return format_html('<a href="{}">log</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _("log"))
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -157,32 +167,51 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         obj.pk, obj.secret, obj.since_change = endpoint.pk, endpoint.secret, endpoint.since_change
         obj._state.adding = False
         messages.warning(
-            request, f"The signing secret, shown only now — copy it to the partner: {secret}"
+            request,
+            _("The signing secret, shown only now — copy it to the partner: %(secret)s")
+            % {"secret": secret},
         )
 
-    @admin.action(description="Rotate the signing secret", permissions=["change"])
+    @admin.action(description=gettext_lazy("Rotate the signing secret"), permissions=["change"])
     def rotate_secret(self, request, queryset):
         for endpoint in queryset:
-            _, secret = webhooks.webhook_endpoint_rotate_secret(endpoint_id=endpoint.pk)
+            _rotated, secret = webhooks.webhook_endpoint_rotate_secret(endpoint_id=endpoint.pk)
             messages.warning(
                 request,
-                f"New secret for {endpoint.name}, shown only now (the old one signs too for "
-                f"{settings.WEBHOOK_SECRET_OVERLAP_HOURS} h): {secret}",
+                _(
+                    "New secret for %(endpoint)s, shown only now (the old one signs too for "
+                    "%(hours)s h): %(secret)s"
+                )
+                % {
+                    "endpoint": endpoint.name,
+                    "hours": settings.WEBHOOK_SECRET_OVERLAP_HOURS,
+                    "secret": secret,
+                },
             )
 
-    @admin.action(description="Disable the selected endpoints", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Disable the selected endpoints"), permissions=["change"]
+    )
     def disable(self, request, queryset):
         for endpoint in queryset:
             webhooks.webhook_endpoint_disable(
                 endpoint_id=endpoint.pk, reason=f"Disabled by {request.user}"
             )
-        self.message_user(request, f"Disabled {queryset.count()} endpoint(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Disabled %(count)d endpoint(s).") % {"count": queryset.count()},
+            messages.SUCCESS,
+        )
 
-    @admin.action(description="Enable the selected endpoints", permissions=["change"])
+    @admin.action(description=gettext_lazy("Enable the selected endpoints"), permissions=["change"])
     def enable(self, request, queryset):
         for endpoint in queryset:
             webhooks.webhook_endpoint_enable(endpoint_id=endpoint.pk)
-        self.message_user(request, f"Enabled {queryset.count()} endpoint(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Enabled %(count)d endpoint(s).") % {"count": queryset.count()},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(WebhookDelivery)
@@ -206,7 +235,9 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Send the selected deliveries again now", permissions=["view"])
+    @admin.action(
+        description=gettext_lazy("Send the selected deliveries again now"), permissions=["view"]
+    )
     def send_again(self, request, queryset):
         if not request.user.has_perm("api.change_webhookdelivery"):
             raise PermissionDenied
@@ -216,8 +247,12 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
                 webhooks.webhook_delivery_retry(delivery_id=delivery.pk)
                 done += 1
             except ValidationError as error:
-                self.message_user(request, f"{delivery}: {error.messages[0]}", messages.ERROR)
-        self.message_user(request, f"Queued {done} deliveries again.", messages.SUCCESS)
+                self.message_user(
+                    request, labelled(str(delivery), error.messages[0]), messages.ERROR
+                )
+        self.message_user(
+            request, _("Queued %(count)d deliveries again.") % {"count": done}, messages.SUCCESS
+        )
 
 
 # --- Feeds -------------------------------------------------------------------------------------
@@ -228,17 +263,20 @@ FILTERS = {"kind": "kinds", "status": "statuses", "visibility": "visibilities"}
 
 class FeedForm(forms.ModelForm):
     kind_list = forms.MultipleChoiceField(
-        label="Kinds", choices=Event.Kind.choices, required=False, widget=CHECKBOXES
+        label=gettext_lazy("Kinds"), choices=Event.Kind.choices, required=False, widget=CHECKBOXES
     )
     status_list = forms.MultipleChoiceField(
-        label="Statuses",
+        label=gettext_lazy("Statuses"),
         choices=[c for c in Event.Status.choices if c[0] != Event.Status.CANCELLED],
         required=False,
         widget=CHECKBOXES,
-        help_text="None: all but draft. Cancelled events are never in a feed.",
+        help_text=gettext_lazy("None: all but draft. Cancelled events are never in a feed."),
     )
     visibility_list = forms.MultipleChoiceField(
-        label="Visibilities", choices=Event.Visibility.choices, required=False, widget=CHECKBOXES
+        label=gettext_lazy("Visibilities"),
+        choices=Event.Visibility.choices,
+        required=False,
+        widget=CHECKBOXES,
     )
 
     class Meta:
@@ -312,12 +350,16 @@ class FeedAdmin(admin.ModelAdmin):
         obj._state.adding = False
         messages.warning(
             request,
-            f"The feed's address, shown only now — give it to the subscriber: "
-            f"{feeds.feed_url(token)}",
+            _("The feed's address, shown only now — give it to the subscriber: %(url)s")
+            % {"url": feeds.feed_url(token)},
         )
 
-    @admin.action(description="Revoke the selected feeds", permissions=["change"])
+    @admin.action(description=gettext_lazy("Revoke the selected feeds"), permissions=["change"])
     def revoke(self, request, queryset):
         for feed in queryset:
             feeds.feed_revoke(feed_id=feed.pk)
-        self.message_user(request, f"Revoked {queryset.count()} feed(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            _("Revoked %(count)d feed(s).") % {"count": queryset.count()},
+            messages.SUCCESS,
+        )

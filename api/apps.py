@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ApiConfig(AppConfig):
     name = "api"
-    verbose_name = "Partner API"
+    verbose_name = _("Partner API")
 
     def ready(self) -> None:
         from core.schedules import schedules_after_migrate

@@ -1,6 +1,7 @@
 """``Authorization: Bearer <key>``: who is calling, as an ApiKey and the audience it stands for."""
 
 from django.contrib.auth.models import AnonymousUser
+from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
 from scheduling.visibility import STAFF, Audience, partner
@@ -21,15 +22,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(
-                "Send the header as “Authorization: Bearer <key>”."
+                _("Send the header as “Authorization: Bearer <key>”.")
             )
         try:
             token = header[1].decode("ascii")
         except UnicodeDecodeError:
-            raise exceptions.AuthenticationFailed("Invalid API key.") from None
+            raise exceptions.AuthenticationFailed(_("Invalid API key.")) from None
         key = api_key_authenticate(token)
         if key is None:
-            raise exceptions.AuthenticationFailed("Invalid, expired or revoked API key.")
+            raise exceptions.AuthenticationFailed(_("Invalid, expired or revoked API key."))
         return (key.user if key.is_staff_key else AnonymousUser()), key
 
     def authenticate_header(self, request) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -26,13 +27,13 @@ NON_FIELD = "non_field_errors"
 
 class SyncTokenGone(exceptions.APIException):
     status_code = status.HTTP_410_GONE
-    default_detail = "This sync token is no longer valid: list again from the start."
+    default_detail = _("This sync token is no longer valid: list again from the start.")
     default_code = "sync_token_gone"
 
 
 class IdempotencyMismatch(exceptions.APIException):
     status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_detail = "This Idempotency-Key was used with a different request."
+    default_detail = _("This Idempotency-Key was used with a different request.")
     default_code = "idempotency_key_reused"
 
 
@@ -125,4 +126,4 @@ def _summary(errors: dict[str, list[str]]) -> str:
     for field, messages in errors.items():
         if messages:
             return messages[0] if field == NON_FIELD else f"{field}: {messages[0]}"
-    return "Invalid input."
+    return str(_("Invalid input."))

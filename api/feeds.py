@@ -41,6 +41,7 @@ from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from icalendar import vDuration
 
 from core.models import Change
@@ -107,7 +108,7 @@ def feed_create(
     nobody: public events only), narrowed by the filters given; returns it with its token,
     shown this once (the address is ``feed_url(token)``)."""
     if owner_user is not None and not (owner_user.is_active and owner_user.is_staff):
-        raise ValidationError({"owner_user": "A staff feed belongs to an active staff user."})
+        raise ValidationError({"owner_user": _("A staff feed belongs to an active staff user.")})
     token = secrets.token_urlsafe(32)
     feed = Feed(
         name=" ".join(name.split()),  # NAME and X-WR-CALNAME are single lines

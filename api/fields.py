@@ -9,14 +9,20 @@ import datetime as dt
 import zoneinfo
 
 from django.utils.dateparse import parse_datetime
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 MAX_ID = 2**63 - 1  # the databases' largest id: a larger number is refused, not sent to them
 
-TIME_HINT = "Give an ISO 8601 time with its UTC offset, e.g. 2030-03-04T10:00:00+08:00."
-RANGE_HINT = f"Give a time between the years {EARLIEST_YEAR} and {LATEST_YEAR}."
+TIME_HINT = _("Give an ISO 8601 time with its UTC offset, e.g. 2030-03-04T10:00:00+08:00.")
+RANGE_HINT = format_lazy(
+    _("Give a time between the years {earliest} and {latest}."),
+    earliest=EARLIEST_YEAR,
+    latest=LATEST_YEAR,
+)
 
 
 def parse_aware(value: str) -> dt.datetime:

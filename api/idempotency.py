@@ -19,6 +19,7 @@ import json
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -70,7 +71,11 @@ class IdempotentPostMixin:
         raw = request.headers[HEADER]
         if len(raw) > MAX_LENGTH or not raw.isascii() or not raw.isprintable():
             raise exceptions.ValidationError(
-                {HEADER: [f"Use at most {MAX_LENGTH} printable ASCII characters."]}
+                {
+                    HEADER: [
+                        _("Use at most %(most)s printable ASCII characters.") % {"most": MAX_LENGTH}
+                    ]
+                }
             )
         expired = timezone.now() - dt.timedelta(hours=settings.API_IDEMPOTENCY_HOURS)
         IdempotencyRecord.objects.filter(api_key=self.key, key=raw, created_at__lt=expired).delete()

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from core.models import OutboxMessage
@@ -42,43 +43,52 @@ class ApiKey(models.Model):
     ``prefix`` finds the row; the hash is compared in constant time.
     """
 
-    name = models.CharField(max_length=200, help_text="Who uses it, e.g. “Tenant portal sync”.")
-    prefix = models.CharField(max_length=16, unique=True, editable=False)
-    secret_hash = models.CharField(max_length=64, editable=False)
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("Who uses it, e.g. “Tenant portal sync”.")
+    )
+    prefix = models.CharField(_("prefix"), max_length=16, unique=True, editable=False)
+    secret_hash = models.CharField(_("secret hash"), max_length=64, editable=False)
     organisation = models.ForeignKey(
         "visitors.Organisation",
+        verbose_name=_("organisation"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="api_keys",
-        help_text="A partner key sees what this organisation may see.",
+        help_text=_("A partner key sees what this organisation may see."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="api_keys",
-        help_text="A staff key acts as this staff user.",
+        help_text=_("A staff key acts as this staff user."),
     )
     scopes = models.CharField(
+        _("scopes"),
         max_length=200,
         default=" ".join(DEFAULT_SCOPES),
-        help_text="Space-separated: " + ", ".join(Scope.values) + ".",
+        help_text=format_lazy(_("Space-separated: {scopes}."), scopes=", ".join(Scope.values)),
     )
     rate_per_minute = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Requests a minute; blank uses API_RATE_PER_MINUTE."
+        _("rate per minute"),
+        null=True,
+        blank=True,
+        help_text=_("Requests a minute; blank uses API_RATE_PER_MINUTE."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
 
     objects = ApiKeyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name = "API key"
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -86,7 +96,7 @@ class ApiKey(models.Model):
                     | Q(organisation__isnull=True, user__isnull=False)
                 ),
                 name="api_key_partner_xor_staff",
-                violation_error_message="A key belongs to an organisation or to a staff user.",
+                violation_error_message=_("A key belongs to an organisation or to a staff user."),
             ),
         ]
 
@@ -96,9 +106,14 @@ class ApiKey(models.Model):
     def clean(self) -> None:
         unknown = set(self.scopes.split()) - set(Scope.values)
         if unknown:
-            raise ValidationError({"scopes": f"Unknown scopes: {', '.join(sorted(unknown))}."})
+            raise ValidationError(
+                {
+                    "scopes": _("Unknown scopes: %(scopes)s.")
+                    % {"scopes": ", ".join(sorted(unknown))}
+                }
+            )
         if bool(self.organisation_id) == bool(self.user_id):
-            raise ValidationError({"organisation": "Choose an organisation or a staff user."})
+            raise ValidationError({"organisation": _("Choose an organisation or a staff user.")})
 
     @property
     def scope_set(self) -> frozenset[str]:
@@ -116,15 +131,21 @@ class ApiKey(models.Model):
 class IdempotencyRecord(models.Model):
     """The first answer to a POST sent with an ``Idempotency-Key``, replayed to its retries."""
 
-    api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=255)
-    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
-    status_code = models.PositiveSmallIntegerField(default=0)
-    body = models.JSONField(null=True, blank=True)
-    headers = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    api_key = models.ForeignKey(
+        ApiKey, verbose_name=_("API key"), on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(
+        _("fingerprint"), max_length=64, help_text=_("SHA-256 of method, path and body.")
+    )
+    status_code = models.PositiveSmallIntegerField(_("status code"), default=0)
+    body = models.JSONField(_("body"), null=True, blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
 
     class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
         constraints = [
             models.UniqueConstraint(fields=["api_key", "key"], name="idempotency_key_once_per_key")
         ]
@@ -164,42 +185,59 @@ class WebhookEndpoint(models.Model):
     ``previous_secret_expires_at``, so a partner can swap secrets without losing deliveries.
     """
 
-    name = models.CharField(max_length=200, help_text="Whose it is, e.g. “Tenant portal”.")
-    url = models.URLField(max_length=500, help_text="HTTPS; plain HTTP only to this machine.")
+    name = models.CharField(
+        _("name"), max_length=200, help_text=_("Whose it is, e.g. “Tenant portal”.")
+    )
+    url = models.URLField(
+        _("URL"), max_length=500, help_text=_("HTTPS; plain HTTP only to this machine.")
+    )
     organisation = models.ForeignKey(
         "visitors.Organisation",
+        verbose_name=_("organisation"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="webhook_endpoints",
-        help_text="Hears only of what this organisation may see. Blank: the office's own "
-        "integration, which hears of everything.",
+        help_text=_(
+            "Hears only of what this organisation may see. Blank: the office's own "
+            "integration, which hears of everything."
+        ),
     )
     event_types = models.CharField(
-        max_length=300, help_text="Space-separated: " + ", ".join(WebhookType.values) + "."
+        _("event types"),
+        max_length=300,
+        help_text=format_lazy(_("Space-separated: {types}."), types=", ".join(WebhookType.values)),
     )
-    secret = models.CharField(max_length=100, editable=False)
-    previous_secret = models.CharField(max_length=100, blank=True, editable=False)
-    previous_secret_expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    secret = models.CharField(_("secret"), max_length=100, editable=False)
+    previous_secret = models.CharField(
+        _("previous secret"), max_length=100, blank=True, editable=False
+    )
+    previous_secret_expires_at = models.DateTimeField(
+        _("previous secret expires at"), null=True, blank=True, editable=False
+    )
     # The change-log position when the endpoint was registered or enabled: it hears of later
     # changes only, not of the whole history.
-    since_change = models.BigIntegerField(default=0, editable=False)
-    is_active = models.BooleanField(default=True, editable=False)
-    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    disabled_reason = models.CharField(max_length=300, blank=True, editable=False)
+    since_change = models.BigIntegerField(_("since change"), default=0, editable=False)
+    is_active = models.BooleanField(_("active"), default=True, editable=False)
+    disabled_at = models.DateTimeField(_("disabled at"), null=True, blank=True, editable=False)
+    disabled_reason = models.CharField(
+        _("disabled reason"), max_length=300, blank=True, editable=False
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name = "webhook endpoint"
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
@@ -208,17 +246,22 @@ class WebhookEndpoint(models.Model):
         parts = urlsplit(self.url or "")
         if parts.scheme != "https" and not (parts.scheme == "http" and _loopback(parts.hostname)):
             raise ValidationError(
-                {"url": "Use HTTPS (plain HTTP only to this machine, for tests)."}
+                {"url": _("Use HTTPS (plain HTTP only to this machine, for tests).")}
             )
         if parts.username or parts.password:
-            raise ValidationError({"url": "Put no credentials in the URL: the signature is ours."})
+            raise ValidationError(
+                {"url": _("Put no credentials in the URL: the signature is ours.")}
+            )
         unknown = set(self.event_types.split()) - set(WebhookType.values)
         if unknown:
             raise ValidationError(
-                {"event_types": f"Unknown notifications: {', '.join(sorted(unknown))}."}
+                {
+                    "event_types": _("Unknown notifications: %(types)s.")
+                    % {"types": ", ".join(sorted(unknown))}
+                }
             )
         if not self.event_types.split():
-            raise ValidationError({"event_types": "Choose at least one notification."})
+            raise ValidationError({"event_types": _("Choose at least one notification.")})
 
     @property
     def type_set(self) -> frozenset[str]:
@@ -241,21 +284,31 @@ class WebhookDelivery(OutboxMessage):
         CANCELLED = "cancelled", _("Cancelled (endpoint disabled)")
 
     endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
+        WebhookEndpoint,
+        verbose_name=_("endpoint"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
     )
-    change_id = models.BigIntegerField(help_text="The change-log row this notification reports.")
-    event_type = models.CharField(max_length=30, choices=WebhookType.choices)
-    object_id = models.BigIntegerField()
-    payload = models.JSONField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
-    last_status_code = models.PositiveSmallIntegerField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    retry_until = models.DateTimeField(help_text="Failures are retried until then, then given up.")
-    created_at = models.DateTimeField(default=timezone.now)
+    change_id = models.BigIntegerField(
+        _("change ID"), help_text=_("The change-log row this notification reports.")
+    )
+    event_type = models.CharField(_("event type"), max_length=30, choices=WebhookType.choices)
+    object_id = models.BigIntegerField(_("object ID"))
+    payload = models.JSONField(_("payload"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    last_status_code = models.PositiveSmallIntegerField(
+        _("last status code"), null=True, blank=True
+    )
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    retry_until = models.DateTimeField(
+        _("retry until"), help_text=_("Failures are retried until then, then given up.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "webhook deliveries"
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["endpoint", "change_id", "event_type", "object_id"],
@@ -267,16 +320,24 @@ class WebhookDelivery(OutboxMessage):
         ]
 
     def __str__(self) -> str:
-        return f"{self.event_type} {self.object_id} to {self.endpoint.name}"
+        return _("%(type)s %(id)s to %(endpoint)s") % {
+            "type": self.event_type,
+            "id": self.object_id,
+            "endpoint": self.endpoint.name,
+        }
 
 
 class WebhookCursor(models.Model):
     """How far through the change log the webhook dispatcher has read (a single row)."""
 
-    position = models.BigIntegerField(default=0)
+    position = models.BigIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("webhook cursor")
+        verbose_name_plural = _("webhook cursors")
 
     def __str__(self) -> str:
-        return f"change #{self.position}"
+        return _("change #%(position)s") % {"position": self.position}
 
 
 # --- Subscription feeds ------------------------------------------------------------------------
@@ -300,81 +361,104 @@ class Feed(models.Model):
     """
 
     name = models.CharField(
-        max_length=200, help_text="The calendar's name in the subscriber's app."
+        _("name"), max_length=200, help_text=_("The calendar's name in the subscriber's app.")
     )
-    token_hash = models.CharField(max_length=64, unique=True, editable=False)
-    token_hint = models.CharField(max_length=8, editable=False, help_text="The token's start.")
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True, editable=False)
+    token_hint = models.CharField(
+        _("token hint"), max_length=8, editable=False, help_text=_("The token's start.")
+    )
     owner_organisation = models.ForeignKey(
         "visitors.Organisation",
+        verbose_name=_("owner organisation"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="feeds",
-        help_text="A partner's feed: shows what this organisation may see.",
+        help_text=_("A partner's feed: shows what this organisation may see."),
     )
     owner_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("owner user"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="feeds",
-        help_text="A staff feed: shows everything while this user is active staff.",
+        help_text=_("A staff feed: shows everything while this user is active staff."),
     )
     site = models.ForeignKey(
-        "scheduling.Site", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "scheduling.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     facility = models.ForeignKey(
         "scheduling.Facility",
+        verbose_name=_("facility"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Events that book it or hold a programme item there.",
+        help_text=_("Events that book it or hold a programme item there."),
     )
     organisation = models.ForeignKey(
         "visitors.Organisation",
+        verbose_name=_("organisation"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Events it hosts, hosts a stop of, or its people attend or speak at.",
+        help_text=_("Events it hosts, hosts a stop of, or its people attend or speak at."),
     )
     person = models.ForeignKey(
         "visitors.Person",
+        verbose_name=_("person"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
-        help_text="Events the person attends (not declined) or has a part in.",
+        help_text=_("Events the person attends (not declined) or has a part in."),
     )
-    kinds = models.JSONField(default=list, blank=True, help_text="Event kinds; empty: all.")
+    kinds = models.JSONField(
+        _("kinds"), default=list, blank=True, help_text=_("Event kinds; empty: all.")
+    )
     statuses = models.JSONField(
-        default=list, blank=True, help_text="Statuses; empty: all but draft (never cancelled)."
+        _("statuses"),
+        default=list,
+        blank=True,
+        help_text=_("Statuses; empty: all but draft (never cancelled)."),
     )
     visibilities = models.JSONField(
-        default=list, blank=True, help_text="Visibilities; empty: all the owner may see."
+        _("visibilities"),
+        default=list,
+        blank=True,
+        help_text=_("Visibilities; empty: all the owner may see."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         editable=False,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
 
     objects = FeedQuerySet.as_manager()
 
     class Meta:
         ordering = ["name", "id"]
+        verbose_name = _("feed")
+        verbose_name_plural = _("feeds")
         constraints = [
             models.CheckConstraint(
                 condition=Q(owner_organisation__isnull=True) | Q(owner_user__isnull=True),
                 name="feed_one_owner",
-                violation_error_message="A feed belongs to an organisation or a staff user.",
+                violation_error_message=_("A feed belongs to an organisation or a staff user."),
             ),
         ]
 
@@ -386,7 +470,7 @@ class Feed(models.Model):
 
         if self.owner_organisation_id and self.owner_user_id:
             raise ValidationError(
-                {"owner_user": "Choose an organisation or a staff user, not both."}
+                {"owner_user": _("Choose an organisation or a staff user, not both.")}
             )
         allowed = {
             "kinds": set(Event.Kind.values),
@@ -396,9 +480,11 @@ class Feed(models.Model):
         for name, values in allowed.items():
             given = getattr(self, name)
             if not isinstance(given, list) or not all(isinstance(v, str) for v in given):
-                raise ValidationError({name: "Give a list of values."})
+                raise ValidationError({name: _("Give a list of values.")})
             unknown = set(given) - values
             if unknown:
-                raise ValidationError({name: f"Not allowed: {', '.join(sorted(unknown))}."})
+                raise ValidationError(
+                    {name: _("Not allowed: %(values)s.") % {"values": ", ".join(sorted(unknown))}}
+                )
         if self.facility_id and self.site_id and self.facility.site_id != self.site_id:
-            raise ValidationError({"facility": "Choose a facility of the site chosen."})
+            raise ValidationError({"facility": _("Choose a facility of the site chosen.")})

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
@@ -35,9 +36,8 @@ def page_size(request) -> int:
     except ValueError:
         size = 0
     if not 1 <= size <= MAX_PAGE_SIZE:
-        raise ValidationError(
-            {PAGE_SIZE_PARAM: [f"Give a whole number from 1 to {MAX_PAGE_SIZE}."]}
-        )
+        message = _("Give a whole number from 1 to %(most)s.") % {"most": MAX_PAGE_SIZE}
+        raise ValidationError({PAGE_SIZE_PARAM: [message]})
     return size
 
 
@@ -47,7 +47,9 @@ def ordering_of(
     """The ordering asked for (a name in choices) and its key fields, "-" meaning descending."""
     name = request.query_params.get(ORDERING_PARAM) or default
     if name not in choices:
-        raise ValidationError({ORDERING_PARAM: [f"Choose one of {', '.join(choices)}."]})
+        raise ValidationError(
+            {ORDERING_PARAM: [_("Choose one of %(choices)s.") % {"choices": ", ".join(choices)}]}
+        )
     return name, choices[name]
 
 
@@ -61,9 +63,9 @@ def decode_cursor(request) -> dict[str, Any] | None:
     try:
         cursor = signing.loads(raw, salt=CURSOR_SALT, max_age=max_age)
     except signing.SignatureExpired:
-        raise ValidationError({CURSOR_PARAM: ["This cursor has expired."]}) from None
+        raise ValidationError({CURSOR_PARAM: [_("This cursor has expired.")]}) from None
     except (signing.BadSignature, ValueError, UnicodeError):
-        raise ValidationError({CURSOR_PARAM: ["Invalid cursor."]}) from None
+        raise ValidationError({CURSOR_PARAM: [_("Invalid cursor.")]}) from None
     return cursor
 
 
@@ -93,7 +95,7 @@ def paginate(
     if cursor is not None:
         values = cursor["k"]
         if cursor["o"] != ordering_name or len(values) != len(fields):
-            raise ValidationError({CURSOR_PARAM: ["This cursor belongs to another ordering."]})
+            raise ValidationError({CURSOR_PARAM: [_("This cursor belongs to another ordering.")]})
         after, equal = Q(), {}
         for (name, descending), value in zip(fields, values, strict=True):
             after |= Q(**equal, **{f"{name}__{'lt' if descending else 'gt'}": value})

@@ -1,5 +1,6 @@
 """JSON request bodies, refused with a clear 400 when nested deeper than any real request is."""
 
+from django.utils.translation import gettext as _
 from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
@@ -23,7 +24,7 @@ class JSONParser(parsers.JSONParser):
 
 
 def _too_deep() -> str:
-    return f"JSON parse error - nested deeper than {MAX_DEPTH} levels."
+    return _("JSON parse error - nested deeper than %(depth)s levels.") % {"depth": MAX_DEPTH}
 
 
 def _depth_exceeds(data, limit: int) -> bool:

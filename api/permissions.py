@@ -5,6 +5,8 @@ Visibility itself (what a key may see at all) lives in each view's ``visible_que
 on scheduling.visibility; an object outside it is "not found".
 """
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, permissions
 
 from .models import ApiKey
@@ -28,11 +30,11 @@ class ScopeRequired(permissions.BasePermission):
         if scope is None:
             return True
         if scope not in key.scope_set:
-            self.message = f"This key lacks the scope {scope}."
+            self.message = _("This key lacks the scope %(scope)s.") % {"scope": scope}
             return False
         perm = getattr(view, "staff_perms", {}).get(action)
         if key.is_staff_key and perm and not key.user.has_perm(perm):
-            self.message = "The staff user of this key may not make this change."
+            self.message = _("The staff user of this key may not make this change.")
             return False
         return True
 
@@ -50,7 +52,7 @@ class HostOrganisationWrites(permissions.BasePermission):
     """A partner key changes only events its organisation hosts (and their parts). Reads are
     scoped by visibility, not here. ``view.event_of(obj)`` names the event behind an object."""
 
-    message = "Only keys of the event's host organisation may change it."
+    message = gettext_lazy("Only keys of the event's host organisation may change it.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         if request.method in permissions.SAFE_METHODS:
@@ -65,7 +67,7 @@ class StaffKeyForActions(permissions.BasePermission):
     """Actions named in ``view.staff_only_actions`` (recording someone's RSVP) are for staff
     keys. Checked on the object, so that a partner first learns only what it may see (404)."""
 
-    message = "Staff keys only."
+    message = gettext_lazy("Staff keys only.")
 
     def has_object_permission(self, request, view, obj) -> bool:
         return view.action not in getattr(view, "staff_only_actions", ()) or (

@@ -10,6 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from scheduling.timezones import require_aware
 from visitors.models import Organisation
@@ -39,7 +40,7 @@ def api_key_create(
     the token ``pdk_<prefix>_<secret>``."""
     require_aware("expires_at", expires_at)
     if user is not None and not (user.is_staff and user.is_active):
-        raise ValidationError({"user": "A staff key acts as an active staff user."})
+        raise ValidationError({"user": _("A staff key acts as an active staff user.")})
     prefix, secret = secrets.token_hex(5), secrets.token_urlsafe(32)
     key = ApiKey(
         name=name,

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from core.models import Change
 from scheduling.models import Event, ProgrammeItem
@@ -48,11 +49,11 @@ def position_of(token: str, *, head: int) -> int:
     try:
         position = int(signing.TimestampSigner(salt=SALT).unsign(token, max_age=max_age))
     except signing.SignatureExpired:
-        raise SyncTokenGone("This sync token has expired: list again from the start.") from None
+        raise SyncTokenGone(_("This sync token has expired: list again from the start.")) from None
     except (signing.BadSignature, ValueError):
-        raise SyncTokenGone("Unknown sync token: list again from the start.") from None
+        raise SyncTokenGone(_("Unknown sync token: list again from the start.")) from None
     if not 0 <= position <= head:
-        raise SyncTokenGone("Unknown sync token: list again from the start.")
+        raise SyncTokenGone(_("Unknown sync token: list again from the start."))
     return position
 
 

@@ -13,6 +13,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 from api.exceptions import error_body
@@ -25,22 +26,22 @@ DOWN_RETRY_SECONDS = 30  # the database is unreachable: give it time to come bac
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):
         if _is_api(request):
-            return _json(request, 413, "too_large", "The body is larger than the API accepts.")
-        return HttpResponse("Request too large.", status=413, content_type="text/plain")
+            return _json(request, 413, "too_large", _("The body is larger than the API accepts."))
+        return HttpResponse(_("Request too large."), status=413, content_type="text/plain")
     if _is_api(request):
-        return _json(request, 400, "bad_request", "The request could not be read.")
+        return _json(request, 400, "bad_request", _("The request could not be read."))
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
-        return _json(request, 403, "permission_denied", "You may not do this.")
+        return _json(request, 403, "permission_denied", _("You may not do this."))
     return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _is_api(request):
-        return _json(request, 404, "not_found", "Not found.")
+        return _json(request, 404, "not_found", _("Not found."))
     return defaults.page_not_found(request, exception)
 
 
@@ -53,7 +54,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
                 request,
                 503,
                 "unavailable",
-                "The database is busy or unreachable: try again shortly.",
+                _("The database is busy or unreachable: try again shortly."),
             )
         else:
             response = render(
@@ -65,7 +66,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         response["Retry-After"] = str(retry_after)
         return response
     if _is_api(request):
-        return _json(request, 500, "server_error", "Something went wrong on our side.")
+        return _json(request, 500, "server_error", _("Something went wrong on our side."))
     return defaults.server_error(request)
 
 

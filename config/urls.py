@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
 from api.views.feeds import feed
@@ -8,7 +9,7 @@ from core.forms import AdminLoginForm
 
 admin.site.site_header = "Protocol Desk"
 admin.site.site_title = "Protocol Desk"
-admin.site.index_title = "Back office"
+admin.site.index_title = _("Back office")
 admin.site.login_form = AdminLoginForm
 
 urlpatterns = [
@@ -17,6 +18,8 @@ urlpatterns = [
     # Subscription feeds: the token is the only key (calendar apps cannot log in).
     re_path(r"^feeds/(?P<token>[A-Za-z0-9_-]{20,100})\.ics$", feed, name="feed"),
     path("staff/", include("desk.urls")),
+    # The RSVP pages' language switch (Django's set_language: a cookie, then back).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("", RedirectView.as_view(pattern_name="staff:calendar"), name="home"),
     path("", include("visitors.urls")),
     path("healthz", health.healthz, name="healthz"),

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from simple_history.admin import SimpleHistoryAdmin
 
 REFUSAL = "_service_refusal"
@@ -40,10 +42,11 @@ def as_refusal(error: ValidationError | IntegrityError) -> ValidationError:
         return error
     if "booking_no_overlap" in str(error):
         return ValidationError(
-            "The facility is already booked at that time. Nothing was saved.", code="booking_clash"
+            _("The facility is already booked at that time. Nothing was saved."),
+            code="booking_clash",
         )
     return ValidationError(
-        "The change conflicts with data saved meanwhile. Nothing was saved; please try again.",
+        _("The change conflicts with data saved meanwhile. Nothing was saved; please try again."),
         code="integrity",
     )
 
@@ -62,7 +65,13 @@ def refusal_by_field(
         elif name == NON_FIELD_ERRORS:
             yield None, lines
         else:
-            yield None, [f"{field_label(form._meta.model, name)}: {line}" for line in lines]
+            label = field_label(form._meta.model, name)
+            yield None, [labelled(label, line) for line in lines]
+
+
+def labelled(label: str, message: str) -> str:
+    """'Roles: A person takes one part in an item.': a message and what it is about."""
+    return _("%(label)s: %(message)s") % {"label": label, "message": message}
 
 
 def field_label(model: type[models.Model], name: str) -> str:
@@ -88,7 +97,9 @@ def refused_form(form_class: type[Form], refusal: ValidationError) -> type[Form]
 
 def refusal_for_row(label: str, error: ValidationError) -> ValidationError:
     """A service's refusal of one inline row, worded for the form above the inlines."""
-    return ValidationError([f"{label}: {line}" for line in error.messages], code="inline_refused")
+    return ValidationError(
+        [labelled(label, line) for line in error.messages], code="inline_refused"
+    )
 
 
 def touched_rows(formset: BaseFormSet) -> Iterator[tuple[Form, str]]:
@@ -193,7 +204,7 @@ def related_or_gone(record: models.Model, name: str) -> str:
     if value is not None:
         return str(value)
     pk = getattr(record, f"{name}_id")
-    return f"#{pk} (deleted)" if pk else "—"
+    return _("#%(id)s (deleted)") % {"id": pk} if pk else "—"
 
 
 def shown(model: type[models.Model], name: str, value) -> str:
@@ -230,23 +241,23 @@ class ChangeLogAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="When", ordering="history_date")
+    @admin.display(description=gettext_lazy("When"), ordering="history_date")
     def when(self, record) -> str:
         return local_time(record.history_date)
 
-    @admin.display(description="Changed by", ordering="history_user__username")
+    @admin.display(description=gettext_lazy("Changed by"), ordering="history_user__username")
     def by(self, record) -> str:
-        return str(record.history_user) if record.history_user_id else "system"
+        return str(record.history_user) if record.history_user_id else _("system")
 
-    @admin.display(description="Action", ordering="history_type")
+    @admin.display(description=gettext_lazy("Action"), ordering="history_type")
     def action(self, record) -> str:
         return record.get_history_type_display()
 
-    @admin.display(description="Reason")
+    @admin.display(description=gettext_lazy("Reason"))
     def reason(self, record) -> str:
         return record.history_change_reason or "—"
 
-    @admin.display(description="What changed")
+    @admin.display(description=gettext_lazy("What changed"))
     def changes(self, record) -> str:
         previous = record.prev_record
         if previous is None:
@@ -255,13 +266,13 @@ class ChangeLogAdmin(admin.ModelAdmin):
         model = record.instance_type
         return format_html_join(
             mark_safe("<br>"),
-            "{}: {} → {}",
+            _("{field}: {old} → {new}"),
             (
-                (
-                    field_label(model, change.field),
-                    shown(model, change.field, change.old),
-                    shown(model, change.field, change.new),
-                )
+                {
+                    "field": field_label(model, change.field),
+                    "old": shown(model, change.field, change.old),
+                    "new": shown(model, change.field, change.new),
+                }
                 for change in delta.changes
             ),
         )

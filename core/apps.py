@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -6,11 +7,12 @@ class CoreConfig(AppConfig):
     admin's base classes, periodic schedules and process warm-up. It imports no other app."""
 
     name = "core"
-    verbose_name = "Core"
+    verbose_name = _("Core")
 
     def ready(self) -> None:
         from django_q.signals import post_spawn
 
+        from . import languages  # noqa: F401 (connects the login receiver)
         from .schedules import schedules_after_migrate
         from .tasks import PERIODIC
         from .warmup import task_worker_warm_up

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class DeskConfig(AppConfig):
@@ -7,7 +8,7 @@ class DeskConfig(AppConfig):
     the staff groups. It builds on scheduling and visitors; neither imports it."""
 
     name = "desk"
-    verbose_name = "Protocol desk"
+    verbose_name = _("Protocol desk")
 
     def ready(self) -> None:
         from .staff_groups import sync_staff_groups_after_migrate

@@ -206,9 +206,11 @@ def visit_propose(*, site_id: int, start: dt.datetime, stops: Sequence[VisitStop
     _check_stops(stops)
     site = Site.objects.filter(pk=site_id).first()
     if site is None:
-        raise ValidationError({"site": "No such site."}, code="not_found")
+        raise ValidationError({"site": _("No such site.")}, code="not_found")
     if start.tzinfo is None or start.utcoffset() is None:
-        raise ValidationError({"start": "Give a time with its time zone."}, code="naive_datetime")
+        raise ValidationError(
+            {"start": _("Give a time with its time zone.")}, code="naive_datetime"
+        )
     wanted = {s.facility_id for s in stops if s.facility_id is not None}
     facilities = Facility.objects.select_related("site").in_bulk(wanted)
     hosts = Organisation.objects.in_bulk(
@@ -216,7 +218,7 @@ def visit_propose(*, site_id: int, start: dt.datetime, stops: Sequence[VisitStop
     )
     host_people = Person.objects.in_bulk({s.host_person_id for s in stops if s.host_person_id})
     if wanted - set(facilities):
-        raise ValidationError({"stops": "Choose facilities that exist."}, code="not_found")
+        raise ValidationError({"stops": _("Choose facilities that exist.")}, code="not_found")
     allowed = {facility.pk for facility in stop_places(site_ids=[site.pk])[site.pk]}
     elsewhere = sorted(facilities[pk].name for pk in wanted - allowed)
     if elsewhere:
@@ -230,7 +232,7 @@ def visit_propose(*, site_id: int, start: dt.datetime, stops: Sequence[VisitStop
             code="elsewhere",
         )
     if len(host_people) != len({s.host_person_id for s in stops if s.host_person_id}):
-        raise ValidationError({"stops": "Choose hosts who exist."}, code="not_found")
+        raise ValidationError({"stops": _("Choose hosts who exist.")}, code="not_found")
     site_ids = {f.site_id for f in facilities.values()}
     table = {
         (row.from_site_id, row.to_site_id): row.minutes
@@ -456,25 +458,30 @@ def _stop_roles(stop: PlannedStop, party: list[Person]) -> list[tuple[Person, st
 
 def _check_stops(stops: Sequence[VisitStop]) -> None:
     if not stops:
-        raise ValidationError({"stops": "Give at least one stop."}, code="no_stops")
+        raise ValidationError({"stops": _("Give at least one stop.")}, code="no_stops")
     if len(stops) > MAX_STOPS:
-        raise ValidationError({"stops": f"A visit has {MAX_STOPS} stops at most."}, code="many")
+        raise ValidationError(
+            {"stops": _("A visit has %(most)s stops at most.") % {"most": MAX_STOPS}}, code="many"
+        )
     for stop in stops:
         if not MIN_STOP_MINUTES <= stop.minutes <= MAX_STOP_MINUTES:
             raise ValidationError(
                 {
-                    "stops": f"A stop lasts between {MIN_STOP_MINUTES} and "
-                    f"{MAX_STOP_MINUTES} minutes."
+                    "stops": _("A stop lasts between %(least)s and %(most)s minutes.")
+                    % {"least": MIN_STOP_MINUTES, "most": MAX_STOP_MINUTES}
                 },
                 code="duration",
             )
         if stop.kind not in STOP_KINDS:
-            raise ValidationError({"stops": "Choose a kind of stop."}, code="kind")
+            raise ValidationError({"stops": _("Choose a kind of stop.")}, code="kind")
         if stop.facility_id is None and stop.kind != ProgrammeItem.Kind.TRANSFER:
-            raise ValidationError({"stops": "Choose where each stop is."}, code="no_facility")
+            raise ValidationError({"stops": _("Choose where each stop is.")}, code="no_facility")
         if len(stop.title) > TITLE_MAX_LENGTH:
             raise ValidationError(
-                {"stops": f"A stop's title has {TITLE_MAX_LENGTH} characters at most."},
+                {
+                    "stops": _("A stop's title has %(most)s characters at most.")
+                    % {"most": TITLE_MAX_LENGTH}
+                },
                 code="title_length",
             )
 

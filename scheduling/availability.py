@@ -22,13 +22,15 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, FilteredRelation, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .models import Booking, Closure, Event, Facility
 from .timezones import require_aware
 
 CanSee = Callable[[Event], bool]
 
-HIDDEN_BOOKING = "Booked"
+HIDDEN_BOOKING = gettext_lazy("Booked")
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,7 @@ def bookable_window(facility: Facility, day: dt.date) -> Interval | None:
 
 def hours_text(facility: Facility) -> str:
     if facility.bookable_from is None or facility.bookable_until is None:
-        return "no limit"
+        return _("no limit")
     return f"{facility.bookable_from:%H:%M}–{facility.bookable_until:%H:%M}"
 
 
@@ -169,7 +171,7 @@ def _check_range(start: dt.datetime, end: dt.datetime) -> None:
     require_aware("start", start)
     require_aware("end", end)
     if end <= start:
-        raise ValidationError({"end": "The range must end after it starts."}, code="empty_range")
+        raise ValidationError({"end": _("The range must end after it starts.")}, code="empty_range")
 
 
 def _context(
@@ -240,7 +242,7 @@ def _closure_occupant(
     label = str(Closure.Reason(reason).label) if reason in Closure.Reason.values else reason
     return Occupant(
         kind="closure",
-        what=f"{label}: {note}" if note else label,
+        what=_("%(reason)s: %(note)s") % {"reason": label, "note": note} if note else label,
         start=start,
         end=end,
         facility_id=facility_id,
@@ -276,7 +278,7 @@ def _assemble(
             occupants.append(
                 Occupant(
                     kind="unbookable",
-                    what="Not bookable",
+                    what=_("Not bookable"),
                     start=start,
                     end=end,
                     facility_id=facility.pk,
@@ -310,7 +312,9 @@ def _booking_occupant(booking: Booking, can_see: CanSee | None) -> Occupant:
         status=booking.status,
     )
     if can_see is not None and not can_see(booking.event):
-        return dataclasses.replace(occupant, what=HIDDEN_BOOKING, event_id=None, booking_id=None)
+        return dataclasses.replace(
+            occupant, what=str(HIDDEN_BOOKING), event_id=None, booking_id=None
+        )
     return occupant
 
 
@@ -325,7 +329,7 @@ def _outside_hours(facility: Facility, start: dt.datetime, end: dt.datetime) -> 
         bookable_window(facility, first + dt.timedelta(days=n))
         for n in range((last - first).days + 1)
     ]
-    what = f"Outside bookable hours ({hours_text(facility)})"
+    what = _("Outside bookable hours (%(hours)s)") % {"hours": hours_text(facility)}
     return [
         Occupant(
             kind="hours", what=what, start=before.end, end=after.start, facility_id=facility.pk

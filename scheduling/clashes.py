@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from . import availability
 from .availability import Occupant
@@ -83,30 +84,41 @@ class BookingClash(ValidationError):
             when = _span(occupant.start, occupant.end, zone, day)
             if occupant.kind == "booking":
                 title = occupant.what if self._visible(occupant, can_see) else None
-                held = " (held)" if occupant.status == Booking.Status.HELD else ""
-                name = f"“{title}”" if title else "another event"
-                parts.append(f"booked for {name}{held}, {when}")
+                name = _("“%(title)s”") % {"title": title} if title else _("another event")
+                if occupant.status == Booking.Status.HELD:
+                    part = _("booked for %(name)s (held), %(when)s")
+                else:
+                    part = _("booked for %(name)s, %(when)s")
+                parts.append(part % {"name": name, "when": when})
             elif occupant.kind == "closure":
-                parts.append(f"closed ({occupant.what}), {when}")
+                parts.append(
+                    _("closed (%(what)s), %(when)s") % {"what": occupant.what, "when": when}
+                )
             elif occupant.kind == "hours":
-                parts.append(f"outside its bookable hours ({self._hours})")
+                parts.append(_("outside its bookable hours (%(hours)s)") % {"hours": self._hours})
             else:
                 parts.append(occupant.what.lower())
         if not parts:
             # Only after a lost race whose winner has gone again.
-            parts.append("someone else booked it at the same moment")
-        text = (
-            f"{self._intro}{self.facility_name} is not free on {span} "
-            f"(set-up and teardown included): {'; '.join(parts)}."
-        )
+            parts.append(_("someone else booked it at the same moment"))
+        sentences = [
+            self._intro
+            + _("%(facility)s is not free on %(span)s (set-up and teardown included): %(parts)s.")
+            % {"facility": self.facility_name, "span": span, "parts": "; ".join(parts)}
+        ]
         if self.suggestions["slots"]:
             slots = [_span(s["start"], s["end"], zone, day) for s in self.suggestions["slots"]]
-            listed = slots[0] if len(slots) == 1 else f"{', '.join(slots[:-1])} or {slots[-1]}"
-            text += f" It could take place {listed}."
+            listed = (
+                slots[0]
+                if len(slots) == 1
+                else _("%(slots)s or %(last)s")
+                % {"slots": ", ".join(slots[:-1]), "last": slots[-1]}
+            )
+            sentences.append(_("It could take place %(slots)s.") % {"slots": listed})
         if self.suggestions["facilities"]:
             names = ", ".join(f["name"] for f in self.suggestions["facilities"])
-            text += f" Free at that time: {names}."
-        return text
+            sentences.append(_("Free at that time: %(facilities)s.") % {"facilities": names})
+        return " ".join(sentences)
 
     def as_dict(self, can_see: Callable[[Event], bool] | None = None) -> dict[str, Any]:
         """A JSON-able body (the API's 409). can_see=None is the staff view: every title shown."""
@@ -145,7 +157,9 @@ class BookingClash(ValidationError):
             )
             if not visible:
                 # What availability shows of it (scheduling.availability): busy, and when.
-                conflict.update(what=availability.HIDDEN_BOOKING, booking_id=None, event_id=None)
+                conflict.update(
+                    what=str(availability.HIDDEN_BOOKING), booking_id=None, event_id=None
+                )
         elif occupant.kind == "closure":
             conflict.update(
                 closure_id=occupant.closure_id,

@@ -8,9 +8,8 @@ details stay in the back office, because attendees and subscribers share their c
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import cached_property
 
-from django.utils import dateformat
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import Event
@@ -32,12 +31,19 @@ class ProgrammeLine:
     facility: str  # where the item happens, when not at the event's venue
     show_date: bool
 
-    @cached_property
+    @property
     def times(self) -> str:
-        day = f"{dateformat.format(self.start, 'D j M')}, " if self.show_date else ""
-        return f"{day}{clock(self.start)}–{clock(self.end)}"
+        """'10:00–10:20', or 'Mon 1 Jul, 10:00–10:20' over several days (in the language
+        active when it is read: a bilingual message reads it once in each)."""
+        span = f"{clock(self.start)}–{clock(self.end)}"
+        if not self.show_date:
+            return span
+        return _("%(day)s, %(span)s") % {
+            "day": date_format(self.start, "MONTH_DAY_FORMAT"),
+            "span": span,
+        }
 
-    @cached_property
+    @property
     def text(self) -> str:
         return f"{self.times}  {self.title}" + (f" ({self.facility})" if self.facility else "")
 
@@ -61,20 +67,22 @@ class EventFacts:
         """'BST, Europe/London': the abbreviation in force, and the IANA name."""
         return zone_label(self.zone_name, moment)
 
-    @cached_property
+    @property
     def date(self) -> str:
-        return dateformat.format(self.start, "l j F Y")
+        return date_format(self.start, "DATE_FORMAT")
 
-    @cached_property
+    @property
     def when(self) -> str:
         """'Monday 1 July 2030, 10:00–12:00 (BST, Europe/London)'; a time in the hour the
-        clocks repeat says which ('01:00 BST–01:00 GMT', scheduling.timezones.clock)."""
-        start = f"{dateformat.format(self.start, 'l j F Y')}, {clock(self.start)}"
-        if self.start.date() == self.end.date():
-            end = clock(self.end)
-        else:
-            end = f"{dateformat.format(self.end, 'l j F Y')}, {clock(self.end)}"
-        return f"{start}–{end} ({self.zone_label(self.start)})"
+        clocks repeat says which ('01:00 BST–01:00 GMT', scheduling.timezones.clock). In the
+        language active when it is read, as the other texts here."""
+        start = _day_time(self.start)
+        end = clock(self.end) if self.start.date() == self.end.date() else _day_time(self.end)
+        return _("%(start)s–%(end)s (%(zone)s)") % {
+            "start": start,
+            "end": end,
+            "zone": self.zone_label(self.start),
+        }
 
     @property
     def publication(self) -> str:
@@ -93,7 +101,15 @@ class EventFacts:
     def time_of(self, moment: dt.datetime) -> str:
         """'Monday 1 July 2030, 09:15 (BST, Europe/London)' for a call time."""
         local = self.local(moment)
-        return f"{dateformat.format(local, 'l j F Y')}, {clock(local)} ({self.zone_label(local)})"
+        return _("%(time)s (%(zone)s)") % {"time": _day_time(local), "zone": self.zone_label(local)}
+
+
+def _day_time(local: dt.datetime) -> str:
+    """'Monday 1 July 2030, 10:00' / '2030年7月1日（星期一）10:00'."""
+    return _("%(date)s, %(time)s") % {
+        "date": date_format(local, "DATE_FORMAT"),
+        "time": clock(local),
+    }
 
 
 def event_facts(event: Event) -> EventFacts:

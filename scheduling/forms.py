@@ -4,6 +4,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from .models import Booking, Event, ProgrammeItem
 
@@ -31,19 +33,23 @@ class LifecycleChoiceField(forms.ChoiceField):
 class EventAdminForm(forms.ModelForm):
     status = LifecycleChoiceField(known=Event.Status.values, choices=Event.Status.choices)
     times_change = forms.ChoiceField(
-        label="When the start changes",
+        label=gettext_lazy("When the start changes"),
         required=False,
         widget=forms.RadioSelect,
         choices=[
             (
                 "move",
-                "Move the whole event: programme, bookings and call times keep their times "
-                "relative to the start",
+                gettext_lazy(
+                    "Move the whole event: programme, bookings and call times keep their times "
+                    "relative to the start"
+                ),
             ),
             (
                 "window",
-                "Change only the event's window: programme, bookings and call times stay where "
-                "they are and must fit in it",
+                gettext_lazy(
+                    "Change only the event's window: programme, bookings and call times stay "
+                    "where they are and must fit in it"
+                ),
             ),
         ],
     )
@@ -51,7 +57,8 @@ class EventAdminForm(forms.ModelForm):
     class Meta:
         model = Event
         fields = [
-            "title", "title_zh", "reference", "kind", "status", "visibility", "site", "timezone",
+            "title", "title_zh", "bilingual", "reference", "kind", "status", "visibility", "site",
+            "timezone",
             "start", "end", "host_organisation", "organiser", "description", "internal_notes",
         ]  # fmt: skip
 
@@ -59,7 +66,9 @@ class EventAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "timezone" in self.fields:
             self.fields["timezone"].required = False
-            self.fields["timezone"].help_text = "IANA zone name; leave blank for the site's zone."
+            self.fields["timezone"].help_text = _(
+                "IANA zone name; leave blank for the site's zone."
+            )
         if "organiser" in self.fields:
             self.fields["organiser"].queryset = get_user_model().objects.filter(is_staff=True)
         if "status" in self.fields:
@@ -82,10 +91,10 @@ class EventAdminForm(forms.ModelForm):
             return status
         if self.instance.pk is None:
             raise ValidationError(
-                "A new event starts as draft, tentative or confirmed.", code="invalid_status"
+                _("A new event starts as draft, tentative or confirmed."), code="invalid_status"
             )
         raise ValidationError(
-            "A %(current)s event cannot become %(wanted)s.",
+            _("A %(current)s event cannot become %(wanted)s."),
             code="invalid_transition",
             params={
                 "current": self.instance.get_status_display().lower(),
@@ -99,8 +108,10 @@ class EventAdminForm(forms.ModelForm):
             self.add_error(
                 "times_change",
                 ValidationError(
-                    "The start changed: choose whether the whole event moves with it or only "
-                    "its window changes.",
+                    _(
+                        "The start changed: choose whether the whole event moves with it or only "
+                        "its window changes."
+                    ),
                     code="times_change_required",
                 ),
             )
@@ -126,10 +137,14 @@ class BookingAdminForm(forms.ModelForm):
         for name in ("setup_minutes", "teardown_minutes"):
             if name in self.fields:
                 self.fields[name].required = False
-                self.fields[name].help_text = "Leave blank for the facility's default."
+                self.fields[name].help_text = _("Leave blank for the facility's default.")
         if "hold_expires_at" in self.fields:
             hours = settings.BOOKING_HOLD_HOURS
-            self.fields["hold_expires_at"].help_text = f"Leave blank for {hours} hours from now."
+            self.fields["hold_expires_at"].help_text = ngettext(
+                "Leave blank for %(hours)d hour from now.",
+                "Leave blank for %(hours)d hours from now.",
+                hours,
+            ) % {"hours": hours}
         if "status" in self.fields:
             self.fields["status"].choices = [
                 (value, label) for value, label in Booking.Status.choices if value in self.offered()
@@ -144,12 +159,12 @@ class BookingAdminForm(forms.ModelForm):
         status = self.cleaned_data["status"]
         if status not in self.offered():
             raise ValidationError(
-                "A %(current)s booking cannot become %(wanted)s.",
+                _("A %(current)s booking cannot become %(wanted)s."),
                 code="invalid_transition",
                 params={
                     "current": self.instance.get_status_display().lower()
                     if self.instance.pk
-                    else "new",
+                    else _("new"),
                     "wanted": Booking.Status(status).label.lower(),
                 },
             )

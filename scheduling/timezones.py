@@ -5,6 +5,7 @@ import zoneinfo
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 
 @lru_cache(maxsize=1)
@@ -16,7 +17,7 @@ def validate_iana_zone(value: str) -> None:
     """Reject anything that is not an IANA zone name ("Asia/Hong_Kong", not "HKT" or "+08:00")."""
     if value not in iana_zone_names():
         raise ValidationError(
-            "%(value)s is not an IANA time zone name (for example Asia/Hong_Kong).",
+            _("%(value)s is not an IANA time zone name (for example Asia/Hong_Kong)."),
             code="invalid_timezone",
             params={"value": value},
         )
@@ -26,7 +27,7 @@ def require_aware(field: str, value: dt.datetime | None) -> None:
     """Raise a ValidationError naming the field when a datetime carries no offset."""
     if value is not None and (value.tzinfo is None or value.utcoffset() is None):
         raise ValidationError(
-            {field: "Give a time with its time zone; a naive time is ambiguous."},
+            {field: _("Give a time with its time zone; a naive time is ambiguous.")},
             code="naive_datetime",
         )
 

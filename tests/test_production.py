@@ -117,7 +117,9 @@ def _production_python(script: str, tmp_path: Path, **environ: str) -> subproces
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        # WhiteNoise brotli-compresses every file, the API docs' 9 MB of scripts included: about
+        # 45 CPU-seconds, which a loaded two-core machine can stretch past two minutes.
+        timeout=360,
     )
 
 

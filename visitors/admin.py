@@ -7,8 +7,17 @@ from django.db import models
 from django.db.models import F
 from django.forms import Form
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from core.admin import ChangeLogAdmin, ServiceAdmin, local_time, related_or_gone, save_rows
+from core.admin import (
+    ChangeLogAdmin,
+    ServiceAdmin,
+    labelled,
+    local_time,
+    related_or_gone,
+    save_rows,
+)
 from scheduling.admin.events import EventAdmin, EventPartInline, event_is_open
 from scheduling.admin.zones import ZonedTimesAdmin, pk_or_none
 from scheduling.models import Event
@@ -16,6 +25,10 @@ from scheduling.models import Event
 from . import invitations, replies, sending, services
 from .forms import AttendanceAdminForm
 from .models import Attendance, Delivery, InboundReply, Organisation, Person
+
+
+def no_invites(event: Event, reason: str) -> str:
+    return _("No invites for “%(event)s”: %(reason)s") % {"event": event, "reason": reason}
 
 
 @admin.register(Organisation)
@@ -46,21 +59,23 @@ class PersonAdmin(admin.ModelAdmin):
     ordering = (F("precedence_rank").asc(nulls_last=True), "name", "name_zh")
     fieldsets = (
         (None, {"fields": ("honorific", "name", "name_zh", "post_nominals", "precedence_rank")}),
-        ("Post and contact", {"fields": ("post", "organisation", "email", "phone")}),
+        (gettext_lazy("Post and contact"), {"fields": ("post", "organisation", "email", "phone")}),
         (
-            "Needs",
+            gettext_lazy("Needs"),
             {"fields": ("languages", "interpreter_needed", "dietary", "accessibility", "notes")},
         ),
-        ("Nomination", {"fields": ("proposed_by",)}),
+        (gettext_lazy("Nomination"), {"fields": ("proposed_by",)}),
     )
 
-    @admin.display(description="Name", ordering="name")
+    @admin.display(description=gettext_lazy("Name"), ordering="name")
     def display_name(self, person: Person) -> str:
         return person.display_name
 
     @admin.action(
-        description="Merge selected partner nominations into the person on file with the same "
-        "e-mail address",
+        description=gettext_lazy(
+            "Merge selected partner nominations into the person on file with the same "
+            "e-mail address"
+        ),
         permissions=["change"],
     )
     def merge_nominations(self, request, queryset):
@@ -70,7 +85,8 @@ class PersonAdmin(admin.ModelAdmin):
             if len(matches) != 1:
                 self.message_user(
                     request,
-                    f"{nominee}: no single person on file has {nominee.email}; edit it instead.",
+                    _("%(nominee)s: no single person on file has %(email)s; edit it instead.")
+                    % {"nominee": nominee, "email": nominee.email},
                     messages.WARNING,
                 )
                 continue
@@ -78,9 +94,19 @@ class PersonAdmin(admin.ModelAdmin):
                 services.person_merge(nominee_id=nominee.pk, into_id=matches[0].pk, by=request.user)
             except ValidationError as error:
                 reason = " ".join(error.messages)
-                self.message_user(request, f"{nominee} not merged: {reason}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(nominee)s not merged: %(reason)s")
+                    % {"nominee": nominee, "reason": reason},
+                    messages.ERROR,
+                )
             else:
-                self.message_user(request, f"{nominee} is now {matches[0]}.", messages.SUCCESS)
+                self.message_user(
+                    request,
+                    _("%(nominee)s is now %(person)s.")
+                    % {"nominee": nominee, "person": matches[0]},
+                    messages.SUCCESS,
+                )
 
 
 @admin.register(Attendance)
@@ -120,7 +146,7 @@ class AttendanceAdmin(ZonedTimesAdmin, ServiceAdmin):
         open_list = obj is None or event_is_open(obj.event)
         return open_list and super().has_change_permission(request, obj)
 
-    @admin.display(description="Event starts", ordering="event__start")
+    @admin.display(description=gettext_lazy("Event starts"), ordering="event__start")
     def event_start(self, attendance: Attendance) -> str:
         return local_time(attendance.event.start, attendance.event.zone)
 
@@ -133,7 +159,7 @@ class AttendanceAdmin(ZonedTimesAdmin, ServiceAdmin):
     def delete_model(self, request, obj):
         services.attendance_remove(attendance_id=obj.pk, by=request.user)
 
-    @admin.action(description="Check in (mark as arrived)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Check in (mark as arrived)"), permissions=["change"])
     def check_in(self, request, queryset):
         arrived = 0
         for attendance in queryset:
@@ -141,13 +167,23 @@ class AttendanceAdmin(ZonedTimesAdmin, ServiceAdmin):
                 services.attendance_check_in(attendance_id=attendance.pk, by=request.user)
             except ValidationError as error:
                 reason = " ".join(error.messages)
-                self.message_user(request, f"{attendance} not checked in: {reason}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(attendance)s not checked in: %(reason)s")
+                    % {"attendance": attendance, "reason": reason},
+                    messages.ERROR,
+                )
             else:
                 arrived += 1
         if arrived:
-            self.message_user(request, f"{arrived} checked in.", messages.SUCCESS)
+            self.message_user(
+                request, _("%(count)d checked in.") % {"count": arrived}, messages.SUCCESS
+            )
 
-    @admin.action(description="Send the invite to the selected attendees", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Send the invite to the selected attendees"),
+        permissions=["change"],
+    )
     def send_invites(self, request, queryset):
         """Queue invites for the chosen attendees, event by event; a refusal is named."""
         chosen: dict[Event, list[int]] = {}
@@ -160,20 +196,35 @@ class AttendanceAdmin(ZonedTimesAdmin, ServiceAdmin):
                 )
             except ValidationError as error:
                 reason = " ".join(error.messages)
-                self.message_user(request, f"No invites for “{event}”: {reason}", messages.ERROR)
+                self.message_user(request, no_invites(event, reason), messages.ERROR)
                 continue
             held = sum(row.state == Delivery.State.HELD for row in queued)
             skipped = len(attendance_ids) - len(queued)
-            note = f" ({skipped} already have this version or have no e-mail address)"
-            waiting = f", {held} awaiting approval" if held else ""
+            if held and skipped:
+                text = _(
+                    "“%(event)s”: %(count)d queued, %(held)d awaiting approval (%(skipped)d "
+                    "already have this version or have no e-mail address)."
+                )
+            elif held:
+                text = _("“%(event)s”: %(count)d queued, %(held)d awaiting approval.")
+            elif skipped:
+                text = _(
+                    "“%(event)s”: %(count)d queued (%(skipped)d already have this version or "
+                    "have no e-mail address)."
+                )
+            else:
+                text = _("“%(event)s”: %(count)d queued.")
             self.message_user(
                 request,
-                f"“{event}”: {len(queued) - held} queued{waiting}{note if skipped else ''}.",
+                text
+                % {"event": event, "count": len(queued) - held, "held": held, "skipped": skipped},
                 messages.SUCCESS if queued else messages.INFO,
             )
 
     @admin.action(
-        description="Approve invites to the selected attendees (a partner wrote or added them)",
+        description=gettext_lazy(
+            "Approve invites to the selected attendees (a partner wrote or added them)"
+        ),
         permissions=["change"],
     )
     def approve_invites(self, request, queryset):
@@ -189,7 +240,10 @@ class AttendanceAdmin(ZonedTimesAdmin, ServiceAdmin):
             )
         approved = sum(len(ids) for ids in chosen.values())
         self.message_user(
-            request, f"{approved} approved; {released} messages queued.", messages.SUCCESS
+            request,
+            _("%(approved)d approved; %(released)d messages queued.")
+            % {"approved": approved, "released": released},
+            messages.SUCCESS,
         )
 
 
@@ -220,12 +274,14 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("visitors.change_delivery")
 
-    @admin.display(description="Last error")
+    @admin.display(description=gettext_lazy("Last error"))
     def short_error(self, delivery: Delivery) -> str:
         error = delivery.last_error
         return error if len(error) <= 80 else error[:79] + "…"
 
-    @admin.action(description="Resend selected failed messages", permissions=["resend"])
+    @admin.action(
+        description=gettext_lazy("Resend selected failed messages"), permissions=["resend"]
+    )
     def resend(self, request, queryset):
         resent = 0
         for delivery in queryset:
@@ -233,11 +289,18 @@ class DeliveryAdmin(admin.ModelAdmin):
                 sending.delivery_resend(delivery_id=delivery.pk, by=request.user)
             except ValidationError as error:
                 reason = " ".join(error.messages)
-                self.message_user(request, f"{delivery} not resent: {reason}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(delivery)s not resent: %(reason)s")
+                    % {"delivery": delivery, "reason": reason},
+                    messages.ERROR,
+                )
             else:
                 resent += 1
         if resent:
-            self.message_user(request, f"{resent} queued again.", messages.SUCCESS)
+            self.message_user(
+                request, _("%(count)d queued again.") % {"count": resent}, messages.SUCCESS
+            )
 
 
 @admin.register(InboundReply)
@@ -268,11 +331,11 @@ class InboundReplyAdmin(admin.ModelAdmin):
         context.update(show_save=False, show_save_and_continue=False)
         return super().render_change_form(request, context, *args, **kwargs)
 
-    @admin.display(description="Reason")
+    @admin.display(description=gettext_lazy("Reason"))
     def short_reason(self, reply: InboundReply) -> str:
         return reply.reason if len(reply.reason) <= 80 else reply.reason[:79] + "…"
 
-    @admin.display(description="Message as received")
+    @admin.display(description=gettext_lazy("Message as received"))
     def message(self, reply: InboundReply) -> str:
         return format_html("<pre>{}</pre>", bytes(reply.raw).decode("utf-8", "replace"))
 
@@ -283,22 +346,24 @@ class InboundReplyAdmin(admin.ModelAdmin):
                 decide(reply_id=reply.pk, by=request.user)
             except ValidationError as error:
                 reason = replies.refusal_text(error)
-                self.message_user(request, f"{reply}: {reason}", messages.ERROR)
+                self.message_user(request, labelled(str(reply), reason), messages.ERROR)
             else:
                 decided += 1
         if decided:
-            self.message_user(request, f"{decided} {done}.", messages.SUCCESS)
-
-    @admin.action(description="Apply the selected replies anyway", permissions=["change"])
-    def apply_anyway(self, request, queryset):
-        self._decide(request, queryset, replies.reply_apply, "applied")
+            self.message_user(request, done % {"count": decided}, messages.SUCCESS)
 
     @admin.action(
-        description="Dismiss the selected replies (answers stay as they are)",
+        description=gettext_lazy("Apply the selected replies anyway"), permissions=["change"]
+    )
+    def apply_anyway(self, request, queryset):
+        self._decide(request, queryset, replies.reply_apply, _("%(count)d applied."))
+
+    @admin.action(
+        description=gettext_lazy("Dismiss the selected replies (answers stay as they are)"),
         permissions=["change"],
     )
     def dismiss(self, request, queryset):
-        self._decide(request, queryset, replies.reply_dismiss, "dismissed")
+        self._decide(request, queryset, replies.reply_dismiss, _("%(count)d dismissed."))
 
 
 class AttendanceChangeLogAdmin(ChangeLogAdmin):
@@ -309,11 +374,11 @@ class AttendanceChangeLogAdmin(ChangeLogAdmin):
     search_fields = ("person__name", "person__name_zh", "event__title", "history_change_reason")
     list_select_related = ("history_user", "person", "event")
 
-    @admin.display(description="Person")
+    @admin.display(description=gettext_lazy("Person"))
     def person_name(self, record) -> str:
         return related_or_gone(record, "person")
 
-    @admin.display(description="Event")
+    @admin.display(description=gettext_lazy("Event"))
     def event_name(self, record) -> str:
         return related_or_gone(record, "event")
 
@@ -373,12 +438,14 @@ class EventWithAttendeesAdmin(EventAdmin):
         event_id, by = form.instance.pk, request.user
         save_rows(
             formset,
-            label=lambda row: f"Attendee {row.cleaned_data.get('person')}",
+            label=lambda row: _("Attendee %(person)s") % {"person": row.cleaned_data.get("person")},
             save=lambda row: attendance_save(row, event_id=event_id, by=by),
             delete=lambda row: services.attendance_remove(attendance_id=row.instance.pk, by=by),
         )
 
-    @admin.action(description="Send invites to every attendee", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Send invites to every attendee"), permissions=["change"]
+    )
     def send_invites(self, request, queryset):
         """Queue invites per event; a refusal (not confirmed, bookings held) is named."""
         for event in queryset:
@@ -386,18 +453,27 @@ class EventWithAttendeesAdmin(EventAdmin):
                 queued = invitations.invites_send(event_id=event.pk, by=request.user)
             except ValidationError as error:
                 reason = " ".join(error.messages)
-                self.message_user(request, f"No invites for “{event}”: {reason}", messages.ERROR)
+                self.message_user(request, no_invites(event, reason), messages.ERROR)
                 continue
             if queued:
-                noun = "invite" if len(queued) == 1 else "invites"
                 self.message_user(
-                    request, f"“{event}”: {len(queued)} {noun} queued.", messages.SUCCESS
+                    request,
+                    ngettext(
+                        "“%(event)s”: %(count)d invite queued.",
+                        "“%(event)s”: %(count)d invites queued.",
+                        len(queued),
+                    )
+                    % {"event": event, "count": len(queued)},
+                    messages.SUCCESS,
                 )
             else:
                 self.message_user(
                     request,
-                    f"“{event}”: nothing new to send; everyone with an e-mail address "
-                    "already has this version.",
+                    _(
+                        "“%(event)s”: nothing new to send; everyone with an e-mail address "
+                        "already has this version."
+                    )
+                    % {"event": event},
                     messages.INFO,
                 )
 

@@ -6,6 +6,7 @@ import datetime as dt
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from scheduling.models import Event
@@ -26,7 +27,10 @@ def call_times_check(*, event: Event) -> None:
     late = event.attendances.filter(call_time__gt=event.end).select_related("person").first()
     if late is not None:
         raise ValidationError(
-            {"end": f"{late.person}'s call time would come after the new end; change it first."},
+            {
+                "end": _("%(person)s's call time would come after the new end; change it first.")
+                % {"person": late.person}
+            },
             code="call_time_after_end",
         )
 

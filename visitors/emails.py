@@ -8,7 +8,8 @@ icalendar writes (``invite_calendar(...).to_ical()``). The MIME ``method`` alway
 METHOD inside, which Exchange Online insists on.
 
 Messages are built from current data when they are sent, never stored: an update that lands
-while a row waits in the queue is what the attendee gets.
+while a row waits in the queue is what the attendee gets. They are written in the attendee's
+preferred language (Person.language); a bilingual event's carry both, theirs first.
 """
 
 import unicodedata
@@ -17,13 +18,15 @@ from email.errors import MessageError
 from email.header import Header
 from email.headerregistry import Address
 from email.utils import make_msgid, quote
+from functools import partial
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from scheduling.facts import EventFacts, event_facts
 from scheduling.models import Event
@@ -33,9 +36,9 @@ from .models import Attendance, Delivery, Person
 from .rsvp import rsvp_url
 
 ANSWER_LINKS = (
-    (Attendance.RSVP.ACCEPTED, _lazy("Accept")),
-    (Attendance.RSVP.TENTATIVE, _lazy("Tentative")),
-    (Attendance.RSVP.DECLINED, _lazy("Decline")),
+    (Attendance.RSVP.ACCEPTED, gettext_lazy("Accept")),
+    (Attendance.RSVP.TENTATIVE, gettext_lazy("Tentative")),
+    (Attendance.RSVP.DECLINED, gettext_lazy("Decline")),
 )
 
 
@@ -158,6 +161,26 @@ def _subject(method: str, facts: EventFacts, *, is_update: bool) -> str:
     return _("Invitation: %(title)s") % {"title": title}
 
 
+BETWEEN_LANGUAGES = "\n\n" + "―" * 20 + "\n\n"
+
+
+def message_languages(person: Person, event: Event) -> list[str]:
+    """The languages a message to the person is written in: theirs, then for a bilingual event
+    the other one too."""
+    first = person.language or settings.LANGUAGE_CODE
+    if not event.bilingual:
+        return [first]
+    return [first, *(code for code, _name in settings.LANGUAGES if code != first)]
+
+
+def _in_each(languages: list[str], render) -> list[str]:
+    texts = []
+    for language in languages:
+        with translation.override(language):
+            texts.append(render())
+    return texts
+
+
 def delivery_message(delivery: Delivery) -> InviteMessage:
     """The complete message for one outbox row, from the current event, person and answer.
 
@@ -166,6 +189,12 @@ def delivery_message(delivery: Delivery) -> InviteMessage:
     take, or a REQUEST or reminder for someone no longer on the list (such a row is stale and
     should not be sent).
     """
+    languages = message_languages(delivery.person, delivery.event)
+    with translation.override(languages[0]):
+        return _message(delivery, languages)
+
+
+def _message(delivery: Delivery, languages: list[str]) -> InviteMessage:
     event, person, attendance = delivery.event, delivery.person, delivery.attendance
     method = delivery.method
     if not person.email:
@@ -181,10 +210,14 @@ def delivery_message(delivery: Delivery) -> InviteMessage:
         "facts": facts,
         "organiser_name": settings.ORGANISER_NAME,
         "organiser_email": settings.ORGANISER_EMAIL,
-        "name": person.display_name,
+        "name": person.customary_name,  # called in each language the message is written in
+        # Read in each language the message is written in (a template calls it).
         "call_time": (
-            facts.time_of(attendance.call_time) if attendance and attendance.call_time else ""
+            partial(facts.time_of, attendance.call_time)
+            if attendance and attendance.call_time
+            else ""
         ),
+        "languages": languages,
         "is_update": False,
         "cancel_reason": cancel_reason(event, method),
     }
@@ -194,7 +227,9 @@ def delivery_message(delivery: Delivery) -> InviteMessage:
         context["changes"] = delivery.changes.splitlines()
         link = rsvp_url(attendance)  # signed once, shared by the links
         context["current_answer"] = (
-            attendance.get_rsvp_display() if attendance.rsvp != Attendance.RSVP.NEEDS_ACTION else ""
+            Attendance.RSVP(attendance.rsvp).label
+            if attendance.rsvp != Attendance.RSVP.NEEDS_ACTION
+            else ""
         )
         context["answer_links"] = [
             (label, f"{link}?{urlencode({'answer': answer})}") for answer, label in ANSWER_LINKS
@@ -208,9 +243,12 @@ def delivery_message(delivery: Delivery) -> InviteMessage:
     }[method]
 
     with_calendar = method in (Delivery.Method.REQUEST, Delivery.Method.CANCEL)
+    text = f"visitors/email/{template}.txt"
+    subjects = _in_each(languages, lambda: _subject(method, facts, is_update=context["is_update"]))
+    bodies = _in_each(languages, lambda: render_to_string(text, context))
     message = InviteMessage(
-        subject=_subject(method, facts, is_update=context["is_update"]),
-        body=render_to_string(f"visitors/email/{template}.txt", context),
+        subject=" / ".join(subjects),
+        body=bodies[0] if len(bodies) == 1 else BETWEEN_LANGUAGES.join(b.strip() for b in bodies),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[to],
         headers={"Message-ID": make_msgid(domain=organiser_domain())},

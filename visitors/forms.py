@@ -66,7 +66,7 @@ class AttendanceAdminForm(InlineRowForm):
         if self.instance.pk and person and person.pk != self.instance.person_id:
             # The attendance's history and invite belong to the person first listed.
             raise ValidationError(
-                "To replace someone, remove this attendance and add the other person.",
+                _("To replace someone, remove this attendance and add the other person."),
                 code="person_fixed",
             )
         return person

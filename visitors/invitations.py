@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from scheduling.models import Booking, Event
@@ -391,8 +392,8 @@ def _require_sendable(event: Event) -> None:
     if event.status != Event.Status.CONFIRMED:
         raise ValidationError(
             {
-                "status": f"Invites go out for confirmed events only; “{event}” is "
-                f"{event.get_status_display().lower()}."
+                "status": _("Invites go out for confirmed events only; “%(event)s” is %(status)s.")
+                % {"event": event, "status": event.get_status_display().lower()}
             },
             code="not_confirmed",
         )
@@ -406,8 +407,10 @@ def _require_sendable(event: Event) -> None:
         places = ", ".join(str(booking.facility) for booking in held)
         raise ValidationError(
             {
-                "bookings": f"Invites wait until the bookings are confirmed; still only held: "
-                f"{places}."
+                "bookings": _(
+                    "Invites wait until the bookings are confirmed; still only held: %(places)s."
+                )
+                % {"places": places}
             },
             code="bookings_held",
         )
@@ -418,7 +421,11 @@ def _on_list(event: Event, attendances: QuerySet, wanted: set[int], field: str) 
     strangers = wanted - set(attendances.filter(pk__in=wanted).values_list("pk", flat=True))
     if strangers:
         raise ValidationError(
-            {field: f"Not on the list of “{event}”: {sorted(strangers)}."}, code="not_on_list"
+            {
+                field: _("Not on the list of “%(event)s”: %(ids)s.")
+                % {"event": event, "ids": sorted(strangers)}
+            },
+            code="not_on_list",
         )
     return wanted
 

@@ -26,6 +26,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Component
 
 from scheduling.models import Event
@@ -79,9 +80,9 @@ def received_read(data: bytes) -> Received:
     part = calendar_part or attachment
     if part is None:
         raise _refuse(
-            "file", "Neither an iCalendar file nor an e-mail with a calendar part.", "no_ics"
+            "file", _("Neither an iCalendar file nor an e-mail with a calendar part."), "no_ics"
         )
-    senders = [address for _, address in getaddresses(map(str, message.get_all("From", [])))]
+    senders = [address for _name, address in getaddresses(map(str, message.get_all("From", [])))]
     return Received(
         ics=part.get_payload(decode=True) or b"",
         mime_method=str(part.get_param("method") or "").strip().upper(),
@@ -124,23 +125,30 @@ def itip_reply_read(reading: Reading, *, lock: bool = False) -> Reading:
     try:
         calendar = Calendar.from_ical(received.ics)
     except Exception as error:
-        raise _refuse("file", f"Not readable as iCalendar: {error}", "unreadable") from None
+        raise _refuse(
+            "file", _("Not readable as iCalendar: %(error)s") % {"error": error}, "unreadable"
+        ) from None
     reading.method = str(calendar.get("METHOD", "")).strip().upper()
     if reading.method not in {"REPLY", "COUNTER"}:
         raise _refuse(
             "method",
-            f"METHOD is {reading.method or 'missing'}, not REPLY: not an answer.",
+            _("METHOD is %(method)s, not REPLY: not an answer.")
+            % {"method": reading.method or _("missing")},
             "not_reply",
         )
     vevents = calendar.walk("VEVENT")
     if len(vevents) != 1:
-        raise _refuse("vevent", f"A REPLY needs one VEVENT; this has {len(vevents)}.", "vevents")
+        raise _refuse(
+            "vevent",
+            _("A REPLY needs one VEVENT; this has %(count)s.") % {"count": len(vevents)},
+            "vevents",
+        )
     reading.vevent = vevent = vevents[0]
 
     uid = str(vevent.get("UID", "")).strip()
     reading.event = Event.objects.filter(uid=uid).first() if uid else None
     if reading.event is None:
-        reason = f"Unknown UID {uid or '(none)'}: not one of our events."
+        reason = _("Unknown UID %(uid)s: not one of our events.") % {"uid": uid or _("(none)")}
         raise _refuse("uid", reason, "unknown_uid")
 
     attendees = vevent.get("ATTENDEE", [])
@@ -149,7 +157,8 @@ def itip_reply_read(reading: Reading, *, lock: bool = False) -> Reading:
     if len(attendees) != 1:
         raise _refuse(
             "attendee",
-            f"A REPLY must carry exactly one ATTENDEE; this one has {len(attendees)}.",
+            _("A REPLY must carry exactly one ATTENDEE; this one has %(count)s.")
+            % {"count": len(attendees)},
             "attendee_count",
         )
     reading.replier = attendees[0]
@@ -161,7 +170,10 @@ def itip_reply_read(reading: Reading, *, lock: bool = False) -> Reading:
     reading.attendance = attendances.first() if address else None
     if reading.attendance is None:
         raise _refuse(
-            "attendee", f"{address or '(no address)'} is not invited to this event.", "not_invited"
+            "attendee",
+            _("%(address)s is not invited to this event.")
+            % {"address": address or _("(no address)")},
+            "not_invited",
         )
     return reading
 
@@ -181,7 +193,7 @@ def itip_reply_apply(
     if reading.method == "COUNTER" and not review:
         raise _refuse(
             "method",
-            "A COUNTER proposes a change to the event; make it on the event if you agree.",
+            _("A COUNTER proposes a change to the event; make it on the event if you agree."),
             "counter_not_applicable",
         )
 
@@ -193,18 +205,22 @@ def itip_reply_apply(
     if sequence != current:
         raise _refuse(
             "sequence",
-            f"SEQUENCE {sequence} answers an older version; this invitee's is at {current}.",
+            _("SEQUENCE %(sequence)s answers an older version; this invitee's is at %(current)s.")
+            % {"sequence": sequence, "current": current},
             "stale_sequence",
         )
 
     stamp = _aware_utc(vevent.get("DTSTAMP"))
     if stamp is None:
-        raise _refuse("dtstamp", "DTSTAMP is missing or not a UTC time.", "no_dtstamp")
+        raise _refuse("dtstamp", _("DTSTAMP is missing or not a UTC time."), "no_dtstamp")
     if attendance.rsvp_at is not None and stamp <= attendance.rsvp_at:
         raise _refuse(
             "dtstamp",
-            f"DTSTAMP {stamp:%Y-%m-%d %H:%M:%S}Z is not newer than the last answer "
-            f"({attendance.rsvp_at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}Z).",
+            _("DTSTAMP %(stamp)sZ is not newer than the last answer (%(last)sZ).")
+            % {
+                "stamp": f"{stamp:%Y-%m-%d %H:%M:%S}",
+                "last": f"{attendance.rsvp_at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}",
+            },
             "stale_dtstamp",
         )
 
@@ -212,8 +228,11 @@ def itip_reply_apply(
     if reading.method == "REPLY" and partstat not in ANSWERS:
         raise _refuse(
             "partstat",
-            f"PARTSTAT {partstat or '(none)'} is not an answer "
-            "(ACCEPTED, TENTATIVE, DECLINED or DELEGATED).",
+            _(
+                "PARTSTAT %(partstat)s is not an answer (ACCEPTED, TENTATIVE, DECLINED or "
+                "DELEGATED)."
+            )
+            % {"partstat": partstat or _("(none)")},
             "bad_partstat",
         )
     if review:
@@ -240,18 +259,22 @@ def _concerns(reading: Reading, partstat: str) -> dict[str, ValidationError]:
     ours = settings.ORGANISER_EMAIL.strip().lower()
     if not organizer:
         concerns["organizer"] = ValidationError(
-            "No ORGANIZER (RFC 5546 requires one): not written as an answer to our invite.",
+            _("No ORGANIZER (RFC 5546 requires one): not written as an answer to our invite."),
             code="no_organizer",
         )
     elif organizer != ours:
         concerns["organizer"] = ValidationError(
-            f"ORGANIZER is {organizer}, not {ours}: an answer to someone else's invite.",
+            _("ORGANIZER is %(organizer)s, not %(ours)s: an answer to someone else's invite.")
+            % {"organizer": organizer, "ours": ours},
             code="foreign_organizer",
         )
     if received.mime_method is not None and received.mime_method != reading.method:
         concerns["mime_method"] = ValidationError(
-            f"The calendar part says method={received.mime_method or '(none)'} but its "
-            f"METHOD is {reading.method} (RFC 6047 requires them equal).",
+            _(
+                "The calendar part says method=%(mime_method)s but its METHOD is %(method)s "
+                "(RFC 6047 requires them equal)."
+            )
+            % {"mime_method": received.mime_method or _("(none)"), "method": reading.method},
             code="mime_method",
         )
     if received.sender is not None:
@@ -260,21 +283,31 @@ def _concerns(reading: Reading, partstat: str) -> dict[str, ValidationError]:
             allowed.add(_address(replier.params["SENT-BY"]))
         if received.sender not in allowed:
             concerns["sender"] = ValidationError(
-                f"Sent by {received.sender or '(no single From address)'}, not by the attendee "
-                f"{_address(replier)} or someone answering for them (SENT-BY).",
+                _(
+                    "Sent by %(sender)s, not by the attendee %(attendee)s or someone answering "
+                    "for them (SENT-BY)."
+                )
+                % {
+                    "sender": received.sender or _("(no single From address)"),
+                    "attendee": _address(replier),
+                },
                 code="sender",
             )
     if reading.method == "COUNTER":
         start = vevent.get("DTSTART")
-        when = f" (DTSTART {start.to_ical().decode()})" if start is not None else ""
-        concerns["method"] = ValidationError(
-            f"A COUNTER: the attendee proposes a change{when}; staff decide.", code="counter"
-        )
+        if start is not None:
+            message = _(
+                "A COUNTER: the attendee proposes a change (DTSTART %(start)s); staff decide."
+            ) % {"start": start.to_ical().decode()}
+        else:
+            message = _("A COUNTER: the attendee proposes a change; staff decide.")
+        concerns["method"] = ValidationError(message, code="counter")
     elif partstat == "DELEGATED":
         to = replier.params.get("DELEGATED-TO", "")
         names = ", ".join(_address(item) for item in (to if isinstance(to, list) else [to]))
         concerns["partstat"] = ValidationError(
-            f"Delegated to {names or '(nobody named)'}: staff decide whether to invite them.",
+            _("Delegated to %(names)s: staff decide whether to invite them.")
+            % {"names": names or _("(nobody named)")},
             code="delegated",
         )
     return concerns

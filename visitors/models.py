@@ -14,7 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from core.models import OutboxMessage
 
-from . import precedence
+from . import names, precedence
 
 
 class Organisation(models.Model):
@@ -26,15 +26,17 @@ class Organisation(models.Model):
         ACADEMIC = "academic", _("Academic")
         OTHER = "other", _("Other")
 
-    name = models.CharField(max_length=300, unique=True)
-    name_zh = models.CharField("Chinese name", max_length=300, blank=True)
-    slug = models.SlugField(max_length=80, unique=True)
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OTHER)
-    website = models.URLField(blank=True)
-    notes = models.TextField(blank=True)
+    name = models.CharField(_("name"), max_length=300, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=300, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    website = models.URLField(_("website"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
 
     def __str__(self) -> str:
         return self.name
@@ -43,42 +45,70 @@ class Organisation(models.Model):
 class Person(models.Model):
     """Someone who attends or takes part: an official, an executive, a journalist, staff."""
 
-    honorific = models.CharField(max_length=40, blank=True, help_text="Mr, Ms, Dr, Prof, The Hon…")
-    name = models.CharField(
-        "name (English)", max_length=200, blank=True, help_text="As printed, e.g. Alfred Sit."
+    honorific = models.CharField(
+        _("honorific"), max_length=40, blank=True, help_text=_("Mr, Ms, Dr, Prof, The Hon…")
     )
-    name_zh = models.CharField("name (Chinese)", max_length=100, blank=True)
+    name = models.CharField(
+        _("name (English)"), max_length=200, blank=True, help_text=_("As printed, e.g. Alfred Sit.")
+    )
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
     post = models.CharField(
-        "post / title",
+        _("post / title"),
         max_length=300,
         blank=True,
-        help_text="e.g. Secretary for Innovation and Technology",
+        help_text=_("e.g. Secretary for Innovation and Technology"),
     )
     post_nominals = models.CharField(
-        max_length=60, blank=True, help_text="Honours and letters after the name, e.g. BBS, JP."
+        _("post nominals"),
+        max_length=60,
+        blank=True,
+        help_text=_("Honours and letters after the name, e.g. BBS, JP."),
     )
     organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
-    )
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    precedence_rank = models.PositiveIntegerField(
+        Organisation,
+        verbose_name=_("organisation"),
         null=True,
         blank=True,
-        help_text="Order of precedence: 1 is the most senior. Blank ranks after everyone ranked.",
+        on_delete=models.SET_NULL,
+        related_name="people",
     )
-    dietary = models.CharField(max_length=200, blank=True)
-    accessibility = models.CharField(max_length=200, blank=True)
-    languages = models.CharField(max_length=100, blank=True, help_text="e.g. Cantonese, English")
-    interpreter_needed = models.BooleanField(default=False)
-    notes = models.TextField(blank=True, help_text="Staff only.")
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    precedence_rank = models.PositiveIntegerField(
+        _("precedence rank"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Order of precedence: 1 is the most senior. Blank ranks after everyone ranked."
+        ),
+    )
+    dietary = models.CharField(_("dietary"), max_length=200, blank=True)
+    accessibility = models.CharField(_("accessibility"), max_length=200, blank=True)
+    languages = models.CharField(
+        _("languages spoken"),
+        max_length=100,
+        blank=True,
+        help_text=_("For interpreters, e.g. Cantonese, English."),
+    )
+    language = models.CharField(
+        _("preferred language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_(
+            "Invites, updates, cancellations, reminders and the RSVP page come in this language."
+        ),
+    )
+    interpreter_needed = models.BooleanField(_("interpreter needed"), default=False)
+    notes = models.TextField(_("notes"), blank=True, help_text=_("Staff only."))
     proposed_by = models.ForeignKey(
         Organisation,
+        verbose_name=_("proposed by"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="proposed_people",
-        help_text=(
+        help_text=_(
             "A partner's nomination, exactly as its API key supplied it. It is not matched to "
             "people on file by itself: staff merge it into the person it turns out to be, or "
             "clear this field to keep it on file as a new person."
@@ -87,12 +117,13 @@ class Person(models.Model):
 
     class Meta:
         ordering = [models.F("precedence_rank").asc(nulls_last=True), "name", "name_zh"]
-        verbose_name_plural = "people"
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(name="", name_zh=""),
                 name="person_has_a_name",
-                violation_error_message="Give an English or a Chinese name.",
+                violation_error_message=_("Give an English or a Chinese name."),
             ),
             # People on file have one address each; a partner's nominations are its own
             # namespace, so nominating an address says nothing about who else has it.
@@ -100,14 +131,14 @@ class Person(models.Model):
                 Lower("email"),
                 condition=~Q(email="") & Q(proposed_by__isnull=True),
                 name="person_unique_email",
-                violation_error_message="Another person already has this e-mail address.",
+                violation_error_message=_("Another person already has this e-mail address."),
             ),
             models.UniqueConstraint(
                 Lower("email"),
                 models.F("proposed_by"),
                 condition=~Q(email="") & Q(proposed_by__isnull=False),
                 name="person_unique_proposed_email",
-                violation_error_message="This partner already nominated this e-mail address.",
+                violation_error_message=_("This partner already nominated this e-mail address."),
             ),
         ]
         indexes = [models.Index(fields=["precedence_rank"])]
@@ -124,10 +155,17 @@ class Person(models.Model):
     @property
     def english_name(self) -> str:
         """'Dr Sunny Chai, BBS, JP', or "" for a person known by a Chinese name alone."""
+        if not self.name:
+            return ""
         english = " ".join(part for part in (self.honorific, self.name) if part)
         if english and self.post_nominals:
             english = f"{english}, {self.post_nominals}"
         return english
+
+    def customary_name(self) -> str:
+        """The name as the active language writes it: 'Dr Sunny Chai, BBS, JP' or
+        '陳細潤博士，銅紫荊星章，太平紳士' (visitors.names)."""
+        return names.customary_name(self)
 
     @property
     def display_name(self) -> str:
@@ -191,12 +229,19 @@ class Attendance(models.Model):
         DELEGATED = "delegated", _("Delegated")
 
     event = models.ForeignKey(
-        "scheduling.Event", on_delete=models.CASCADE, related_name="attendances"
+        "scheduling.Event",
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
     )
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="attendances")
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.GUEST)
-    rsvp = models.CharField(max_length=12, choices=RSVP.choices, default=RSVP.NEEDS_ACTION)
-    rsvp_at = models.DateTimeField(null=True, blank=True)
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="attendances"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.GUEST)
+    rsvp = models.CharField(
+        _("RSVP"), max_length=12, choices=RSVP.choices, default=RSVP.NEEDS_ACTION
+    )
+    rsvp_at = models.DateTimeField(_("RSVP at"), null=True, blank=True)
     order_override = models.PositiveSmallIntegerField(
         _("place in order"),
         null=True,
@@ -207,56 +252,64 @@ class Attendance(models.Model):
         ),
     )
     guests = models.PositiveSmallIntegerField(
-        "accompanying guests", default=0, validators=[MaxValueValidator(50)]
+        _("accompanying guests"), default=0, validators=[MaxValueValidator(50)]
     )
     call_time = models.DateTimeField(
+        _("call time"),
         null=True,
         blank=True,
-        help_text="When this person must arrive, if earlier than the event (staff, escorts).",
+        help_text=_("When this person must arrive, if earlier than the event (staff, escorts)."),
     )
-    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
     rsvp_token_version = models.PositiveIntegerField(
+        _("RSVP token version"),
         default=1,
         editable=False,
-        help_text="Part of every signed RSVP link; raising it revokes all earlier links.",
+        help_text=_("Part of every signed RSVP link; raising it revokes all earlier links."),
     )
-    dietary = models.CharField(max_length=200, blank=True, help_text="As given when answering.")
+    dietary = models.CharField(
+        _("dietary"), max_length=200, blank=True, help_text=_("As given when answering.")
+    )
     accessibility = models.CharField(
-        max_length=200, blank=True, help_text="As given when answering."
+        _("accessibility"), max_length=200, blank=True, help_text=_("As given when answering.")
     )
-    notes = models.TextField(blank=True, help_text="Staff only.")
+    notes = models.TextField(_("notes"), blank=True, help_text=_("Staff only."))
     proposed_by = models.ForeignKey(
         Organisation,
+        verbose_name=_("proposed by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="proposed_attendances",
-        help_text="The partner organisation whose API key put this person on the list.",
+        help_text=_("The partner organisation whose API key put this person on the list."),
     )
     awaiting_approval = models.BooleanField(
+        _("awaiting approval"),
         default=False,
-        help_text=(
+        help_text=_(
             "Invites and updates to this attendee wait until a staff member approves them: "
             "a partner added them, created the event, or changed what the invite says."
         ),
     )
     invite_approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("invite approved by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    invite_approved_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    invite_approved_at = models.DateTimeField(_("invite approved at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = AttendanceQuerySet.as_manager()
 
     class Meta:
         ordering = ["event", "id"]
-        verbose_name_plural = "attendance"
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
         constraints = [
             models.UniqueConstraint(fields=["event", "person"], name="attendance_once_per_event"),
             models.CheckConstraint(
@@ -267,7 +320,7 @@ class Attendance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} at {self.event}"
+        return _("%(person)s at %(event)s") % {"person": self.person, "event": self.event}
 
     def clean(self) -> None:
         from scheduling.timezones import require_aware
@@ -293,9 +346,9 @@ class Delivery(OutboxMessage):
     """
 
     class Method(models.TextChoices):
-        REQUEST = "REQUEST", "REQUEST (invite or update)"
-        CANCEL = "CANCEL", "CANCEL"
-        REMINDER = "REMINDER", "Reminder"
+        REQUEST = "REQUEST", _("REQUEST (invite or update)")
+        CANCEL = "CANCEL", _("CANCEL")
+        REMINDER = "REMINDER", _("Reminder")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -307,31 +360,44 @@ class Delivery(OutboxMessage):
         HELD = "held", _("Awaiting staff approval")
 
     event = models.ForeignKey(
-        "scheduling.Event", on_delete=models.CASCADE, related_name="deliveries"
+        "scheduling.Event",
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
     )
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="deliveries")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="deliveries"
+    )
     attendance = models.ForeignKey(
-        Attendance, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
-    )
-    method = models.CharField(max_length=10, choices=Method.choices)
-    sequence = models.PositiveIntegerField()
-    state = models.CharField(max_length=12, choices=State.choices, default=State.QUEUED)
-    message_id = models.CharField(max_length=255, blank=True)
-    changes = models.TextField(
+        Attendance,
+        verbose_name=_("attendance"),
+        null=True,
         blank=True,
-        help_text="What changed since the version before, one line each (the update says so).",
+        on_delete=models.SET_NULL,
+        related_name="deliveries",
     )
-    sent_at = models.DateTimeField(null=True, blank=True)
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    sequence = models.PositiveIntegerField(_("sequence"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.QUEUED)
+    message_id = models.CharField(_("message ID"), max_length=255, blank=True)
+    changes = models.TextField(
+        _("changes"),
+        blank=True,
+        help_text=_("What changed since the version before, one line each (the update says so)."),
+    )
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     venue = models.CharField(
+        _("venue"),
         max_length=700,
         blank=True,
-        help_text="Where the message said the event happens, as sent (its LOCATION).",
+        help_text=_("Where the message said the event happens, as sent (its LOCATION)."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "deliveries"
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "person", "sequence", "method"], name="delivery_once_per_change"
@@ -343,7 +409,12 @@ class Delivery(OutboxMessage):
         ]
 
     def __str__(self) -> str:
-        return f"{self.method} #{self.sequence} to {self.person} for {self.event}"
+        return _("%(method)s #%(sequence)s to %(person)s for %(event)s") % {
+            "method": self.method,
+            "sequence": self.sequence,
+            "person": self.person,
+            "event": self.event,
+        }
 
 
 class InboundReply(models.Model):
@@ -361,41 +432,56 @@ class InboundReply(models.Model):
         DISMISSED = "dismissed", _("Dismissed by staff")
         NOT_A_REPLY = "not_a_reply", _("Not a calendar reply")
 
-    received_at = models.DateTimeField(default=timezone.now, db_index=True)
-    source = models.CharField(max_length=8, choices=Source.choices)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now, db_index=True)
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices)
     raw = models.BinaryField(
-        editable=False, help_text="The message or .ics file exactly as received."
+        _("raw"), editable=False, help_text=_("The message or .ics file exactly as received.")
     )
     sender = models.CharField(
-        max_length=320, blank=True, help_text="The From address; blank for a bare .ics file."
+        _("sender"),
+        max_length=320,
+        blank=True,
+        help_text=_("The From address; blank for a bare .ics file."),
     )
-    message_id = models.CharField(max_length=255, blank=True)
-    method = models.CharField(max_length=12, blank=True, help_text="The calendar's METHOD.")
-    state = models.CharField(max_length=12, choices=State.choices)
+    message_id = models.CharField(_("message ID"), max_length=255, blank=True)
+    method = models.CharField(
+        _("method"), max_length=12, blank=True, help_text=_("The calendar's METHOD.")
+    )
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
     code = models.CharField(
-        max_length=30, blank=True, help_text="The first rule that failed, for filtering."
+        _("code"),
+        max_length=30,
+        blank=True,
+        help_text=_("The first rule that failed, for filtering."),
     )
-    reason = models.TextField(blank=True)
+    reason = models.TextField(_("reason"), blank=True)
     attendance = models.ForeignKey(
         Attendance,
+        verbose_name=_("attendance"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="inbound_replies",
-        help_text="The invitee it answers for, when that could be told.",
+        help_text=_("The invitee it answers for, when that could be told."),
     )
     # Where a message from the mailbox was: each (mailbox, UIDVALIDITY, UID) is read once.
-    mailbox = models.CharField(max_length=300, blank=True)
-    uidvalidity = models.PositiveBigIntegerField(null=True, blank=True)
-    uid = models.PositiveBigIntegerField(null=True, blank=True)
+    mailbox = models.CharField(_("mailbox"), max_length=300, blank=True)
+    uidvalidity = models.PositiveBigIntegerField(_("UIDVALIDITY"), null=True, blank=True)
+    uid = models.PositiveBigIntegerField(_("UID"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
-    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
-        verbose_name_plural = "inbound replies"
+        verbose_name = _("inbound reply")
+        verbose_name_plural = _("inbound replies")
         constraints = [
             models.UniqueConstraint(
                 fields=["mailbox", "uidvalidity", "uid"],
@@ -406,8 +492,11 @@ class InboundReply(models.Model):
         indexes = [models.Index(fields=["state"], name="inbound_reply_state")]
 
     def __str__(self) -> str:
-        who = self.sender or "a file"
-        return f"Reply from {who}, {self.received_at:%Y-%m-%d %H:%M} ({self.get_state_display()})"
+        return _("Reply from %(sender)s, %(received)s (%(state)s)") % {
+            "sender": self.sender or _("a file"),
+            "received": f"{self.received_at:%Y-%m-%d %H:%M}",
+            "state": self.get_state_display(),
+        }
 
 
 class ImportBatch(models.Model):
@@ -422,20 +511,32 @@ class ImportBatch(models.Model):
 
     EXPIRES_AFTER = dt.timedelta(hours=24)
 
-    event = models.ForeignKey("scheduling.Event", on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    event = models.ForeignKey(
+        "scheduling.Event", verbose_name=_("event"), on_delete=models.CASCADE, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    filename = models.CharField(max_length=255, blank=True)
-    rows = models.JSONField(default=list, help_text="The preview: one object per row of the file.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now, db_index=True)
+    filename = models.CharField(_("file name"), max_length=255, blank=True)
+    rows = models.JSONField(
+        _("rows"), default=list, help_text=_("The preview: one object per row of the file.")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "import batches"
+        verbose_name = _("import batch")
+        verbose_name_plural = _("import batches")
 
     def __str__(self) -> str:
-        return f"{self.filename or 'Upload'} for event #{self.event_id} ({len(self.rows)} rows)"
+        return _("%(file)s for event #%(event)s (%(rows)d rows)") % {
+            "file": self.filename or _("Upload"),
+            "event": self.event_id,
+            "rows": len(self.rows),
+        }
 
     @property
     def expires_at(self) -> dt.datetime:

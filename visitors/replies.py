@@ -5,6 +5,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .itip import REVIEW, Reading, itip_reply_apply, itip_reply_read, received_read
 from .models import InboundReply
@@ -87,7 +88,8 @@ def _locked_for_review(reply_id: int) -> InboundReply:
     reply = InboundReply.objects.select_for_update().get(pk=reply_id)
     if reply.state != InboundReply.State.NEEDS_REVIEW:
         raise ValidationError(
-            f"This reply is {reply.get_state_display().lower()}, not waiting for review.",
+            _("This reply is %(state)s, not waiting for review.")
+            % {"state": reply.get_state_display().lower()},
             code="not_for_review",
         )
     return reply

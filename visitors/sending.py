@@ -23,6 +23,7 @@ from django.core.mail import get_connection
 from django.db import DatabaseError, transaction
 from django.db.models import F, Max, Q, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import ratelimit
 from core.outbox import Outbox, sending
@@ -351,10 +352,13 @@ def delivery_resend(*, delivery_id: int, by: AbstractBaseUser | None = None) -> 
     # Lock the row: a sweep or a second click must not queue it twice.
     delivery = Delivery.objects.select_for_update().filter(pk=delivery_id).first()
     if delivery is None:
-        raise ValidationError({"delivery": "No such message."}, code="not_found")
+        raise ValidationError({"delivery": _("No such message.")}, code="not_found")
     if delivery.state != Delivery.State.FAILED:
         raise ValidationError(
-            {"state": f"Only a failed message can be resent; this one is {delivery.state}."},
+            {
+                "state": _("Only a failed message can be resent; this one is %(state)s.")
+                % {"state": delivery.state}
+            },
             code="not_failed",
         )
     delivery.state = Delivery.State.QUEUED

@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core import changes as change_log
 from core.audit import stamp
@@ -86,7 +87,7 @@ def _open_event(event_id: int) -> Event:
     # Lock the event so that the attendee list and the invites that follow from it are
     # changed by one request at a time.
     event = Event.objects.locked(event_id)
-    event.refuse_if_final(closed="its list is closed")
+    event.refuse_if_final(closed=_("its list is closed"))
     return event
 
 
@@ -111,7 +112,7 @@ def attendance_add(
     event = _open_event(event_id)
     if Attendance.objects.filter(event=event, person_id=person_id).exists():
         raise ValidationError(
-            {"person": "This person is already on the attendee list."}, code="duplicate"
+            {"person": _("This person is already on the attendee list.")}, code="duplicate"
         )
     attendance = Attendance(
         event=event,
@@ -131,7 +132,7 @@ def attendance_add(
             attendance.save()
     except IntegrityError:
         raise ValidationError(
-            {"person": "This person is already on the attendee list."}, code="duplicate"
+            {"person": _("This person is already on the attendee list.")}, code="duplicate"
         ) from None
     # Invites already went out: the newcomer gets one too (after commit).
     invitations.invite_queue_for_attendance(attendance=attendance, by=by)
@@ -268,13 +269,16 @@ def person_merge(*, nominee_id: int, into_id: int, by: AbstractBaseUser | None =
     }
     nominee, into = people.get(nominee_id), people.get(into_id)
     if nominee is None or nominee.proposed_by_id is None:
-        raise ValidationError({"nominee": "Choose a partner's nomination."}, code="not_nominee")
+        raise ValidationError({"nominee": _("Choose a partner's nomination.")}, code="not_nominee")
     if into is None or into.proposed_by_id is not None:
-        raise ValidationError({"into": "Choose a person on file."}, code="not_on_file")
+        raise ValidationError({"into": _("Choose a person on file.")}, code="not_on_file")
     both = Event.objects.filter(attendances__person=nominee).filter(attendances__person=into)
     if both.exists():
         raise ValidationError(
-            {"into": f"Both are on the list of “{both.first()}”: take one of them off first."},
+            {
+                "into": _("Both are on the list of “%(event)s”: take one of them off first.")
+                % {"event": both.first()}
+            },
             code="both_listed",
         )
     with change_log.deferred():  # the log's lock after every row lock below
@@ -290,7 +294,7 @@ def person_merge(*, nominee_id: int, into_id: int, by: AbstractBaseUser | None =
                 ProgrammeRole.objects.filter(person=nominee).update(person=into)
         except IntegrityError:
             raise ValidationError(
-                {"into": "Both have a part in the same programme item: remove one first."},
+                {"into": _("Both have a part in the same programme item: remove one first.")},
                 code="both_listed",
             ) from None
         nominee.delete()
@@ -382,11 +386,14 @@ def rsvp_record(
 ) -> Attendance:
     """Record an attendee's answer; the latest answer wins; a cancelled event takes none."""
     if answer not in Attendance.RSVP.values:
-        raise ValidationError({"rsvp": f"Unknown answer {answer!r}."}, code="invalid_rsvp")
+        raise ValidationError(
+            {"rsvp": _("Unknown answer %(answer)s.") % {"answer": repr(answer)}},
+            code="invalid_rsvp",
+        )
     attendance = _locked_attendance(attendance_id)
     if attendance.event.status == Event.Status.CANCELLED:
         raise ValidationError(
-            {"rsvp": "The event is cancelled; it takes no answers."}, code="event_cancelled"
+            {"rsvp": _("The event is cancelled; it takes no answers.")}, code="event_cancelled"
         )
     attendance.rsvp = answer
     attendance.rsvp_at = at or timezone.now()
@@ -450,4 +457,4 @@ def _locked_attendance(attendance_id: int) -> Attendance:
             .get(pk=attendance_id)
         )
     except Attendance.DoesNotExist:
-        raise ValidationError({"attendance": "No such attendance."}, code="not_found") from None
+        raise ValidationError({"attendance": _("No such attendance.")}, code="not_found") from None

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -27,6 +28,10 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     except RsvpLinkError as error:
         context = {"error": error, "organiser_email": settings.ORGANISER_EMAIL}
         return render(request, "visitors/rsvp_refused.html", context, status=error.status)
+    if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+        # The attendee's own language, until they choose with the page's switch (a cookie).
+        translation.activate(attendance.person.language)
+        request.LANGUAGE_CODE = translation.get_language()
     event = attendance.event
     closed = event.status in CLOSED
     if request.method == "POST" and not closed:

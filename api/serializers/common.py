@@ -1,5 +1,6 @@
 """What the input serializers share: they refuse what they do not know."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 
@@ -14,7 +15,7 @@ class StrictInputMixin:
             if unknown:
                 raise serializers.ValidationError(
                     {
-                        name: [self.refused_hints.get(name, "Unknown field.")]
+                        name: [self.refused_hints.get(name, _("Unknown field."))]
                         for name in sorted(unknown)
                     }
                 )

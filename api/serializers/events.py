@@ -1,5 +1,6 @@
 """Events, with their programme and bookings, and the lifecycle actions' input."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from scheduling.models import Event
@@ -59,7 +60,7 @@ class EventSerializer(Output, serializers.ModelSerializer):
         return event.zone
 
 
-EVENT_TIME_HINT = (
+EVENT_TIME_HINT = _(
     "Times and status change through the reschedule, confirm, complete and cancel actions."
 )
 

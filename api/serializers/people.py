@@ -1,5 +1,6 @@
 """Organisations, people and attendee lists."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from scheduling.visibility import sees_contact_details, sees_staff_details
@@ -145,11 +146,11 @@ class AttendanceAddSerializer(StrictInputMixin, serializers.Serializer):
         by_email = "name" in attrs or "email" in attrs
         if by_id == by_email:
             raise serializers.ValidationError(
-                {"person": ["Give either a person id, or a name and an e-mail address."]}
+                {"person": [_("Give either a person id, or a name and an e-mail address.")]}
             )
         if by_email and not (attrs.get("name", "").strip() and attrs.get("email")):
             raise serializers.ValidationError(
-                {"email": ["A new attendee needs both a name and an e-mail address."]}
+                {"email": [_("A new attendee needs both a name and an e-mail address.")]}
             )
         return attrs
 

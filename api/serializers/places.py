@@ -4,6 +4,7 @@ view puts in the context (``{"zone": ...}``)."""
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from scheduling.models import Facility, Site
@@ -90,7 +91,7 @@ class AvailabilityQuerySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs["end"] <= attrs["start"]:
-            raise serializers.ValidationError({"end": ["The end must be after the start."]})
+            raise serializers.ValidationError({"end": [_("The end must be after the start.")]})
         if attrs["end"] - attrs["start"] > dt.timedelta(days=92):
-            raise serializers.ValidationError({"end": ["Ask for 92 days at most at a time."]})
+            raise serializers.ValidationError({"end": [_("Ask for 92 days at most at a time.")]})
         return attrs

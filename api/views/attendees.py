@@ -8,6 +8,7 @@ that nothing it writes tells it who is on file; invites to them wait for staff a
 """
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, status
@@ -126,7 +127,9 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
         given.is_valid(raise_exception=True)
         data = dict(given.validated_data)
         if not self.key.is_staff_key:
-            refused = {name: ["Staff keys only."] for name in ("person", "notes") if name in data}
+            refused = {
+                name: [_("Staff keys only.")] for name in ("person", "notes") if name in data
+            }
             if refused:
                 raise exceptions.ValidationError(refused)
             # A nomination in the partner's own name: never matched to people on file.
@@ -135,7 +138,7 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
             )
         elif "person" in data:
             if not Person.objects.filter(pk=data["person"]).exists():
-                raise exceptions.ValidationError({"person": ["No such person."]})
+                raise exceptions.ValidationError({"person": [_("No such person.")]})
             attendance = visitor_services.attendance_add(
                 event_id=self.event.pk, person_id=data.pop("person"), by=self.acting_user(), **data
             )
@@ -153,7 +156,7 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
         if not self.key.is_staff_key:
             # Notes are the office's; the order is the office's word on everyone's place, which
             # a partner must not change for other organisations' people.
-            refused = {name: ["Staff keys only."] for name in STAFF_ONLY_UPDATES if name in data}
+            refused = {name: [_("Staff keys only.")] for name in STAFF_ONLY_UPDATES if name in data}
             if refused:
                 raise exceptions.ValidationError(refused)
         visitor_services.attendance_update(

@@ -13,6 +13,7 @@ from django.http import HttpResponseNotModified
 from django.shortcuts import get_object_or_404
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -154,7 +155,7 @@ class SyncedListMixin:
                 raise exceptions.ValidationError(
                     {
                         pagination.CURSOR_PARAM: [
-                            "A sync answer is not paged by cursor: follow next."
+                            _("A sync answer is not paged by cursor: follow next.")
                         ]
                     }
                 )

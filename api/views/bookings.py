@@ -5,6 +5,7 @@ see are named only as "another booking".
 """
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import exceptions, status
@@ -121,7 +122,7 @@ class BookingViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         data = dict(given.validated_data)
         event = Event.objects.visible_to(self.audience).filter(pk=data.pop("event")).first()
         if event is None:
-            raise exceptions.ValidationError({"event": ["No such event."]})
+            raise exceptions.ValidationError({"event": [_("No such event.")]})
         self.check_object_permissions(self.request, event)
         booking = services.booking_create(
             event_id=event.pk,

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -200,13 +201,13 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         """A partner key writes events of its own organisation that it can still see."""
         if self.key.is_staff_key:
             return data
-        refused = {name: ["Staff keys only."] for name in STAFF_ONLY_FIELDS if name in data}
+        refused = {name: [_("Staff keys only.")] for name in STAFF_ONLY_FIELDS if name in data}
         if "host_organisation" in data and (
             not creating or data["host_organisation"] != self.key.organisation
         ):
-            refused["host_organisation"] = ["A partner key's events are its organisation's."]
+            refused["host_organisation"] = [_("A partner key's events are its organisation's.")]
         if data.get("visibility") == Event.Visibility.INTERNAL:
-            refused["visibility"] = ["Internal events are for staff: choose restricted instead."]
+            refused["visibility"] = [_("Internal events are for staff: choose restricted instead.")]
         if refused:
             raise exceptions.ValidationError(refused)
         if creating:
@@ -287,12 +288,13 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         rows = invites_send(event_id=event.pk, by=self.acting_user(), **given.validated_data)
         queued = [row for row in rows if row.state != Delivery.State.HELD]
         held = len(rows) - len(queued)
-        detail = (
-            f"{len(queued)} queued; {held} awaiting staff approval: the office sends invites "
-            "that a partner wrote or addressed only after a staff member approves them."
-            if held
-            else f"{len(queued)} queued."
-        )
+        if held:
+            detail = _(
+                "%(queued)d queued; %(held)d awaiting staff approval: the office sends invites "
+                "that a partner wrote or addressed only after a staff member approves them."
+            ) % {"queued": len(queued), "held": held}
+        else:
+            detail = _("%(queued)d queued.") % {"queued": len(queued)}
         result = {
             "detail": detail,
             "queued": len(queued),

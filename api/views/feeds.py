@@ -14,6 +14,7 @@ from django.http import HttpResponse, HttpResponseGone, HttpResponseNotFound
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -44,10 +45,12 @@ def feed(request, token: str) -> HttpResponse:
     anything is rendered; 410 once the feed is revoked."""
     found = feeds.feed_lookup(token)
     if found is None:
-        return HttpResponseNotFound("No such feed.\n", content_type="text/plain; charset=utf-8")
+        return HttpResponseNotFound(
+            _("No such feed.") + "\n", content_type="text/plain; charset=utf-8"
+        )
     if not feeds.feed_is_live(found):
         return HttpResponseGone(
-            "This feed was revoked: ask the protocol office for a new address.\n",
+            _("This feed was revoked: ask the protocol office for a new address.") + "\n",
             content_type="text/plain; charset=utf-8",
         )
     now = timezone.now()
@@ -224,9 +227,11 @@ class FeedViewSet(ApiViewSet):
         else:
             refused = {}
             if data.get("person") is not None:
-                refused["person"] = ["Staff keys only."]
+                refused["person"] = [_("Staff keys only.")]
             if data.get("organisation") not in (None, self.key.organisation):
-                refused["organisation"] = ["A partner key's feeds are about its own organisation."]
+                refused["organisation"] = [
+                    _("A partner key's feeds are about its own organisation.")
+                ]
             if refused:
                 raise exceptions.ValidationError(refused)
             owner = {"owner_organisation": self.key.organisation}

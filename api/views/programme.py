@@ -7,6 +7,7 @@ organisation hosting the item (scheduling.visibility); for anyone else they do n
 from functools import cached_property
 
 from django.db.models import Prefetch, Q
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import exceptions, status
@@ -137,7 +138,7 @@ class ProgrammeItemViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveM
         data = dict(given.validated_data)
         if not self.key.is_staff_key:
             refused = {
-                name: ["Staff keys only."] for name in ("cue_notes", "roles") if name in data
+                name: [_("Staff keys only.")] for name in ("cue_notes", "roles") if name in data
             }
             if refused:
                 raise exceptions.ValidationError(refused)

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from core.changes import change_head
 from visitors.models import Organisation
@@ -113,7 +114,7 @@ def webhook_delivery_retry(*, delivery_id: int) -> WebhookDelivery:
         WebhookDelivery.objects.select_for_update().select_related("endpoint").get(pk=delivery_id)
     )
     if not delivery.endpoint.is_active:
-        raise ValidationError({"endpoint": "The endpoint is disabled: enable it first."})
+        raise ValidationError({"endpoint": _("The endpoint is disabled: enable it first.")})
     if delivery.state == WebhookDelivery.State.SENDING:
         return delivery  # being posted right now
     now = timezone.now()
@@ -130,7 +131,7 @@ def _locked(endpoint_id: int) -> WebhookEndpoint:
     try:
         return WebhookEndpoint.objects.select_for_update().get(pk=endpoint_id)
     except WebhookEndpoint.DoesNotExist:
-        raise ValidationError({"endpoint": "No such webhook endpoint."}) from None
+        raise ValidationError({"endpoint": _("No such webhook endpoint.")}) from None
 
 
 def _endpoints_changed() -> None:

@@ -18,7 +18,7 @@ from visitors.models import Attendance
 
 from ..forms import AttendanceOrderForm
 from ..forms_event import AttendanceEditForm, AttendeeAddForm, AttendeesAddForm
-from .common import CHANGE_ATTENDANCE, add_service_error, refusal_text, staff_required
+from .common import CHANGE_ATTENDANCE, add_service_error, refused, staff_required
 from .events import bench_refused, event_queryset
 from .workbench import Workbench, back_to, outbox_mark, row_of_event, say_if_sent
 
@@ -124,7 +124,7 @@ def attendee_remove(request: HttpRequest, pk: int, attendance_pk: int) -> HttpRe
     try:
         services.attendance_remove(attendance_id=attendance.pk, by=request.user)
     except ValidationError as error:
-        messages.error(request, f"{person}: {refusal_text(error)}")
+        messages.error(request, refused(person, error))
         return back_to(pk, f"attendance-{attendance.pk}")
     messages.success(request, _("%(name)s is off the list.") % {"name": person})
     say_if_sent(request, pk, before, _("%(name)s will be sent a cancellation.") % {"name": person})
@@ -140,14 +140,14 @@ def attendance_order(request: HttpRequest, pk: int, attendance_pk: int) -> HttpR
     )
     form = AttendanceOrderForm(request.POST)
     try:
-        attendance.event.refuse_if_final(closed="its list is closed")  # as in the back office
+        attendance.event.refuse_if_final(closed=_("its list is closed"))  # as in the back office
         if not form.is_valid():
             raise ValidationError(form.errors["order_override"])
         attendance = services.attendance_update(
             attendance_id=attendance.pk, by=request.user, **form.cleaned_data
         )
     except ValidationError as error:
-        messages.error(request, f"{attendance.person}: {refusal_text(error)}")
+        messages.error(request, refused(attendance.person, error))
     else:
         place = attendance.order_override
         said = (

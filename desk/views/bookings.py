@@ -24,7 +24,7 @@ from .common import (
     add_service_error,
     bad_request,
     posted_id,
-    refusal_text,
+    refused,
     staff_required,
 )
 from .events import bench_refused, event_queryset
@@ -112,7 +112,7 @@ def booking_release(request: HttpRequest, pk: int, booking_pk: int) -> HttpRespo
     try:
         services.booking_release(booking_id=booking.pk, by=request.user, reason="Released by staff")
     except ValidationError as error:
-        messages.error(request, f"{booking.facility}: {refusal_text(error)}")
+        messages.error(request, refused(booking.facility, error))
     else:
         messages.success(request, _("%(facility)s is released.") % {"facility": booking.facility})
         say_if_sent(request, pk, before, update_words())
@@ -137,7 +137,7 @@ def bookings_confirm(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.booking_confirm(booking_id=booking.pk, by=request.user)
         except ValidationError as error:
-            messages.error(request, f"{booking.facility}: {refusal_text(error)}")
+            messages.error(request, refused(booking.facility, error))
         else:
             messages.success(
                 request, _("%(facility)s is confirmed.") % {"facility": booking.facility}

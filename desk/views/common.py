@@ -44,6 +44,11 @@ def refusal_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def refused(subject, error: ValidationError) -> str:
+    """'Hall 1: The facility is already booked…': a refusal and what it is about."""
+    return _("%(label)s: %(message)s") % {"label": subject, "message": refusal_text(error)}
+
+
 def add_service_error(form: forms.Form, error: ValidationError) -> None:
     """Put a service's refusal next to the field it names, or above the form otherwise."""
     if not hasattr(error, "error_dict"):

@@ -16,7 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 from django.views.decorators.http import require_POST
 from icalendar import Calendar
 
@@ -311,12 +311,13 @@ def progress_text(progress, event: Event) -> str:
     parts = [_("%(sent)d of %(total)d sent") % {"sent": progress.sent, "total": progress.total}]
     if progress.failed:
         parts.append(_("%(count)d failed") % {"count": progress.failed})
-    text = ", ".join(parts)
+    text = pgettext("between parts of a line", ", ").join(parts)
+    clause = pgettext("between clauses of a line", "; ")
     if progress.waiting and progress.finish:
         local = progress.finish.astimezone(event.zone)
-        text += "; " + _("the rest by about %(time)s") % {"time": local.strftime("%H:%M")}
+        text += clause + _("the rest by about %(time)s") % {"time": local.strftime("%H:%M")}
     elif progress.waiting:
-        text += "; " + _("%(count)d on their way") % {"count": progress.waiting}
+        text += clause + _("%(count)d on their way") % {"count": progress.waiting}
     if progress.held:
-        text += "; " + _("%(count)d awaiting approval") % {"count": progress.held}
-    return text + "."
+        text += clause + _("%(count)d awaiting approval") % {"count": progress.held}
+    return pgettext("the end of a sentence", "%(sentence)s.") % {"sentence": text}

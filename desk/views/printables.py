@@ -6,15 +6,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, urlencode
 
 from scheduling.models import Event, ProgrammeItem, ProgrammeRole
 from visitors.models import Attendance
+from visitors.names import SORTS, sorted_attendances
 
 from .. import printing
 from .common import VIEW_EVENT, staff_required, zone_label
 from .events import event_queryset
 
+SORTED = ("attendees", "name-cards")  # the printables that list people and can be re-sorted
 TEMPLATES = {
     "run-of-show": "staff/print/run_of_show.html",
     "itinerary": "staff/print/itinerary.html",
@@ -55,6 +57,9 @@ def _printable(request: HttpRequest, pk: int, kind: str) -> tuple[Event, dict]:
     attendances = event.attendances.in_precedence_order().select_related("person__organisation")
     if kind == "name-cards":
         attendances = attendances.exclude(rsvp=Attendance.RSVP.DECLINED)
+    # Lists of people: in precedence order, or by English surname or Chinese strokes on request.
+    sort = request.GET.get("sort") if kind in SORTED else None
+    sort = sort if sort in SORTS else "precedence"
     context = {
         "event": event,
         "kind": kind,
@@ -69,9 +74,22 @@ def _printable(request: HttpRequest, pk: int, kind: str) -> tuple[Event, dict]:
         )
         if kind in ("run-of-show", "itinerary")
         else [],
-        "attendances": list(attendances)
+        "attendances": sorted_attendances(list(attendances), sort)
         if kind in ("attendees", "name-cards", "run-of-show")
         else [],
+        "sort": sort,
+        "sorted": kind in SORTED,
+        # The PDF of the page as shown: the same order of names and of the list.
+        "pdf_query": urlencode(
+            {
+                **(
+                    {"order": "zh"}
+                    if kind == "name-cards" and request.GET.get("order") == "zh"
+                    else {}
+                ),
+                **({"sort": sort} if sort not in (None, "precedence") else {}),
+            }
+        ),
         "printed_at": timezone.now(),
         "transfer": ProgrammeItem.Kind.TRANSFER,
     }

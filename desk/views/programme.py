@@ -17,7 +17,7 @@ from scheduling import services
 from scheduling.models import Event
 
 from ..forms_event import ProgrammeItemForm, site_facilities
-from .common import add_service_error, bad_request, refusal_text, staff_required, zone_label
+from .common import add_service_error, bad_request, refused, staff_required, zone_label
 from .events import bench_refused, event_queryset
 from .workbench import Workbench, back_to, item_of_event, outbox_mark, say_if_sent, update_words
 
@@ -98,7 +98,7 @@ def programme_move(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     try:
         item = services.programme_item_move(item_id=item.pk, step=step, by=request.user)
     except ValidationError as error:
-        messages.error(request, f"{item}: {refusal_text(error)}")
+        messages.error(request, refused(item, error))
     else:
         said = _("“%(title)s” moved earlier.") if step < 0 else _("“%(title)s” moved later.")
         messages.success(request, said % {"title": item})
@@ -114,7 +114,7 @@ def programme_delete(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
     try:
         released = services.programme_item_delete(item_id=item.pk, by=request.user)
     except ValidationError as error:
-        messages.error(request, f"{item}: {refusal_text(error)}")
+        messages.error(request, refused(item, error))
         return back_to(pk, ANCHOR)
     messages.success(request, _("“%(title)s” is removed from the programme.") % {"title": item})
     for booking in released:

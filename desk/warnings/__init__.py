@@ -371,15 +371,24 @@ def _role_clashes(events: dict[int, Event], roles: list) -> Iterator[EventWarnin
             if other.event_id == event.pk and other.pk < item.pk:
                 continue  # both items are in this event: report the pair once, not twice
             where = (
-                "also in this event" if other.event_id == event.pk else f"in “{other.event.title}”"
+                _("also in this event")
+                if other.event_id == event.pk
+                else _("in “%(title)s”") % {"title": other.event.title}
             )
             yield EventWarning(
                 code=PERSON_DOUBLE_BOOKED,
-                message=(
-                    f"{role.person.display_name} takes part in “{item.title}” "
-                    f"({_when(item.start, item.end, event)}) and in “{other.title}” "
-                    f"({_when(other.start, other.end, event)}, {where}), which overlap."
-                ),
+                message=_(
+                    "%(person)s takes part in “%(item)s” (%(item_when)s) and in “%(other)s” "
+                    "(%(other_when)s, %(where)s), which overlap."
+                )
+                % {
+                    "person": role.person.display_name,
+                    "item": item.title,
+                    "item_when": _when(item.start, item.end, event),
+                    "other": other.title,
+                    "other_when": _when(other.start, other.end, event),
+                    "where": where,
+                },
                 event_id=event.pk,
                 related_event_id=other.event_id,
                 item_ids=(item.pk, other.pk),
@@ -424,12 +433,21 @@ def _travel_warnings(
                 continue
             yield EventWarning(
                 code=TRAVEL_TIME,
-                message=(
-                    f"Only {available} min between “{before.title}” at {before.facility.name} "
-                    f"(ends {_clock(before.end, event)}) and “{after.title}” at "
-                    f"{after.facility.name} (starts {_clock(after.start, event)}); moving "
-                    f"between them takes {needed} min."
-                ),
+                message=_(
+                    "Only %(available)s min between “%(before)s” at %(before_facility)s "
+                    "(ends %(ends)s) and “%(after)s” at %(after_facility)s (starts %(starts)s); "
+                    "moving between them takes %(needed)s min."
+                )
+                % {
+                    "available": available,
+                    "before": before.title,
+                    "before_facility": before.facility.name,
+                    "ends": _clock(before.end, event),
+                    "after": after.title,
+                    "after_facility": after.facility.name,
+                    "starts": _clock(after.start, event),
+                    "needed": needed,
+                },
                 event_id=event_id,
                 item_ids=(before.pk, after.pk),
                 facility_id=after.facility_id,

@@ -123,7 +123,9 @@ def _closure_reason(closure: Closure) -> str:
     label = str(closure.get_reason_display())
     if not closure.note:
         return label
-    return closure.note if closure.reason == Closure.Reason.OTHER else f"{label}: {closure.note}"
+    if closure.reason == Closure.Reason.OTHER:
+        return closure.note
+    return _("%(reason)s: %(note)s") % {"reason": label, "note": closure.note}
 
 
 def _capacity_warnings(events: dict[int, Event], bookings: list) -> Iterator[EventWarning]:
@@ -135,9 +137,19 @@ def _capacity_warnings(events: dict[int, Event], bookings: list) -> Iterator[Eve
         yield EventWarning(
             code=OVER_CAPACITY,
             message=(
-                f"{expected} people are expected but {booking.facility.name} holds {capacity}"
-                + (f" (override: {reason})." if reason else ".")
-            ),
+                _(
+                    "%(expected)s people are expected but %(facility)s holds %(capacity)s "
+                    "(override: %(reason)s)."
+                )
+                if reason
+                else _("%(expected)s people are expected but %(facility)s holds %(capacity)s.")
+            )
+            % {
+                "expected": expected,
+                "facility": booking.facility.name,
+                "capacity": capacity,
+                "reason": reason,
+            },
             event_id=booking.event_id,
             booking_id=booking.pk,
             facility_id=booking.facility_id,
@@ -151,17 +163,19 @@ def _unconfirmed_bookings(events: dict[int, Event], bookings: list) -> Iterator[
         if not booking.unconfirmed:
             continue
         event = events[booking.event_id]
-        expiry = (
-            f"; the hold expires {_moment(booking.hold_expires_at, event)}"
-            if booking.hold_expires_at
-            else ""
-        )
+        words = {
+            "facility": booking.facility.name,
+            "when": _when(booking.start, booking.end, event),
+        }
+        if booking.hold_expires_at:
+            message = _(
+                "%(facility)s (%(when)s) is only held, not confirmed; the hold expires %(expiry)s."
+            ) % {**words, "expiry": _moment(booking.hold_expires_at, event)}
+        else:
+            message = _("%(facility)s (%(when)s) is only held, not confirmed.") % words
         yield EventWarning(
             code=UNCONFIRMED_BOOKING,
-            message=(
-                f"{booking.facility.name} ({_when(booking.start, booking.end, event)}) is only "
-                f"held, not confirmed{expiry}."
-            ),
+            message=message,
             event_id=booking.event_id,
             booking_id=booking.pk,
             facility_id=booking.facility_id,

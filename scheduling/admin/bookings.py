@@ -3,6 +3,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin import ServiceAdmin, local_time
 
@@ -67,33 +69,34 @@ class BookingAdmin(ZonedTimesAdmin, ServiceAdmin):
         # An active booking is released, never deleted: the release is part of the record.
         return (obj is None or not obj.is_active) and super().has_delete_permission(request, obj)
 
-    @admin.display(description="Starts", ordering="start")
+    @admin.display(description=gettext_lazy("Starts"), ordering="start")
     def local_start(self, booking: Booking) -> str:
         return local_time(booking.start, booking.event.zone)
 
-    @admin.display(description="Ends", ordering="end")
+    @admin.display(description=gettext_lazy("Ends"), ordering="end")
     def local_end(self, booking: Booking) -> str:
         return local_time(booking.end, booking.event.zone)
 
-    @admin.display(description="Occupied (with set-up and teardown)")
+    @admin.display(description=gettext_lazy("Occupied (with set-up and teardown)"))
     def occupied(self, booking: Booking) -> str:
         return occupied_interval(booking)
 
-    @admin.action(description="Confirm selected bookings", permissions=["change"])
+    @admin.action(description=gettext_lazy("Confirm selected bookings"), permissions=["change"])
     def confirm_bookings(self, request, queryset):
-        self._apply_each(request, queryset, "confirmed", booking_services.booking_confirm)
+        self._apply_each(request, queryset, _("confirmed"), booking_services.booking_confirm)
 
     @admin.action(
-        description="Go/no-go: confirm as final (releases their backups)", permissions=["change"]
+        description=gettext_lazy("Go/no-go: confirm as final (releases their backups)"),
+        permissions=["change"],
     )
     def confirm_bookings_final(self, request, queryset):
         self._apply_each(
-            request, queryset, "confirmed as final", booking_services.booking_confirm, final=True
+            request, queryset, _("confirmed as final"), booking_services.booking_confirm, final=True
         )
 
-    @admin.action(description="Release selected bookings", permissions=["change"])
+    @admin.action(description=gettext_lazy("Release selected bookings"), permissions=["change"])
     def release_bookings(self, request, queryset):
-        self._apply_each(request, queryset, "released", booking_services.booking_release)
+        self._apply_each(request, queryset, _("released"), booking_services.booking_release)
 
     def _apply_each(self, request, queryset, done: str, service, **options) -> None:
         """Apply a booking service to each booking on its own; report each refusal by name."""
@@ -103,12 +106,21 @@ class BookingAdmin(ZonedTimesAdmin, ServiceAdmin):
                 service(booking_id=booking.pk, by=request.user, **options)
             except ValidationError as error:
                 reason = " ".join(error.messages)
-                self.message_user(request, f"{booking} was not {done}: {reason}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("%(booking)s was not %(done)s: %(reason)s")
+                    % {"booking": booking, "done": done, "reason": reason},
+                    messages.ERROR,
+                )
             else:
                 applied += 1
         if applied:
-            noun = "booking" if applied == 1 else "bookings"
-            self.message_user(request, f"{applied} {noun} {done}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d booking %(done)s.", "%(count)d bookings %(done)s.", applied)
+                % {"count": applied, "done": done},
+                messages.SUCCESS,
+            )
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

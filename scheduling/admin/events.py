@@ -9,8 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Subquery
 from django.forms import Form
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from core.admin import ServiceAdmin, local_time, save_rows
+from core.admin import ServiceAdmin, labelled, local_time, save_rows
 from core.admin_forms import LabelledRowsFormSet
 from core.audit import stamp
 
@@ -55,7 +57,7 @@ class ProgrammeItemInline(EventPartInline):
     autocomplete_fields = ("facility",)
     ordering = ("start", "position", "id")
     show_change_link = True  # roles, cue notes and description are on the item's own page
-    verbose_name_plural = "programme (run-of-show)"
+    verbose_name_plural = gettext_lazy("programme (run-of-show)")
 
 
 class BookingInline(admin.TabularInline):
@@ -80,15 +82,15 @@ class BookingInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.display(description="Starts")
+    @admin.display(description=gettext_lazy("Starts"))
     def local_start(self, booking: Booking) -> str:
         return local_time(booking.start, booking.event.zone)
 
-    @admin.display(description="Ends")
+    @admin.display(description=gettext_lazy("Ends"))
     def local_end(self, booking: Booking) -> str:
         return local_time(booking.end, booking.event.zone)
 
-    @admin.display(description="Occupied (with set-up and teardown)")
+    @admin.display(description=gettext_lazy("Occupied (with set-up and teardown)"))
     def occupied(self, booking: Booking) -> str:
         return occupied_interval(booking)
 
@@ -122,11 +124,30 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
     autocomplete_fields = ("site", "host_organisation")
     readonly_fields = ("uid", "sequence", "cancel_reason", "created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("title", "title_zh", "reference", "kind", "status", "visibility")}),
-        ("When and where", {"fields": ("site", "timezone", "start", "end", "times_change")}),
-        ("Who", {"fields": ("host_organisation", "organiser")}),
-        ("Text", {"fields": ("description", "internal_notes", "cancel_reason")}),
-        ("Calendar record", {"fields": ("uid", "sequence", "created_at", "updated_at")}),
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "title_zh",
+                    "bilingual",
+                    "reference",
+                    "kind",
+                    "status",
+                    "visibility",
+                )
+            },
+        ),
+        (
+            gettext_lazy("When and where"),
+            {"fields": ("site", "timezone", "start", "end", "times_change")},
+        ),
+        (gettext_lazy("Who"), {"fields": ("host_organisation", "organiser")}),
+        (gettext_lazy("Text"), {"fields": ("description", "internal_notes", "cancel_reason")}),
+        (
+            gettext_lazy("Calendar record"),
+            {"fields": ("uid", "sequence", "created_at", "updated_at")},
+        ),
     )
     inlines = [ProgrammeItemInline, BookingInline]  # visitors adds the attendee list
     actions = ["confirm_events", "cancel_events"]
@@ -166,16 +187,19 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
         allowed = obj is None or obj.status == Event.Status.DRAFT
         return allowed and super().has_delete_permission(request, obj)
 
-    @admin.display(description="Starts (event's zone)", ordering="start")
+    @admin.display(description=gettext_lazy("Starts (event's zone)"), ordering="start")
     def local_start(self, event: Event) -> str:
         return local_time(event.start, event.zone)
 
-    @admin.display(description="Last change", ordering="last_changed_at")
+    @admin.display(description=gettext_lazy("Last change"), ordering="last_changed_at")
     def last_change(self, event: Event) -> str:
         if getattr(event, "last_changed_at", None) is None:
             return "—"
-        line = f"{local_time(event.last_changed_at)} by {event.last_changed_by or 'system'}"
-        return f"{line}: {event.last_change_reason}" if event.last_change_reason else line
+        line = _("%(when)s by %(who)s") % {
+            "when": local_time(event.last_changed_at),
+            "who": event.last_changed_by or _("system"),
+        }
+        return labelled(line, event.last_change_reason) if event.last_change_reason else line
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -208,7 +232,9 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
         if formset.model is ProgrammeItem:
             save_rows(
                 formset,
-                label=lambda row: f"Programme item “{row.cleaned_data.get('title')}”",
+                label=lambda row: (
+                    _("Programme item “%(title)s”") % {"title": row.cleaned_data.get("title")}
+                ),
                 save=lambda row: programme_item_save(row, event_id=event_id, by=by),
                 delete=lambda row: services.programme_item_delete(item_id=row.instance.pk, by=by),
             )
@@ -220,12 +246,13 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
         stamp(obj, by=request.user, reason="Deleted draft")
         obj.delete()
 
-    @admin.action(description="Confirm selected events", permissions=["change"])
+    @admin.action(description=gettext_lazy("Confirm selected events"), permissions=["change"])
     def confirm_events(self, request, queryset):
         self._move_each(request, queryset, services.event_confirm, Event.Status.CONFIRMED)
 
     @admin.action(
-        description="Cancel selected events (releases their bookings)", permissions=["change"]
+        description=gettext_lazy("Cancel selected events (releases their bookings)"),
+        permissions=["change"],
     )
     def cancel_events(self, request, queryset):
         """Final and told to attendees: a page first says so and asks the reason they are sent."""
@@ -253,20 +280,32 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
         moved = 0
         for event in queryset:
             if event.status == status:
-                self.message_user(request, f"“{event}” was already {done_word}.", messages.INFO)
+                self.message_user(
+                    request,
+                    _("“%(event)s” was already %(status)s.")
+                    % {"event": event, "status": done_word},
+                    messages.INFO,
+                )
                 continue
             try:
                 service(event_id=event.pk, by=request.user)
             except ValidationError as error:
                 reason = " ".join(error.messages)
                 self.message_user(
-                    request, f"“{event}” was not {done_word}: {reason}", messages.ERROR
+                    request,
+                    _("“%(event)s” was not %(status)s: %(reason)s")
+                    % {"event": event, "status": done_word, "reason": reason},
+                    messages.ERROR,
                 )
             else:
                 moved += 1
         if moved:
-            noun = "event" if moved == 1 else "events"
-            self.message_user(request, f"{moved} {noun} {done_word}.", messages.SUCCESS)
+            self.message_user(
+                request,
+                ngettext("%(count)d event %(status)s.", "%(count)d events %(status)s.", moved)
+                % {"count": moved, "status": done_word},
+                messages.SUCCESS,
+            )
 
 
 # --- Programme -----------------------------------------------------------------------------------
@@ -311,7 +350,7 @@ class ProgrammeItemAdmin(ZonedTimesAdmin, ServiceAdmin):
             request, obj
         )
 
-    @admin.display(description="Starts (event's zone)", ordering="start")
+    @admin.display(description=gettext_lazy("Starts (event's zone)"), ordering="start")
     def local_start(self, item: ProgrammeItem) -> str:
         return local_time(item.start, item.event.zone)
 
@@ -344,4 +383,6 @@ class ProgrammeItemAdmin(ZonedTimesAdmin, ServiceAdmin):
         released = services.programme_item_delete(item_id=obj.pk, by=request.user)
         if released:
             freed = ", ".join(str(booking.facility) for booking in released)
-            self.message_user(request, f"Its bookings were released: {freed}.")
+            self.message_user(
+                request, _("Its bookings were released: %(facilities)s.") % {"facilities": freed}
+            )

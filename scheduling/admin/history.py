@@ -5,6 +5,7 @@ import zoneinfo
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
 from core.admin import ChangeLogAdmin, local_time, related_or_gone
 
@@ -19,12 +20,12 @@ class EventChangeLogAdmin(ChangeLogAdmin):
     search_fields = ("title", "title_zh", "reference", "uid", "history_change_reason")
     list_select_related = ("history_user",)
 
-    @admin.display(description="Event", ordering="title")
+    @admin.display(description=gettext_lazy("Event"), ordering="title")
     def event_link(self, record) -> str:
         url = reverse("admin:scheduling_event_change", args=[record.id])
         return format_html('<a href="{}">{}</a>', url, record.title)
 
-    @admin.display(description="Starts (event's zone)", ordering="start")
+    @admin.display(description=gettext_lazy("Starts (event's zone)"), ordering="start")
     def event_start(self, record) -> str:
         return local_time(record.start, zoneinfo.ZoneInfo(record.timezone))
 
@@ -37,11 +38,11 @@ class ProgrammeItemChangeLogAdmin(ChangeLogAdmin):
     search_fields = ("title", "title_zh", "event__title", "history_change_reason")
     list_select_related = ("history_user", "event")
 
-    @admin.display(description="Event")
+    @admin.display(description=gettext_lazy("Event"))
     def event_name(self, record) -> str:
         return related_or_gone(record, "event")
 
-    @admin.display(description="Starts", ordering="start")
+    @admin.display(description=gettext_lazy("Starts"), ordering="start")
     def item_start(self, record) -> str:
         return local_time(record.start)
 
@@ -54,11 +55,11 @@ class ProgrammeRoleChangeLogAdmin(ChangeLogAdmin):
     search_fields = ("item__title", "person__name", "person__name_zh", "history_change_reason")
     list_select_related = ("history_user", "item", "person")
 
-    @admin.display(description="Programme item")
+    @admin.display(description=gettext_lazy("Programme item"))
     def item_name(self, record) -> str:
         return related_or_gone(record, "item")
 
-    @admin.display(description="Person")
+    @admin.display(description=gettext_lazy("Person"))
     def person_name(self, record) -> str:
         return related_or_gone(record, "person")
 
@@ -72,15 +73,15 @@ class BookingChangeLogAdmin(ChangeLogAdmin):
     search_fields = ("event__title", "facility__name", "history_change_reason")
     list_select_related = ("history_user", "event", "facility__site")
 
-    @admin.display(description="Facility")
+    @admin.display(description=gettext_lazy("Facility"))
     def facility_name(self, record) -> str:
         return related_or_gone(record, "facility")
 
-    @admin.display(description="Event")
+    @admin.display(description=gettext_lazy("Event"))
     def event_name(self, record) -> str:
         return related_or_gone(record, "event")
 
-    @admin.display(description="Starts", ordering="start")
+    @admin.display(description=gettext_lazy("Starts"), ordering="start")
     def booking_start(self, record) -> str:
         return local_time(record.start)
 

@@ -5,7 +5,7 @@ import zoneinfo
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from core.admin import local_time
 
@@ -55,10 +55,10 @@ class FacilityAdmin(admin.ModelAdmin):
         place_services.facility_update(facility_id=obj.pk, by=request.user, **changed)
         obj.refresh_from_db()
 
-    @admin.display(description="Bookable hours")
+    @admin.display(description=gettext_lazy("Bookable hours"))
     def bookable_hours(self, facility: Facility) -> str:
         if facility.bookable_from is None:
-            return "Any time"
+            return _("Any time")
         return f"{facility.bookable_from:%H:%M}–{facility.bookable_until:%H:%M}"
 
 
@@ -71,11 +71,11 @@ class ClosureAdmin(admin.ModelAdmin):
     autocomplete_fields = ("site", "facility")
     list_select_related = ("site", "facility__site")
 
-    @admin.display(description="Starts (site's zone)", ordering="start")
+    @admin.display(description=gettext_lazy("Starts (site's zone)"), ordering="start")
     def local_start(self, closure: Closure) -> str:
         return local_time(closure.start, self.zone(closure))
 
-    @admin.display(description="Ends", ordering="end")
+    @admin.display(description=gettext_lazy("Ends"), ordering="end")
     def local_end(self, closure: Closure) -> str:
         return local_time(closure.end, self.zone(closure))
 

@@ -43,53 +43,73 @@ class Booking(models.Model):
 
     ACTIVE_STATUSES = (Status.HELD, Status.CONFIRMED)
 
-    facility = models.ForeignKey(Facility, on_delete=models.PROTECT, related_name="bookings")
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="bookings")
-    programme_item = models.ForeignKey(
-        ProgrammeItem, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    facility = models.ForeignKey(
+        Facility, verbose_name=_("facility"), on_delete=models.PROTECT, related_name="bookings"
     )
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="bookings"
+    )
+    programme_item = models.ForeignKey(
+        ProgrammeItem,
+        verbose_name=_("programme item"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="bookings",
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
     setup_minutes = models.PositiveSmallIntegerField(
-        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)]
+        _("set-up minutes"), validators=[MaxValueValidator(MAX_BUFFER_MINUTES)]
     )
     teardown_minutes = models.PositiveSmallIntegerField(
-        validators=[MaxValueValidator(MAX_BUFFER_MINUTES)]
+        _("teardown minutes"), validators=[MaxValueValidator(MAX_BUFFER_MINUTES)]
     )
     # The half-open interval the facility is blocked for: [start - setup, end + teardown).
     # Stored so that both databases can index it and PostgreSQL can constrain it.
-    occupied_start = models.DateTimeField(editable=False)
-    occupied_end = models.DateTimeField(editable=False)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
-    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    occupied_start = models.DateTimeField(_("occupied start"), editable=False)
+    occupied_end = models.DateTimeField(_("occupied end"), editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.HELD
+    )
+    hold_expires_at = models.DateTimeField(_("hold expires at"), null=True, blank=True)
     backup_of = models.ForeignKey(
         "self",
+        verbose_name=_("backup of"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="backups",
-        help_text="This booking is the fallback (rain plan) for another.",
+        help_text=_("This booking is the fallback (rain plan) for another."),
     )
     backup_deadline = models.DateTimeField(
-        null=True, blank=True, help_text="A backup is released automatically at this time."
+        _("backup deadline"),
+        null=True,
+        blank=True,
+        help_text=_("A backup is released automatically at this time."),
     )
-    capacity_override_reason = models.CharField(max_length=300, blank=True)
-    released_at = models.DateTimeField(null=True, blank=True)
+    capacity_override_reason = models.CharField(
+        _("capacity override reason"), max_length=300, blank=True
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = BookingQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "id"]
+        verbose_name = _("booking")
+        verbose_name_plural = _("bookings")
         indexes = [
             # Not partial: SQLite only uses a partial index when the query repeats its
             # condition with literals, and Django binds the status values as parameters.
@@ -110,7 +130,7 @@ class Booking(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="held") | Q(hold_expires_at__isnull=False),
                 name="booking_hold_has_expiry",
-                violation_error_message="A held booking needs an expiry time.",
+                violation_error_message=_("A held booking needs an expiry time."),
             ),
             # The guarantee against double booking on PostgreSQL: two active bookings of one
             # facility can never overlap, whatever the concurrency. SQLite serialises writers
@@ -126,12 +146,12 @@ class Booking(models.Model):
                 ],
                 condition=Q(status__in=["held", "confirmed"]),
                 violation_error_code="booking_clash",
-                violation_error_message="The facility is already booked at that time.",
+                violation_error_message=_("The facility is already booked at that time."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.facility} for {self.event}"
+        return _("%(facility)s for %(event)s") % {"facility": self.facility, "event": self.event}
 
     def save(self, *args, **kwargs):
         # Derived columns, not a business rule: keep the stored occupied interval in step with

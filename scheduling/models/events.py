@@ -16,6 +16,8 @@ from .rules import check_window, new_event_uid
 # Room for a sentence or two to attendees ("Typhoon signal No. 8 is in force; a new date will
 # follow."); the history keeps only its first 100 characters as the change's reason.
 CANCEL_REASON_MAX_LENGTH = 500
+# What a final event refuses, unless the caller names what is closed ("its list is closed").
+CLOSED = _("it can no longer be changed")
 
 
 class EventQuerySet(models.QuerySet):
@@ -35,7 +37,7 @@ class EventQuerySet(models.QuerySet):
         try:
             return self.select_for_update().get(pk=event_id)
         except Event.DoesNotExist:
-            raise ValidationError({"event": "No such event."}, code="not_found") from None
+            raise ValidationError({"event": _("No such event.")}, code="not_found") from None
 
     def visible_to(self, audience) -> "EventQuerySet":
         """Events this audience may see (scheduling.visibility has the rule)."""
@@ -86,53 +88,73 @@ class Event(models.Model):
     }
 
     uid = models.CharField(
-        "calendar UID", max_length=255, unique=True, default=new_event_uid, editable=False
+        _("calendar UID"), max_length=255, unique=True, default=new_event_uid, editable=False
     )
     sequence = models.PositiveIntegerField(
+        _("sequence"),
         default=0,
         editable=False,
-        help_text=(
+        help_text=_(
             "The invites' iCalendar SEQUENCE: rises once for each update attendees are sent "
             "(changes that wait to go out together share one)."
         ),
     )
     revision = models.PositiveIntegerField(
+        _("revision"),
         default=0,
         editable=False,
-        help_text=(
+        help_text=_(
             "Rises on every change to what the event shows: the SEQUENCE of its feed entries "
             "and .ics answers, and the version partners sync."
         ),
     )
     reference = models.CharField(
+        _("reference"),
         max_length=40,
         unique=True,
         null=True,
         blank=True,
-        help_text="Optional office reference, e.g. PD-2026-014.",
+        help_text=_("Optional office reference, e.g. PD-2026-014."),
     )
-    title = models.CharField(max_length=300)
-    title_zh = models.CharField("Chinese title", max_length=300, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    title = models.CharField(_("title"), max_length=300)
+    title_zh = models.CharField(_("Chinese title"), max_length=300, blank=True)
+    bilingual = models.BooleanField(
+        _("bilingual"),
+        default=False,
+        help_text=_(
+            "Invites, updates, cancellations and reminders carry both English and Chinese, "
+            "each attendee's preferred language first."
+        ),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
     visibility = models.CharField(
+        _("visibility"),
         max_length=12,
         choices=Visibility.choices,
         default=Visibility.INTERNAL,
-        help_text="Restricted: staff, the host organisation and the organisations hosting its "
-        "programme items (stops) only, e.g. an unannounced visit.",
+        help_text=_(
+            "Restricted: staff, the host organisation and the organisations hosting its "
+            "programme items (stops) only, e.g. an unannounced visit."
+        ),
     )
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="events")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="events"
+    )
     timezone = models.CharField(
+        _("time zone"),
         max_length=64,
         validators=[validate_iana_zone],
         default="Asia/Hong_Kong",
-        help_text="IANA zone the event is planned and shown in; defaults to the site's.",
+        help_text=_("IANA zone the event is planned and shown in; defaults to the site's."),
     )
-    start = models.DateTimeField()
-    end = models.DateTimeField()
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
     host_organisation = models.ForeignKey(
         "visitors.Organisation",
+        verbose_name=_("host organisation"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -140,38 +162,46 @@ class Event(models.Model):
     )
     proposed_by = models.ForeignKey(
         "visitors.Organisation",
+        verbose_name=_("proposed by"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="proposed_events",
-        help_text="The partner organisation whose API key created it: its invites wait for "
-        "staff approval.",
+        help_text=_(
+            "The partner organisation whose API key created it: its invites wait for "
+            "staff approval."
+        ),
     )
     organiser = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=_("organiser"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="organised_events",
-        help_text="The protocol officer in charge.",
+        help_text=_("The protocol officer in charge."),
     )
-    description = models.TextField(blank=True, help_text="Public description.")
-    internal_notes = models.TextField(blank=True, help_text="Staff only; never sent or published.")
+    description = models.TextField(_("description"), blank=True, help_text=_("Public description."))
+    internal_notes = models.TextField(
+        _("internal notes"), blank=True, help_text=_("Staff only; never sent or published.")
+    )
     cancel_reason = models.CharField(
-        "reason for the cancellation",
+        _("reason for the cancellation"),
         max_length=CANCEL_REASON_MAX_LENGTH,
         blank=True,
         editable=False,
-        help_text="As given when it was cancelled: the cancellation sent to attendees says it.",
+        help_text=_("As given when it was cancelled: the cancellation sent to attendees says it."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
     objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["start", "id"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         indexes = [
             models.Index(fields=["site", "start"]),
             models.Index(fields=["start", "end"]),
@@ -196,11 +226,14 @@ class Event(models.Model):
         attendee list are a record of what was planned or happened, and change no more."""
         return not self.TRANSITIONS[self.status]
 
-    def refuse_if_final(self, *, closed: str = "it can no longer be changed") -> None:
+    def refuse_if_final(self, *, closed: str = CLOSED) -> None:
         """Refuse a change to a final event, saying what is closed ("its list is closed")."""
         if self.is_final:
             raise ValidationError(
-                {"event": f"The event is {self.get_status_display().lower()}; {closed}."},
+                {
+                    "event": _("The event is %(status)s; %(closed)s.")
+                    % {"status": self.get_status_display().lower(), "closed": closed}
+                },
                 code="final",
             )
 
@@ -255,40 +288,58 @@ class ProgrammeItem(models.Model):
         PUBLIC = "public", _("Public")
         INTERNAL = "internal", _("Internal")
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="programme")
-    position = models.PositiveSmallIntegerField(
-        default=0, help_text="Tie-breaker for items that start together."
+    event = models.ForeignKey(
+        Event, verbose_name=_("event"), on_delete=models.CASCADE, related_name="programme"
     )
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    title = models.CharField(max_length=300)
-    title_zh = models.CharField("Chinese title", max_length=300, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Tie-breaker for items that start together.")
+    )
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    title = models.CharField(_("title"), max_length=300)
+    title_zh = models.CharField(_("Chinese title"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
     facility = models.ForeignKey(
-        Facility, null=True, blank=True, on_delete=models.PROTECT, related_name="programme_items"
+        Facility,
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="programme_items",
     )
     host_organisation = models.ForeignKey(
         "visitors.Organisation",
+        verbose_name=_("host organisation"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="hosted_programme_items",
-        help_text="The tenant hosting a tour stop: it sees the event (restricted ones too) and "
-        "this item, even when internal.",
+        help_text=_(
+            "The tenant hosting a tour stop: it sees the event (restricted ones too) and "
+            "this item, even when internal."
+        ),
     )
-    description = models.TextField(blank=True)
-    cue_notes = models.TextField(blank=True, help_text="Staff cues: never shown to attendees.")
+    description = models.TextField(_("description"), blank=True)
+    cue_notes = models.TextField(
+        _("cue notes"), blank=True, help_text=_("Staff cues: never shown to attendees.")
+    )
     visibility = models.CharField(
-        max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
+        _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     people = models.ManyToManyField(
-        "visitors.Person", through="ProgrammeRole", related_name="programme_items", blank=True
+        "visitors.Person",
+        verbose_name=_("people"),
+        through="ProgrammeRole",
+        related_name="programme_items",
+        blank=True,
     )
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["event", "start", "position", "id"]
+        verbose_name = _("programme item")
+        verbose_name_plural = _("programme items")
         indexes = [
             models.Index(fields=["event", "start"]),
             models.Index(fields=["facility", "start"]),
@@ -324,17 +375,24 @@ class ProgrammeRole(models.Model):
         OFFICIATING = "officiating", _("Officiating")
         PARTICIPANT = "participant", _("Participant")
 
-    item = models.ForeignKey(ProgrammeItem, on_delete=models.CASCADE, related_name="roles")
-    person = models.ForeignKey(
-        "visitors.Person", on_delete=models.PROTECT, related_name="programme_roles"
+    item = models.ForeignKey(
+        ProgrammeItem, verbose_name=_("item"), on_delete=models.CASCADE, related_name="roles"
     )
-    part = models.CharField(max_length=12, choices=Part.choices, default=Part.SPEAKER)
-    position = models.PositiveSmallIntegerField(default=0)
+    person = models.ForeignKey(
+        "visitors.Person",
+        verbose_name=_("person"),
+        on_delete=models.PROTECT,
+        related_name="programme_roles",
+    )
+    part = models.CharField(_("part"), max_length=12, choices=Part.choices, default=Part.SPEAKER)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["item", "position", "id"]
+        verbose_name = _("programme role")
+        verbose_name_plural = _("programme roles")
         constraints = [
             models.UniqueConstraint(fields=["item", "person"], name="programme_role_once_per_item")
         ]

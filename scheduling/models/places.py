@@ -13,24 +13,28 @@ from .rules import MAX_BUFFER_MINUTES, check_window
 class Site(models.Model):
     """A campus: InnoPark Tai Po, Hong Kong Science Park..."""
 
-    name = models.CharField(max_length=200, unique=True)
-    name_zh = models.CharField("Chinese name", max_length=200, blank=True)
-    slug = models.SlugField(max_length=80, unique=True)
-    address = models.TextField()
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    address = models.TextField(_("address"))
     timezone = models.CharField(
+        _("time zone"),
         max_length=64,
         default="Asia/Hong_Kong",
         validators=[validate_iana_zone],
-        help_text="IANA time zone name, e.g. Asia/Hong_Kong.",
+        help_text=_("IANA time zone name, e.g. Asia/Hong_Kong."),
     )
     internal_travel_minutes = models.PositiveSmallIntegerField(
+        _("internal travel minutes"),
         default=5,
         validators=[MaxValueValidator(240)],
-        help_text="Default time to move between two facilities of this site.",
+        help_text=_("Default time to move between two facilities of this site."),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
 
     def __str__(self) -> str:
         return self.name
@@ -39,11 +43,19 @@ class Site(models.Model):
 class TravelTime(models.Model):
     """Minutes needed to move a party from one site to another (one row per direction)."""
 
-    from_site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="travel_from")
-    to_site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="travel_to")
-    minutes = models.PositiveSmallIntegerField(validators=[MaxValueValidator(24 * 60)])
+    from_site = models.ForeignKey(
+        Site, verbose_name=_("from site"), on_delete=models.CASCADE, related_name="travel_from"
+    )
+    to_site = models.ForeignKey(
+        Site, verbose_name=_("to site"), on_delete=models.CASCADE, related_name="travel_to"
+    )
+    minutes = models.PositiveSmallIntegerField(
+        _("minutes"), validators=[MaxValueValidator(24 * 60)]
+    )
 
     class Meta:
+        verbose_name = _("travel time")
+        verbose_name_plural = _("travel times")
         constraints = [
             models.UniqueConstraint(
                 fields=["from_site", "to_site"], name="travel_time_unique_pair"
@@ -54,7 +66,11 @@ class TravelTime(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.from_site} → {self.to_site}: {self.minutes} min"
+        return _("%(from)s → %(to)s: %(minutes)s min") % {
+            "from": self.from_site,
+            "to": self.to_site,
+            "minutes": self.minutes,
+        }
 
 
 class Facility(models.Model):
@@ -67,33 +83,48 @@ class Facility(models.Model):
         TENANT_PREMISES = "tenant_premises", _("Tenant premises")
         OTHER = "other", _("Other")
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="facilities")
-    name = models.CharField(max_length=200)
-    name_zh = models.CharField("Chinese name", max_length=200, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.MEETING_ROOM)
-    capacity = models.PositiveIntegerField(help_text="Seated or standing people it holds safely.")
+    site = models.ForeignKey(
+        Site, verbose_name=_("site"), on_delete=models.PROTECT, related_name="facilities"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("Chinese name"), max_length=200, blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, default=Kind.MEETING_ROOM
+    )
+    capacity = models.PositiveIntegerField(
+        _("capacity"), help_text=_("Seated or standing people it holds safely.")
+    )
     setup_minutes = models.PositiveSmallIntegerField(
+        _("set-up minutes"),
         default=30,
         validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
-        help_text="Default set-up time before a booking.",
+        help_text=_("Default set-up time before a booking."),
     )
     teardown_minutes = models.PositiveSmallIntegerField(
+        _("teardown minutes"),
         default=15,
         validators=[MaxValueValidator(MAX_BUFFER_MINUTES)],
-        help_text="Default teardown time after a booking.",
+        help_text=_("Default teardown time after a booking."),
     )
-    is_bookable = models.BooleanField(default=True)
+    is_bookable = models.BooleanField(_("bookable"), default=True)
     bookable_from = models.TimeField(
-        null=True, blank=True, help_text="Earliest occupied time, in the site's time zone."
+        _("bookable from"),
+        null=True,
+        blank=True,
+        help_text=_("Earliest occupied time, in the site's time zone."),
     )
     bookable_until = models.TimeField(
-        null=True, blank=True, help_text="Latest occupied time, in the site's time zone."
+        _("bookable until"),
+        null=True,
+        blank=True,
+        help_text=_("Latest occupied time, in the site's time zone."),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     class Meta:
         ordering = ["site__name", "name"]
-        verbose_name_plural = "facilities"
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
         constraints = [
             models.UniqueConstraint(fields=["site", "name"], name="facility_unique_name_per_site"),
             models.CheckConstraint(
@@ -106,7 +137,7 @@ class Facility(models.Model):
                     )
                 ),
                 name="facility_bookable_hours_valid",
-                violation_error_message="Give both bookable hours, the end after the start.",
+                violation_error_message=_("Give both bookable hours, the end after the start."),
             ),
         ]
 
@@ -134,18 +165,32 @@ class Closure(models.Model):
         OTHER = "other", _("Other")
 
     site = models.ForeignKey(
-        Site, null=True, blank=True, on_delete=models.CASCADE, related_name="closures"
+        Site,
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="closures",
     )
     facility = models.ForeignKey(
-        Facility, null=True, blank=True, on_delete=models.CASCADE, related_name="closures"
+        Facility,
+        verbose_name=_("facility"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="closures",
     )
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    reason = models.CharField(max_length=20, choices=Reason.choices, default=Reason.MAINTENANCE)
-    note = models.CharField(max_length=300, blank=True)
+    start = models.DateTimeField(_("start"))
+    end = models.DateTimeField(_("end"))
+    reason = models.CharField(
+        _("reason"), max_length=20, choices=Reason.choices, default=Reason.MAINTENANCE
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["start"]
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
         indexes = [
             models.Index(fields=["facility", "start"]),
             models.Index(fields=["site", "start"]),
@@ -158,7 +203,7 @@ class Closure(models.Model):
                     | Q(site__isnull=True, facility__isnull=False)
                 ),
                 name="closure_site_xor_facility",
-                violation_error_message="A closure applies to either a site or a facility.",
+                violation_error_message=_("A closure applies to either a site or a facility."),
             ),
         ]
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
+from django.utils.translation import gettext as _
 
 from ..clashes import BookingClash, ClashCheck, find_clash
 from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility
@@ -29,9 +30,9 @@ def check_times(start: dt.datetime, end: dt.datetime) -> None:
     require_aware("start", start)
     require_aware("end", end)
     if start is None or end is None:
-        raise invalid("start", "Give a start and an end.", "required")
+        raise invalid("start", _("Give a start and an end."), "required")
     if end <= start:
-        raise invalid("end", "The end must be after the start.", "end_before_start")
+        raise invalid("end", _("The end must be after the start."), "end_before_start")
 
 
 def check_within_event(booking: Booking, event: Event) -> None:
@@ -43,13 +44,20 @@ def check_within_event(booking: Booking, event: Event) -> None:
         zone = event.zone
         raise invalid(
             "start",
-            (
-                f"A booking of {booking.facility} must lie within its event "
-                f"({event.start.astimezone(zone):%d %b %H:%M}–{event.end.astimezone(zone):%H:%M}, "
-                f"with {booking.setup_minutes} min set-up and {booking.teardown_minutes} min "
-                f"teardown); this one is {booking.start.astimezone(zone):%d %b %H:%M}–"
-                f"{booking.end.astimezone(zone):%H:%M}."
-            ),
+            _(
+                "A booking of %(facility)s must lie within its event "
+                "(%(event_start)s–%(event_end)s, with %(setup)s min set-up and %(teardown)s min "
+                "teardown); this one is %(start)s–%(end)s."
+            )
+            % {
+                "facility": booking.facility,
+                "event_start": f"{event.start.astimezone(zone):%d %b %H:%M}",
+                "event_end": f"{event.end.astimezone(zone):%H:%M}",
+                "setup": booking.setup_minutes,
+                "teardown": booking.teardown_minutes,
+                "start": f"{booking.start.astimezone(zone):%d %b %H:%M}",
+                "end": f"{booking.end.astimezone(zone):%H:%M}",
+            },
             "outside_event",
         )
 
@@ -57,9 +65,13 @@ def check_within_event(booking: Booking, event: Event) -> None:
 def bookable_facility(facility_id: int) -> Facility:
     facility = Facility.objects.select_related("site").filter(pk=facility_id).first()
     if facility is None:
-        raise invalid("facility", "No such facility.", "not_found")
+        raise invalid("facility", _("No such facility."), "not_found")
     if not facility.is_bookable:
-        raise invalid("facility", f"{facility} does not take bookings.", "not_bookable")
+        raise invalid(
+            "facility",
+            _("%(facility)s does not take bookings.") % {"facility": facility},
+            "not_bookable",
+        )
     return facility
 
 
@@ -68,21 +80,29 @@ def check_backup(
 ) -> None:
     if backup_of_id is None:
         if backup_deadline is not None:
-            raise invalid("backup_deadline", "Only a backup booking has a deadline.", "not_backup")
+            raise invalid(
+                "backup_deadline", _("Only a backup booking has a deadline."), "not_backup"
+            )
         return
     primary = Booking.objects.filter(pk=backup_of_id).first()
     if primary is None or primary.event_id != event_id:
-        raise invalid("backup_of", "A backup must back up a booking of the same event.", "invalid")
+        raise invalid(
+            "backup_of", _("A backup must back up a booking of the same event."), "invalid"
+        )
     if not primary.is_active:
-        raise invalid("backup_of", "That booking was released.", "released")
+        raise invalid("backup_of", _("That booking was released."), "released")
     if primary.backup_of_id:
-        raise invalid("backup_of", "Back up the main booking, not another backup.", "invalid")
+        raise invalid("backup_of", _("Back up the main booking, not another backup."), "invalid")
 
 
 def clean(booking: Booking) -> None:
     for name in ("setup_minutes", "teardown_minutes"):
         if not 0 <= getattr(booking, name) <= MAX_BUFFER_MINUTES:
-            raise invalid(name, f"Give between 0 and {MAX_BUFFER_MINUTES} minutes.", "buffer")
+            raise invalid(
+                name,
+                _("Give between 0 and %(most)s minutes.") % {"most": MAX_BUFFER_MINUTES},
+                "buffer",
+            )
     booking.refresh_occupancy()
     booking.full_clean(exclude=RELATED_FIELDS, validate_unique=False, validate_constraints=False)
 
@@ -99,10 +119,11 @@ def check_capacity(facility: Facility, headcount: int, override_reason: str) -> 
     if not override_reason:
         raise invalid(
             "capacity_override_reason",
-            (
-                f"{facility} holds {facility.capacity} people and {headcount} are expected. "
+            _(
+                "%(facility)s holds %(capacity)s people and %(headcount)s are expected. "
                 "Give a reason to book it anyway."
-            ),
+            )
+            % {"facility": facility, "capacity": facility.capacity, "headcount": headcount},
             "over_capacity",
         )
     return f"Over capacity ({headcount} for {facility.capacity}): {override_reason}"

@@ -64,7 +64,7 @@ def booking_create(
     """
     if status not in Booking.ACTIVE_STATUSES:
         raise checks.invalid(
-            "status", "A new booking is either held or confirmed.", "invalid_status"
+            "status", _("A new booking is either held or confirmed."), "invalid_status"
         )
     checks.check_times(start, end)
     require_aware("hold_expires_at", hold_expires_at)
@@ -76,7 +76,7 @@ def booking_create(
         and not ProgrammeItem.objects.filter(pk=programme_item_id, event_id=event.pk).exists()
     ):
         raise checks.invalid(
-            "programme_item", "Choose an item of this event's programme.", "invalid"
+            "programme_item", _("Choose an item of this event's programme."), "invalid"
         )
     checks.check_backup(
         event_id=event.pk, backup_of_id=backup_of_id, backup_deadline=backup_deadline
@@ -175,7 +175,7 @@ def booking_confirm(
     booking = family.get(booking_id) or _locked_booking(booking_id)
     if booking.status == Booking.Status.RELEASED:
         raise checks.invalid(
-            "status", "This booking was released; book the facility again.", "released"
+            "status", _("This booking was released; book the facility again."), "released"
         )
     if booking.status == Booking.Status.HELD:
         booking.status = Booking.Status.CONFIRMED
@@ -236,7 +236,7 @@ def booking_move(
     booking = _locked_booking(booking_id)
     if booking.status == Booking.Status.RELEASED:
         raise checks.invalid(
-            "status", "This booking was released; book the facility again.", "released"
+            "status", _("This booking was released; book the facility again."), "released"
         )
     same_facility = facility_id is None or facility_id == booking.facility_id
     facility = checks.bookable_facility(booking.facility_id if same_facility else facility_id)
@@ -356,7 +356,10 @@ def bookings_shift_for_event(
     moving = frozenset(b.pk for b in bookings)
     clash_checks = {
         f.pk: ClashCheck(
-            f, exclude_ids=moving, suggest=False, intro=f"“{event.title}” cannot move: "
+            f,
+            exclude_ids=moving,
+            suggest=False,
+            intro=_("“%(title)s” cannot move: ") % {"title": event.title},
         )
         for f in Facility.objects.select_related("site").filter(
             pk__in={b.facility_id for b in bookings}
@@ -370,7 +373,8 @@ def bookings_shift_for_event(
         if not facility.is_bookable:
             raise checks.invalid(
                 "facility",
-                f"{facility} no longer takes bookings; release that booking first.",
+                _("%(facility)s no longer takes bookings; release that booking first.")
+                % {"facility": facility},
                 "not_bookable",
             )
         raise_if_occupied(booking, clash_checks[booking.facility_id])
@@ -419,7 +423,7 @@ def _locked_event(event_id: int) -> Event:
     event = Event.objects.locked(event_id)
     if event.status == Event.Status.CANCELLED:
         raise checks.invalid(
-            "event", "The event is cancelled; it cannot book facilities.", "cancelled"
+            "event", _("The event is cancelled; it cannot book facilities."), "cancelled"
         )
     return event
 
@@ -428,7 +432,7 @@ def _locked_booking(booking_id: int) -> Booking:
     # Lock the row: confirm, release, move and the expiry task must apply one after the other.
     booking = Booking.objects.select_for_update().filter(pk=booking_id).first()
     if booking is None:
-        raise checks.invalid("booking", "No such booking.", "not_found")
+        raise checks.invalid("booking", _("No such booking."), "not_found")
     return booking
 
 

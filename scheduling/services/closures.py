@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from core.unset import UNSET, given
 
@@ -61,7 +62,7 @@ def closure_update(
     # Locked so that two edits of one closure apply one after the other, not half of each.
     closure = Closure.objects.select_for_update().filter(pk=closure_id).first()
     if closure is None:
-        raise ValidationError({"closure": "No such closure."}, code="not_found")
+        raise ValidationError({"closure": _("No such closure.")}, code="not_found")
     changes = given(
         start=start, end=end, site_id=site_id, facility_id=facility_id, reason=reason, note=note
     )

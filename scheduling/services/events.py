@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
 
 from core.audit import stamp
 from core.unset import UNSET, given
@@ -34,6 +35,7 @@ DETAIL_FIELDS = frozenset(
     {
         "title",
         "title_zh",
+        "bilingual",
         "kind",
         "visibility",
         "site",
@@ -59,6 +61,7 @@ def event_create(
     visibility: str = Event.Visibility.INTERNAL,
     timezone: str | None = None,
     title_zh: str = "",
+    bilingual: bool = False,
     host_organisation: Model | None = None,  # a visitors.Organisation
     organiser: AbstractBaseUser | None = None,
     description: str = "",
@@ -70,10 +73,11 @@ def event_create(
     """Create a validated event; its time zone defaults to the site's. partner_id: the partner
     organisation whose API key creates it (its invites then wait for staff approval)."""
     if status not in (Event.Status.DRAFT, Event.Status.TENTATIVE, Event.Status.CONFIRMED):
-        raise ValidationError({"status": "A new event starts as draft, tentative or confirmed."})
+        raise ValidationError({"status": _("A new event starts as draft, tentative or confirmed.")})
     event = Event(
         title=title,
         title_zh=title_zh,
+        bilingual=bilingual,
         site=site,
         start=start,
         end=end,
@@ -101,6 +105,7 @@ def event_update(
     event_id: int,
     title: str = UNSET,
     title_zh: str = UNSET,
+    bilingual: bool = UNSET,
     kind: str = UNSET,
     visibility: str = UNSET,
     site: Site = UNSET,
@@ -124,6 +129,7 @@ def event_update(
     changes = given(
         title=title,
         title_zh=title_zh,
+        bilingual=bilingual,
         kind=kind,
         visibility=visibility,
         site=site,
@@ -182,7 +188,9 @@ def event_reschedule(
     require_aware("start", start)
     require_aware("end", end)
     if end <= start:
-        raise ValidationError({"end": "The end must be after the start."}, code="end_before_start")
+        raise ValidationError(
+            {"end": _("The end must be after the start.")}, code="end_before_start"
+        )
     event = Event.objects.locked(event_id)
     event.refuse_if_final()
     if (event.start, event.end) == (start, end):
@@ -196,7 +204,10 @@ def event_reschedule(
         item.end += delta
         if item.start < start or item.end > end:
             raise ValidationError(
-                {"end": f"Programme item “{item.title}” would fall outside the new time."},
+                {
+                    "end": _("Programme item “%(title)s” would fall outside the new time.")
+                    % {"title": item.title}
+                },
                 code="programme_outside_event",
             )
         if delta:
@@ -233,13 +244,19 @@ def event_transition(
     completed only once it has ended. The reason is kept in the history; a cancellation's is
     also kept on the event and told to attendees in the CANCEL."""
     if to not in Event.Status.values:
-        raise ValidationError({"status": f"Unknown status {to!r}."}, code="invalid_status")
+        raise ValidationError(
+            {"status": _("Unknown status %(status)s.") % {"status": repr(to)}},
+            code="invalid_status",
+        )
     reason = reason.strip()
     if to == Event.Status.CANCELLED and len(reason) > CANCEL_REASON_MAX_LENGTH:
         raise ValidationError(
             {
-                "reason": f"The reason goes to every attendee: keep it to "
-                f"{CANCEL_REASON_MAX_LENGTH} characters (it has {len(reason)})."
+                "reason": _(
+                    "The reason goes to every attendee: keep it to %(most)s characters "
+                    "(it has %(length)s)."
+                )
+                % {"most": CANCEL_REASON_MAX_LENGTH, "length": len(reason)}
             },
             code="max_length",
         )
@@ -249,10 +266,11 @@ def event_transition(
     if not event.can_become(to):
         raise ValidationError(
             {
-                "status": (
-                    f"A {event.get_status_display().lower()} event cannot become "
-                    f"{Event.Status(to).label.lower()}."
-                )
+                "status": _("A %(current)s event cannot become %(wanted)s.")
+                % {
+                    "current": event.get_status_display().lower(),
+                    "wanted": Event.Status(to).label.lower(),
+                }
             },
             code="invalid_transition",
         )
@@ -260,8 +278,8 @@ def event_transition(
         # Completed is final: an event still to come (or under way) would lose every change.
         raise ValidationError(
             {
-                "status": "The event can be marked completed only after it ends "
-                f"({moment_label(event.end, event.timezone)})."
+                "status": _("The event can be marked completed only after it ends (%(end)s).")
+                % {"end": moment_label(event.end, event.timezone)}
             },
             code="not_ended",
         )

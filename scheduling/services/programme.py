@@ -8,6 +8,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.audit import stamp
 from core.unset import UNSET, given
@@ -19,7 +21,7 @@ from .announce import event_announce
 from .bookings import bookings_release_for_item
 from .changes import Verb
 
-PROGRAMME_CLOSED = "its programme is closed"
+PROGRAMME_CLOSED = gettext_lazy("its programme is closed")
 # The fields of an item the services write (the admin's forms save these).
 ITEM_FIELDS = frozenset(
     {
@@ -173,14 +175,20 @@ def programme_item_move(
     The pair keeps the time it covered, and each its length: the later one now starts when
     the earlier one did, and the other ends when the pair ended. Refused at either end."""
     if step not in (-1, 1):
-        raise ValidationError({"step": "Move one place earlier (-1) or later (+1)."}, code="step")
+        raise ValidationError(
+            {"step": _("Move one place earlier (-1) or later (+1).")}, code="step"
+        )
     item = _locked_item(item_id)
     item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
     order = list(item.event.programme.select_for_update().values_list("pk", flat=True))
     at = order.index(item.pk) + step
     if not 0 <= at < len(order):
         raise ValidationError(
-            {"step": "It is already the first item." if step < 0 else "It is already the last."},
+            {
+                "step": _("It is already the first item.")
+                if step < 0
+                else _("It is already the last.")
+            },
             code="end_of_programme",
         )
     first, second = sorted(
@@ -253,7 +261,7 @@ def _set_roles(item: ProgrammeItem, roles: Iterable[tuple[Any, str]], *, by) -> 
     wanted = list(roles)
     people = [person for person, _part in wanted]
     if len({getattr(p, "pk", p) for p in people}) != len(people):
-        raise ValidationError({"roles": "A person appears twice in one programme item."})
+        raise ValidationError({"roles": _("A person appears twice in one programme item.")})
     for role in item.roles.all():
         stamp(role, by=by)
         role.delete()

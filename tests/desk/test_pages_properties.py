@@ -186,6 +186,14 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
     return {
         "login": ("post", none, requests({"username": "officer", "password": "pw", "next": "/"})),
         "logout": ("post", none, requests({"next": "/staff/calendar/"})),
+        "language": (
+            "post",
+            none,
+            requests(
+                {"language": "zh-hant", "next": "/staff/calendar/"},
+                {"language": st.sampled_from(["en", "zh-hant", "zh-HK", "xx"])},
+            ),
+        ),
         "calendar": (
             "get",
             none,
