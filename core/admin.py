@@ -23,11 +23,12 @@ from django.forms import BaseFormSet, Form
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from simple_history.admin import SimpleHistoryAdmin
 
 REFUSAL = "_service_refusal"
@@ -189,7 +190,9 @@ class ServiceAdmin(SimpleHistoryAdmin):
 def local_time(value: dt.datetime | None, zone=None) -> str:
     if value is None:
         return "—"
-    return timezone.localtime(value, zone).strftime("%a %d %b %Y %H:%M %Z")
+    # 'Mon 04 Mar 2030 10:00 HKT'; '2030年3月4日（星期一）10:00 HKT' in Chinese.
+    form = pgettext("date format (Django date syntax)", "D d M Y H:i T")
+    return date_format(timezone.localtime(value, zone), form)
 
 
 # --- Change logs: who changed what, when and why -------------------------------------------------

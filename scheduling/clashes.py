@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from . import availability
 from .availability import Occupant
 from .models import MAX_BUFFER_MINUTES, Booking, Event, Facility
+from .timezones import DAY, DAY_TIME, written
 
 SLOTS_PER_DAY = 2
 SUGGESTED_FACILITIES = 5
@@ -435,8 +436,8 @@ def _span(
     if same_day and a.date() == day:
         return times
     if same_day:
-        return f"{a:%a} {a.day} {a:%b %Y}, {times}"
-    return f"{a:%a} {a.day} {a:%b %Y %H:%M} – {b:%a} {b.day} {b:%b %Y %H:%M}"
+        return _("%(day)s, %(span)s") % {"day": written(a, DAY), "span": times}
+    return f"{written(a, DAY_TIME)} – {written(b, DAY_TIME)}"
 
 
 def _jsonable(value: Any) -> Any:

@@ -5,7 +5,16 @@ import zoneinfo
 from functools import lru_cache
 
 from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+# How a day and a moment are written in messages, in Django's date syntax and translated like
+# any message: 'Mon 4 Mar 2030' and 'Mon 4 Mar 2030 10:00' in English, '2030年3月4日（星期一）'
+# and '2030年3月4日（星期一）10:00' in Chinese.
+DAY = pgettext_lazy("date format (Django date syntax)", "D j M Y")
+DAY_TIME = pgettext_lazy("date format (Django date syntax)", "D j M Y H:i")
+DAY_MONTH_TIME = pgettext_lazy("date format (Django date syntax)", "d M H:i")
 
 
 @lru_cache(maxsize=1)
@@ -44,7 +53,12 @@ def zone_label(zone_name: str, moment: dt.datetime | None = None) -> str:
 def moment_label(moment: dt.datetime, zone_name: str) -> str:
     """'Sat 7 Dec 2030 12:00 HKT': a moment as the clock in that zone shows it."""
     local = moment.astimezone(zoneinfo.ZoneInfo(zone_name))
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M} {local.tzname()}"  # %-d is not portable
+    return f"{written(local, DAY_TIME)} {local.tzname()}"
+
+
+def written(moment: dt.datetime | dt.date, form) -> str:
+    """A day or moment written in one of the forms above, in the active language."""
+    return date_format(moment, str(form))
 
 
 def clock_is_ambiguous(local: dt.datetime) -> bool:

@@ -193,3 +193,19 @@ def test_the_send_progress_line_is_punctuated_as_chinese(world):
     assert english == "6 of 8 sent, 1 failed; 1 on their way."
     assert text.endswith("。") and "，" in text and "；" in text
     assert not re.search(r"[,;.]", text)
+
+
+def test_moments_in_messages_are_written_in_the_chinese_form():
+    import datetime as dt
+
+    from scheduling.timezones import moment_label
+
+    moment = dt.datetime(2030, 3, 4, 2, 0, tzinfo=dt.UTC)
+
+    with translation.override("zh-hant"):
+        chinese = moment_label(moment, "Asia/Hong_Kong")
+    with translation.override("en"):
+        english = moment_label(moment, "Asia/Hong_Kong")
+
+    assert chinese == "2030年3月4日（星期一）10:00 HKT"
+    assert english == "Mon 4 Mar 2030 10:00 HKT"

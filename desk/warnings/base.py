@@ -7,7 +7,7 @@ import zoneinfo
 from dataclasses import dataclass
 
 from scheduling.models import Event
-from scheduling.timezones import moment_label
+from scheduling.timezones import DAY_TIME, moment_label, written
 
 # Between two sites with no TravelTime row in either direction: a cross-town drive in Hong Kong
 # traffic, with a margin for getting a VIP party in and out of cars. Add a TravelTime row to
@@ -63,7 +63,7 @@ def _clock(moment: dt.datetime, event: Event) -> str:
 
 
 def _day(local: dt.datetime) -> str:
-    return f"{local:%a} {local.day} {local:%b %Y %H:%M}"  # no %-d: it is not portable
+    return written(local, DAY_TIME)
 
 
 def _clock_near(moment: dt.datetime, event: Event) -> str:

@@ -11,6 +11,7 @@ from core.admin import ServiceAdmin, local_time
 from ..forms import BookingAdminForm
 from ..models import Booking, Event, Facility
 from ..services import bookings as booking_services
+from ..timezones import DAY_TIME, written
 from .zones import ZonedTimesAdmin, pk_or_none
 
 BOOKING_PLACE_FIELDS = ("facility", "start", "end", "setup_minutes", "teardown_minutes")
@@ -173,5 +174,5 @@ def occupied_interval(booking: Booking) -> str:
     zone = booking.event.zone if booking.event_id else None
     start = timezone.localtime(booking.occupied_start, zone)
     end = timezone.localtime(booking.occupied_end, zone)
-    end_format = "%H:%M" if start.date() == end.date() else "%a %d %b %H:%M"
-    return f"{start:%a %d %b %Y %H:%M}–{end.strftime(end_format)}"
+    end_form = "H:i" if start.date() == end.date() else DAY_TIME
+    return f"{written(start, DAY_TIME)}–{written(end, end_form)}"

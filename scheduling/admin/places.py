@@ -12,6 +12,7 @@ from core.admin import local_time
 from ..models import Booking, Closure, Facility, Site, TravelTime
 from ..services import closures as closure_services
 from ..services import places as place_services
+from ..timezones import DAY_TIME, written
 
 
 class TravelTimeInline(admin.TabularInline):
@@ -124,5 +125,5 @@ def overlap_message(bookings: list[Booking]) -> str:
 def _booked(booking: Booking) -> str:
     zone = booking.event.zone
     start, end = timezone.localtime(booking.start, zone), timezone.localtime(booking.end, zone)
-    end_format = "%H:%M %Z" if start.date() == end.date() else "%a %d %b %Y %H:%M %Z"
-    return f"{start:%a %d %b %Y %H:%M}–{end.strftime(end_format)}"
+    end_form = "H:i" if start.date() == end.date() else DAY_TIME
+    return f"{written(start, DAY_TIME)}–{written(end, end_form)} {end.tzname()}"

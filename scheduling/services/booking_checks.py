@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from ..clashes import BookingClash, ClashCheck, find_clash
 from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility
-from ..timezones import require_aware
+from ..timezones import DAY_MONTH_TIME, require_aware, written
 
 OVERLAP_CONSTRAINT = "booking_no_overlap"
 EXCLUSION_VIOLATION = "23P01"  # PostgreSQL SQLSTATE exclusion_violation
@@ -51,11 +51,11 @@ def check_within_event(booking: Booking, event: Event) -> None:
             )
             % {
                 "facility": booking.facility,
-                "event_start": f"{event.start.astimezone(zone):%d %b %H:%M}",
+                "event_start": written(event.start.astimezone(zone), DAY_MONTH_TIME),
                 "event_end": f"{event.end.astimezone(zone):%H:%M}",
                 "setup": booking.setup_minutes,
                 "teardown": booking.teardown_minutes,
-                "start": f"{booking.start.astimezone(zone):%d %b %H:%M}",
+                "start": written(booking.start.astimezone(zone), DAY_MONTH_TIME),
                 "end": f"{booking.end.astimezone(zone):%H:%M}",
             },
             "outside_event",
