@@ -1,6 +1,8 @@
-"""The one non-JSON answer: an event as text/calendar."""
+"""The answers that are not JSON: an event as text/calendar, an event's lists as spreadsheets."""
 
 from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+from core import spreadsheets
 
 
 class ICalendarRenderer(BaseRenderer):
@@ -15,3 +17,26 @@ class ICalendarRenderer(BaseRenderer):
         if isinstance(data, bytes | str):
             return data
         return JSONRenderer().render(data)
+
+
+class SpreadsheetRenderer(BaseRenderer):
+    """Lets a client ask for a list as a spreadsheet (by Accept, or ?format=xlsx or csv). The
+    view answers with the file itself; anything else that reaches this renderer (an error body)
+    is written as JSON."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        return JSONRenderer().render(data)
+
+
+class CsvRenderer(SpreadsheetRenderer):
+    media_type = spreadsheets.CSV_TYPE
+    format = "csv"
+    charset = "utf-8"
+
+
+class XlsxRenderer(SpreadsheetRenderer):
+    media_type = spreadsheets.XLSX_TYPE
+    format = "xlsx"
+    charset = None

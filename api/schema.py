@@ -170,6 +170,10 @@ people it nominated, and nobody else's. A partner adds attendees as nominations 
 (never matched to people on file); invites the office would send with a partner's words or to
 a partner's nominees wait for staff approval (send-invites answers 202).
 
+**Spreadsheets.** Staff keys download an event's attendee list (in order of precedence), its
+run-of-show and the caterers' dietary summary as CSV (UTF-8 with a BOM, for Excel) or XLSX:
+`/events/{id}/export/attendees/`, `run-of-show/` and `catering/`, with `?format=` or `Accept`.
+
 **Times** are ISO 8601 with their offset, shown in the event's own zone. Send them with an
 offset; a time without one is refused.
 

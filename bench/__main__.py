@@ -9,6 +9,7 @@ timed call by call in turn, so their ratio compares like with like on this machi
     python -m bench                      # all benches, every configured database
     python -m bench bookings --sizes 500,5000 --holds 20 --explain
     python -m bench api                  # the partner API's page against a bare view (gunicorn)
+    python -m bench imports --sizes 1000 # a guest list's import against bare bulk_create
     python -m bench --strict             # exit 1 when a figure misses its goal (for CI)
 """
 
@@ -28,7 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from bench.harness import BASELINE_ENV, RESULT_PREFIX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-BENCHES = ("bookings", "invites", "feeds", "feed_scale", "api", "calendar")
+BENCHES = ("bookings", "invites", "feeds", "feed_scale", "api", "calendar", "imports")
 
 
 def main(argv: list[str] | None = None) -> int:

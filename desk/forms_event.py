@@ -8,7 +8,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core import spreadsheets
 from scheduling.models import Booking, Event, Facility, ProgrammeItem, ProgrammeRole
+from visitors.imports.services import MAX_UPLOAD_BYTES
 from visitors.models import Attendance, Organisation, Person
 
 from .forms import LOCAL_INPUT, ZonedForm, local_datetime_field
@@ -255,6 +257,27 @@ class AttendeesAddForm(forms.Form):
             raise ValidationError(_("List people or choose an organisation."), code="nobody")
         cleaned["everyone"] = people
         return cleaned
+
+
+class AttendeeImportForm(forms.Form):
+    """An attendee list to preview: an Excel workbook or a CSV file, within the size read."""
+
+    file = forms.FileField(
+        label=_("Spreadsheet (.xlsx or .csv)"),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,.csv,text/csv," + spreadsheets.XLSX_TYPE}
+        ),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(mb)d MB: split it."),
+                code="too_large",
+                params={"mb": MAX_UPLOAD_BYTES // (1024 * 1024)},
+            )
+        return upload
 
 
 class BookingForm(EventPartForm):

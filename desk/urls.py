@@ -13,6 +13,8 @@ from .views import (
     calendar_data,
     checkin,
     events,
+    exports,
+    imports,
     invitations,
     language,
     people,
@@ -73,6 +75,27 @@ urlpatterns = [
         "events/<int:pk>/attendees/add-several/",
         attendees.attendees_add,
         name="attendees-add",
+    ),
+    path("events/<int:pk>/attendees/import/", imports.attendees_import, name="attendees-import"),
+    path(
+        "events/<int:pk>/attendees/import/<int:batch_pk>/",
+        imports.attendees_import_preview,
+        name="attendees-import-preview",
+    ),
+    path(
+        "events/<int:pk>/attendees/import/<int:batch_pk>/discard/",
+        imports.attendees_import_discard,
+        name="attendees-import-discard",
+    ),
+    path(
+        "events/<int:pk>/attendees/import/template/<slug:file_format>/",
+        imports.attendees_import_template,
+        name="attendees-import-template",
+    ),
+    path(
+        "events/<int:pk>/export/<slug:table>/<slug:file_format>/",
+        exports.event_export,
+        name="event-export",
     ),
     path(
         "events/<int:pk>/attendees/<int:attendance_pk>/edit/",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from django.db.models.signals import post_delete, post_save
 
+from core import changes as core_changes
 from core.models import Change
 from scheduling.models import Event
 from scheduling.services.changes import (
@@ -44,6 +45,18 @@ def _attendance_deleted(sender, instance: Attendance, **kwargs) -> None:
 
 # Organisations and people are for staff keys only: the visibility rule's "internal".
 DIRECTORY = {Organisation: Change.Entity.ORGANISATION, Person: Change.Entity.PERSON}
+DIRECTORY_STATE = (Event.Visibility.INTERNAL, None)
+
+
+def people_created(*, person_ids: Sequence[int]) -> None:
+    """Log people put on file many at once (a bulk insert sends no post_save), as
+    _directory_saved logs one."""
+    core_changes.record(
+        Change.Entity.PERSON,
+        [(pk, False) for pk in person_ids],
+        state=DIRECTORY_STATE,
+        verb=Verb.CREATED,
+    )
 
 
 def _directory_saved(sender, instance, created: bool = False, raw: bool = False, **kwargs):
@@ -51,7 +64,7 @@ def _directory_saved(sender, instance, created: bool = False, raw: bool = False,
         reference_changed(
             entity=DIRECTORY[sender],
             object_id=instance.pk,
-            state=(Event.Visibility.INTERNAL, None),
+            state=DIRECTORY_STATE,
             verb=Verb.CREATED if created else Verb.UPDATED,
         )
 
@@ -60,7 +73,7 @@ def _directory_deleted(sender, instance, **kwargs) -> None:
     reference_changed(
         entity=DIRECTORY[sender],
         object_id=instance.pk,
-        state=(Event.Visibility.INTERNAL, None),
+        state=DIRECTORY_STATE,
         verb=Verb.DELETED,
     )
 

@@ -11,7 +11,7 @@ superseded rather than sent, so an older REQUEST can never overtake a CANCEL.
 
 import datetime as dt
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -26,7 +26,7 @@ from scheduling.models import Booking, Event
 
 from .attendances import call_times_check, call_times_shift, rsvps_reset
 from .changes import attendances_changed
-from .models import Attendance, Delivery
+from .models import Attendance, Delivery, Person
 from .reminders import reminders_waiting
 from .sending import OUTBOX, deliveries_create
 from .sequences import PENDING, WAITING, sequence_raise, update_joins_waiting
@@ -190,27 +190,74 @@ def invite_queue_for_attendance(
     new invite outranks it in their calendar.
     """
     event = Event.objects.locked(attendance.event_id)
-    person = attendance.person
-    invites_out = Delivery.objects.filter(event=event, method=Delivery.Method.REQUEST).exists()
-    if event.status != Event.Status.CONFIRMED or not invites_out or not person.email:
-        return None
-    earlier = Delivery.objects.filter(event=event, person=person, sequence__gte=event.sequence)
-    if earlier.exists():
-        sequence_raise(event)
-    rows = deliveries_create(
-        [
-            Delivery(
-                event=event,
-                person=person,
-                attendance=attendance,
-                method=Delivery.Method.REQUEST,
-                sequence=event.sequence,
-                state=_first_state(attendance.awaiting_approval),
-                next_attempt_at=timezone.now(),
-            )
-        ]
+    rows = invites_queue_for_attendances(event=event, attendances=[attendance], by=by)
+    return rows[0] if rows else None
+
+
+def invites_queue_for_attendances(
+    *, event: Event, attendances: Sequence[Attendance], by: AbstractBaseUser | None = None
+) -> list[Delivery]:
+    """Queue a REQUEST for each of several people added to a confirmed event after invites went
+    out (those with an address), in one insert. The caller holds the event's lock. If any of
+    them already had a message at the current SEQUENCE, it is raised once first, so that every
+    new invite outranks it."""
+    if event.status != Event.Status.CONFIRMED or not attendances:
+        return []
+    if not Delivery.objects.filter(event=event, method=Delivery.Method.REQUEST).exists():
+        return []
+    with_address = _with_address(attendances)
+    addressed = [attendance for attendance in attendances if attendance.person_id in with_address]
+    if not addressed:
+        return []
+    earlier = set(
+        Delivery.objects.filter(event=event, sequence__gte=event.sequence).values_list(
+            "person_id", flat=True
+        )
     )
-    return rows[0]
+    if any(attendance.person_id in earlier for attendance in addressed):
+        sequence_raise(event)
+    now = timezone.now()
+    return deliveries_create(
+        Delivery(
+            event=event,
+            person_id=attendance.person_id,
+            attendance=attendance,
+            method=Delivery.Method.REQUEST,
+            sequence=event.sequence,
+            state=_first_state(attendance.awaiting_approval),
+            next_attempt_at=now,
+        )
+        for attendance in addressed
+    )
+
+
+def _with_address(attendances: Sequence[Attendance]) -> set[int]:
+    """The ids of these attendees' people who have an e-mail address (a query per 500)."""
+    ids = sorted({attendance.person_id for attendance in attendances})
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        found.update(
+            Person.objects.filter(pk__in=ids[start : start + 500])
+            .exclude(email="")
+            .values_list("pk", flat=True)
+        )
+    return found
+
+
+def approval_for_new(
+    attendance: Attendance,
+    *,
+    event: Event,
+    by: AbstractBaseUser | None,
+    partner_id: int | None = None,
+) -> None:
+    """Whether invites to someone just put on the list wait for staff: someone a partner added,
+    or anyone on a partner's event unless a staff member adds them (who then approves them)."""
+    staff = getattr(by, "is_staff", False)
+    if partner_id is not None or (event.proposed_by_id is not None and not staff):
+        attendance.awaiting_approval = True
+    elif event.proposed_by_id is not None:
+        attendance.invite_approved_by, attendance.invite_approved_at = by, timezone.now()
 
 
 @transaction.atomic

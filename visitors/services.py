@@ -124,11 +124,7 @@ def attendance_add(
         order_override=order_override,
         proposed_by_id=partner_id,
     )
-    staff = getattr(by, "is_staff", False)
-    if partner_id is not None or (event.proposed_by_id is not None and not staff):
-        attendance.awaiting_approval = True
-    elif event.proposed_by_id is not None:
-        attendance.invite_approved_by, attendance.invite_approved_at = by, timezone.now()
+    invitations.approval_for_new(attendance, event=event, by=by, partner_id=partner_id)
     attendance.full_clean(validate_unique=False)
     stamp(attendance, by=by, reason="Added to attendee list")
     try:

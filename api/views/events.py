@@ -2,26 +2,35 @@
 
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
+from core import spreadsheets
 from core.models import Change
 from scheduling import services
 from scheduling.models import Booking, Event, ProgrammeItem, ProgrammeRole
 from scheduling.visibility import programme_item_filter
+from visitors import exports
 from visitors.invitations import invites_send
 from visitors.models import Delivery
 
 from .. import ics
 from ..filters import EventFilter
 from ..models import Scope
-from ..renderers import ICalendarRenderer
+from ..permissions import StaffKeyForActions
+from ..renderers import CsvRenderer, ICalendarRenderer, XlsxRenderer
 from ..schema import conditional, idempotent, list_parameters
 from ..serializers.bookings import with_item_visibility
 from ..serializers.common import ReasonInputSerializer
@@ -46,6 +55,25 @@ ORDERINGS = {
     "-updated_at": ("-updated_at", "-id"),
     "id": ("id",),
     "-id": ("-id",),
+}
+# An event's lists as spreadsheets: staff keys only (dietary and access needs, cue notes).
+EXPORTS = {
+    "export_attendees": (exports.ATTENDEES, Scope.ATTENDEES_READ, "visitors.view_attendance"),
+    "export_run_of_show": (exports.RUN_OF_SHOW, Scope.EVENTS_READ, "scheduling.view_event"),
+    "export_catering": (exports.CATERING, Scope.ATTENDEES_READ, "visitors.view_attendance"),
+}
+EXPORT_FORMAT = OpenApiParameter(
+    "format",
+    OpenApiTypes.STR,
+    enum=list(spreadsheets.FORMATS),
+    description="csv (UTF-8 with a BOM, for Excel) or xlsx; or ask by Accept. Default: csv.",
+)
+SPREADSHEET = {
+    "parameters": [EXPORT_FORMAT],
+    "responses": {
+        (200, spreadsheets.CSV_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+        (200, spreadsheets.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+    },
 }
 WRITE_ACTIONS = (
     "create",
@@ -92,11 +120,15 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         "retrieve": Scope.EVENTS_READ,
         "ics": Scope.EVENTS_READ,
         **{name: Scope.EVENTS_WRITE for name in WRITE_ACTIONS},
+        **{name: scope for name, (_table, scope, _perm) in EXPORTS.items()},
     }
     staff_perms = {
         "create": "scheduling.add_event",
         **{name: "scheduling.change_event" for name in WRITE_ACTIONS if name != "create"},
+        **{name: perm for name, (_table, _scope, perm) in EXPORTS.items()},
     }
+    permission_classes = [*ApiViewSet.permission_classes, StaffKeyForActions]
+    staff_only_actions = tuple(EXPORTS)
     orderings = ORDERINGS
     default_ordering = "start"
     version_fields = ("updated_at", "revision")
@@ -293,6 +325,61 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
         )
         response["Content-Disposition"] = f'inline; filename="event-{event.pk}.ics"'
         return self.with_validators(response, etag, last_modified)
+
+    def _export(self) -> HttpResponse:
+        table = EXPORTS[self.action][0]
+        event = get_object_or_404(self.visible_queryset(), pk=self.object_id())
+        self.check_object_permissions(self.request, event)
+        file_format = self.request.accepted_renderer.format
+        filename = exports.export_filename(event, table, file_format)
+        return spreadsheets.download(exports.EXPORTS[table](event), file_format, filename)
+
+    @extend_schema(
+        summary="The attendee list as a spreadsheet, in order of precedence (staff keys)",
+        description=(
+            "Name, Chinese name, post, organisation, e-mail, role, RSVP, guests, call time (on "
+            "the event's clock), dietary and accessibility notes; the columns an import reads."
+        ),
+        **SPREADSHEET,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="export/attendees",
+        renderer_classes=[CsvRenderer, XlsxRenderer],
+    )
+    def export_attendees(self, request, pk=None):
+        return self._export()
+
+    @extend_schema(
+        summary="The run-of-show as a spreadsheet, with cue notes (staff keys)",
+        description="Every item: time, kind, title, facility, people and their part, "
+        "visibility and the staff's cue notes.",
+        **SPREADSHEET,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="export/run-of-show",
+        renderer_classes=[CsvRenderer, XlsxRenderer],
+    )
+    def export_run_of_show(self, request, pk=None):
+        return self._export()
+
+    @extend_schema(
+        summary="The caterers' dietary summary as a spreadsheet (staff keys)",
+        description="Expected attendees per dietary requirement with their guests counted, and "
+        "everyone with a dietary or access note. A CSV holds both tables, one after the other.",
+        **SPREADSHEET,
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="export/catering",
+        renderer_classes=[CsvRenderer, XlsxRenderer],
+    )
+    def export_catering(self, request, pk=None):
+        return self._export()
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)

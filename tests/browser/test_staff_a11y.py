@@ -102,8 +102,50 @@ def world():
     return event, attendances
 
 
+def _import_preview(event, attendances) -> str:
+    """The officer's preview of a list with a row of every kind, long names and addresses with
+    no place to break: new, on file, a match by name to confirm, and skipped with reasons."""
+    from django.contrib.auth import get_user_model
+
+    from tests.spreadsheets import csv_bytes
+    from visitors.imports.services import attendee_import_preview
+
+    organisation = attendances[0].person.organisation
+    on_file = PersonFactory(
+        name="Bartholomew Alexander Wong-Fitzwilliam",
+        email="bartholomew.alexander.wong-fitzwilliam@innovationandtechnologybureau.gov.hk",
+        organisation=organisation,
+    )
+    namesake = PersonFactory(name="Cassandra Leung", email="", organisation=organisation)
+    data = csv_bytes(
+        [
+            ["Honorific", "Name", "Chinese name", "Organisation", "E-mail", "Role", "Call time"],
+            [
+                "The Honourable Professor",
+                "Maximilian Alexander Fitzgerald-Montgomery Chan",
+                "司徒慕容令狐麥克斯",
+                organisation.name,
+                "maximilian.alexander.fitzgerald-montgomery.chan@innovationandtechnology.gov.hk",
+                "Guest of honour",
+                "09:30",
+            ],
+            ["", on_file.name, "", "", on_file.email.upper(), "", ""],
+            ["", namesake.name, "", organisation.name, "", "Speaker", ""],
+            ["", "Unknown Role Person", "", "", "", "Chief-Executive-Officer-Designate", "soon"],
+            ["", attendances[1].person.name, "", "", attendances[1].person.email, "", ""],
+        ]
+    )
+    officer = get_user_model().objects.get(username="officer")
+    batch = attendee_import_preview(
+        event_id=event.pk, data=data, filename="bureau-guest-list.csv", by=officer
+    )
+    return f"/staff/events/{event.pk}/attendees/import/{batch.pk}/"
+
+
 # (name, path from the world); the lead adds the other staff pages here.
 STAFF_PAGES = [
+    ("attendees-import", lambda event, attendances: f"/staff/events/{event.pk}/attendees/import/"),
+    ("attendees-import-preview", _import_preview),
     ("check-in", lambda event, attendances: "/staff/check-in/?date=2030-03-04"),
     ("invitations", lambda event, attendances: f"/staff/events/{event.pk}/invitations/"),
     (

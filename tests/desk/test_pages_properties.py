@@ -32,6 +32,7 @@ from tests.factories import (
     SiteFactory,
     hk,
 )
+from visitors.imports.services import attendee_import_preview
 from visitors.models import Delivery
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +98,7 @@ def world(officer):
         event=event, facility=hall, status=Booking.Status.HELD, hold_expires_at=hk(2030, 3, 1)
     )
     attendance = AttendanceFactory(event=event)
+    namesake = PersonFactory(email="")
     delivery = Delivery.objects.create(
         event=event,
         person=attendance.person,
@@ -106,8 +108,16 @@ def world(officer):
         state=Delivery.State.FAILED,
         next_attempt_at=hk(2030, 3, 1),
     )
+    listed = (
+        "Name,Organisation,E-mail\nSomeone New,,new@example.org\n"
+        f"{namesake.name},{namesake.organisation.name},\nBad,,not-an-address\n"
+    )
+    batch = attendee_import_preview(
+        event_id=event.pk, data=listed.encode(), filename="guests.csv", by=officer
+    )
     return {
         "officer": officer,
+        "batch": batch,
         "site": site,
         "hall": hall,
         "event": event,
@@ -156,6 +166,7 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
     of_attendance = st.tuples(_ids(event), _ids(attendance)).map(lambda ids: ids[0] + ids[1])
     of_item = st.tuples(_ids(event), _ids(w["item"].pk)).map(lambda ids: ids[0] + ids[1])
     of_booking = st.tuples(_ids(event), _ids(w["booking"].pk)).map(lambda ids: ids[0] + ids[1])
+    of_batch = st.tuples(_ids(event), _ids(w["batch"].pk)).map(lambda ids: ids[0] + ids[1])
     item = {
         "title": "Welcome",
         "kind": "remarks",
@@ -342,6 +353,29 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
             ),
         ),
         "booking-release": ("post", of_booking, requests({})),
+        "attendees-import": ("post", of_event, requests({"file": "Name\nA\n"})),
+        "attendees-import-preview": (
+            "post",
+            of_batch,
+            requests({"match": [3]}, {"match": st.lists(numbers, max_size=3)}),
+        ),
+        "attendees-import-discard": ("post", of_batch, requests({})),
+        "attendees-import-template": (
+            "get",
+            st.tuples(of_event, st.sampled_from([["xlsx"], ["csv"], ["pdf"]])).map(
+                lambda parts: parts[0] + parts[1]
+            ),
+            requests({}),
+        ),
+        "event-export": (
+            "get",
+            st.tuples(
+                of_event,
+                st.sampled_from(["attendees", "run-of-show", "catering", "menu"]),
+                st.sampled_from(["xlsx", "csv", "pdf"]),
+            ).map(lambda parts: [*parts[0], parts[1], parts[2]]),
+            requests({}),
+        ),
         "checkin-arrive": (
             "post",
             _ids(w["attendance"].pk),
@@ -357,7 +391,14 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
 
 PAGES = [pattern.name for pattern in staff_urls.urlpatterns]
 # Pages that also answer GET, whatever their form posts.
-ALSO_READ = {"login", "planner", "event-cancel", "programme-edit"}
+ALSO_READ = {
+    "login",
+    "planner",
+    "event-cancel",
+    "programme-edit",
+    "attendees-import",
+    "attendees-import-preview",
+}
 
 
 def test_every_staff_page_is_covered(world):

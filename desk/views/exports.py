@@ -1,0 +1,20 @@
+"""An event's lists as spreadsheets (XLSX or CSV), from the event page: the attendee list in
+order of precedence, the run-of-show and the caterers' dietary summary (visitors.exports)."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from core import spreadsheets
+from visitors.exports import EXPORTS, export_filename
+
+from .common import VIEW_ATTENDANCE, VIEW_EVENT, staff_required
+from .events import event_queryset
+
+
+@staff_required(VIEW_EVENT, VIEW_ATTENDANCE)
+def event_export(request: HttpRequest, pk: int, table: str, file_format: str) -> HttpResponse:
+    if table not in EXPORTS or file_format not in spreadsheets.FORMATS:
+        raise Http404("No such list or format.")
+    event = get_object_or_404(event_queryset(), pk=pk)
+    sheets = EXPORTS[table](event)
+    return spreadsheets.download(sheets, file_format, export_filename(event, table, file_format))
