@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.cache import cache, caches
 from django.db import connection
+from django.utils import translation
 
 from desk.staff_groups import PROTOCOL_OFFICERS, VIEWERS, staff_groups_sync
 
@@ -42,6 +43,16 @@ def _fresh_cache():
     _clear_cache()
     yield
     _clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default():
+    """Each test starts in English. LocaleMiddleware leaves the language of the last request
+    active in the thread (a server sets it again for the next request), so a test that asked
+    for a page in Chinese would otherwise leave Chinese to the next test's service calls."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _staff_user(django_user_model, username: str, group: str):

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from core import changes as change_log
 from core.spreadsheets import read_rows
@@ -272,7 +272,7 @@ def result_message(result: ImportResult) -> str:
         said += ngettext(
             "; %(count)d row skipped", "; %(count)d rows skipped", len(result.skipped)
         ) % {"count": len(result.skipped)}
-    return said + "."
+    return pgettext("the end of a sentence", "%(sentence)s.") % {"sentence": said}
 
 
 __all__ = [
