@@ -102,9 +102,8 @@ def _config(request, slug, view, kind, day, hours) -> dict:
         "words": {
             "held": _("Held"),
             "confirmed": _("Confirmed"),
-            "setup": _("set-up"),
-            "teardown": _("teardown"),
-            "min": _("min"),
+            # The script puts the minutes in: one sentence, so each language orders it its way.
+            "buffers": _("%(when)s (set-up %(setup)s min, teardown %(teardown)s min)"),
             "warnings": _("Warnings"),
             "today": _("Today"),
             "day": _("Day"),

@@ -154,10 +154,10 @@
     if (props.booking) {
       var lines = [
         (props.status === "held" ? words.held : words.confirmed) + ": " + event.title,
-        props.when +
-          " (" +
-          words.setup + " " + props.setup + " " + words.min + ", " +
-          words.teardown + " " + props.teardown + " " + words.min + ")",
+        words.buffers
+          .replace("%(when)s", props.when)
+          .replace("%(setup)s", props.setup)
+          .replace("%(teardown)s", props.teardown),
       ];
       (warnings[props.event] || []).forEach(function (warning) {
         lines.push("⚠ " + warning);
