@@ -17,6 +17,7 @@ from core.spreadsheets import Sheet
 from scheduling.models import Event, ProgrammeRole
 
 from .models import Attendance
+from .names import SORTS, sorted_attendances
 
 ATTENDEES, RUN_OF_SHOW, CATERING = "attendees", "run-of-show", "catering"
 
@@ -40,8 +41,9 @@ def _accessibility(attendance: Attendance) -> str:
     return attendance.accessibility or attendance.person.accessibility
 
 
-def attendee_sheets(event: Event) -> list[Sheet]:
-    """Everyone on the list, in order of precedence."""
+def attendee_sheets(event: Event, *, sort: str = "precedence") -> list[Sheet]:
+    """Everyone on the list, in order of precedence, or by English surname or Chinese strokes
+    as the printed list can be (visitors.names)."""
     headers = [
         _("No."),
         _("Honorific"),
@@ -58,7 +60,8 @@ def attendee_sheets(event: Event) -> list[Sheet]:
         _("Accessibility"),
     ]
     rows = []
-    for number, attendance in enumerate(_attendances(event), start=1):
+    listed = sorted_attendances(list(_attendances(event)), sort if sort in SORTS else "precedence")
+    for number, attendance in enumerate(listed, start=1):
         person = attendance.person
         rows.append(
             [

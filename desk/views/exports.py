@@ -16,5 +16,8 @@ def event_export(request: HttpRequest, pk: int, table: str, file_format: str) ->
     if table not in EXPORTS or file_format not in spreadsheets.FORMATS:
         raise Http404("No such list or format.")
     event = get_object_or_404(event_queryset(), pk=pk)
-    sheets = EXPORTS[table](event)
+    if table == "attendees":  # in the order the printed list was asked in, if any
+        sheets = EXPORTS[table](event, sort=request.GET.get("sort", "precedence"))
+    else:
+        sheets = EXPORTS[table](event)
     return spreadsheets.download(sheets, file_format, export_filename(event, table, file_format))

@@ -67,6 +67,21 @@ def _export(client, event, table, file_format):
     return client.get(reverse("staff:event-export", args=[event.pk, table, file_format]))
 
 
+@pytest.mark.parametrize("sort", ["surname", "strokes"])
+def test_the_attendee_list_downloads_in_the_order_the_printed_list_was_sorted_in(
+    client, officer, event, sort
+):
+    client.force_login(officer)
+    printed = client.get(reverse("staff:print", args=[event.pk, "attendees"]), {"sort": sort})
+
+    answer = client.get(
+        reverse("staff:event-export", args=[event.pk, "attendees", "csv"]), {"sort": sort}
+    )
+
+    order = [attendance.person.name for attendance in printed.context["attendances"]]
+    assert [row[2] for row in csv_rows(answer.content)[1:]] == order
+
+
 @pytest.mark.parametrize("file_format", ["xlsx", "csv"])
 def test_the_attendee_list_downloads_in_the_order_of_the_printed_list(
     client, officer, event, file_format
