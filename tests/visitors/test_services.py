@@ -238,3 +238,28 @@ def test_after_an_undo_the_next_arrival_is_recorded_afresh():
 def test_undoing_the_arrival_of_no_such_attendance_is_refused():
     with pytest.raises(ValidationError):
         services.attendance_check_in_undo(attendance_id=999_999)
+
+
+def test_attendances_add_puts_a_whole_delegation_on_in_the_same_queries_whatever_its_size(
+    django_capture_on_commit_callbacks,
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = {}
+    for size in (3, 30):
+        event = EventFactory(status=Event.Status.CONFIRMED)
+        listed = PersonFactory()
+        AttendanceFactory(event=event, person=listed)
+        people = [PersonFactory() for _ in range(size)]
+        with CaptureQueriesContext(connection) as queries:
+            added, already = services.attendances_add(
+                event_id=event.pk, person_ids=[p.pk for p in people] + [listed.pk]
+            )
+        counts[size] = len(queries)
+
+        assert {a.person_id for a in added} == {p.pk for p in people}
+        assert already == [listed.pk]
+        assert event.attendances.count() == size + 1
+
+    assert counts[30] == counts[3]
