@@ -127,6 +127,7 @@ def test_every_staff_page_reads_in_chinese(client, officer, world):
         reverse("staff:programme-edit", args=[event.pk, event.programme.get().pk]),
         reverse("staff:planner"),
         reverse("staff:checkin") + f"?event={event.pk}",
+        reverse("staff:attendees-import", args=[event.pk]),
         *(
             reverse("staff:print", args=[event.pk, kind])
             for kind in ("run-of-show", "itinerary", "attendees", "name-cards")
@@ -140,6 +141,31 @@ def test_every_staff_page_reads_in_chinese(client, officer, world):
         assert answer["Content-Language"] == "zh-hant", url
         assert "日曆" in page or "/print/" in url, url  # the navigation
         assert CHINESE.search(_main(page).replace("開幕典禮", "").replace("大埔創新園", "")), url
+
+
+def test_an_import_preview_reads_in_chinese_with_each_rows_reason(client, officer, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.spreadsheets import csv_bytes
+
+    event = world["event"]
+    client.force_login(officer)
+    client.post(reverse("staff:language"), {"language": "zh-hant"})
+    upload = csv_bytes(
+        [["Name", "E-mail"], ["陳大文", "chan@example.org"], ["李四", "not-an-address"]]
+    )
+
+    answer = client.post(
+        reverse("staff:attendees-import", args=[event.pk]),
+        {"file": SimpleUploadedFile("list.csv", upload, content_type="text/csv")},
+        follow=True,
+    )
+    main = _main(answer.content.decode())
+
+    assert answer.status_code == 200 and "/import/" in answer.redirect_chain[-1][0]
+    assert "陳大文" in main and "李四" in main
+    assert CHINESE.search(main.replace("陳大文", "").replace("李四", "").replace("開幕典禮", ""))
+    assert "「not-an-address」並非電郵地址。" in main  # the bad row says why, in Chinese
 
 
 def test_the_login_page_reads_in_chinese():
