@@ -17,7 +17,7 @@ from core.spreadsheets import Sheet
 from scheduling.models import Event, ProgrammeRole
 
 from .models import Attendance
-from .names import SORTS, sorted_attendances
+from .names import sorted_attendances
 
 ATTENDEES, RUN_OF_SHOW, CATERING = "attendees", "run-of-show", "catering"
 
@@ -60,7 +60,7 @@ def attendee_sheets(event: Event, *, sort: str = "precedence") -> list[Sheet]:
         _("Accessibility"),
     ]
     rows = []
-    listed = sorted_attendances(list(_attendances(event)), sort if sort in SORTS else "precedence")
+    listed = sorted_attendances(list(_attendances(event)), sort)  # an unknown sort: precedence
     for number, attendance in enumerate(listed, start=1):
         person = attendance.person
         rows.append(

@@ -60,12 +60,13 @@ def _printable(request: HttpRequest, pk: int, kind: str) -> tuple[Event, dict]:
     # Lists of people: in precedence order, or by English surname or Chinese strokes on request.
     sort = request.GET.get("sort") if kind in SORTED else None
     sort = sort if sort in SORTS else "precedence"
+    # Name cards: English name first and larger unless the page asks for Chinese first.
+    chinese_first = kind == "name-cards" and request.GET.get("order") == "zh"
     context = {
         "event": event,
         "kind": kind,
         "letterhead": printing.letterhead(),
-        # Name cards: English name first and larger unless the page asks for Chinese first.
-        "chinese_first": kind == "name-cards" and request.GET.get("order") == "zh",
+        "chinese_first": chinese_first,
         "zone_label": zone_label(event.timezone, event.start),
         "programme": list(
             event.programme.select_related("facility__site", "host_organisation").prefetch_related(
@@ -78,16 +79,11 @@ def _printable(request: HttpRequest, pk: int, kind: str) -> tuple[Event, dict]:
         if kind in ("attendees", "name-cards", "run-of-show")
         else [],
         "sort": sort,
-        "sorted": kind in SORTED,
-        # The PDF of the page as shown: the same order of names and of the list.
+        # The PDF (and spreadsheet) of the page as shown: the same order of names and list.
         "pdf_query": urlencode(
             {
-                **(
-                    {"order": "zh"}
-                    if kind == "name-cards" and request.GET.get("order") == "zh"
-                    else {}
-                ),
-                **({"sort": sort} if sort not in (None, "precedence") else {}),
+                **({"order": "zh"} if chinese_first else {}),
+                **({"sort": sort} if sort != "precedence" else {}),
             }
         ),
         "printed_at": timezone.now(),
