@@ -4,8 +4,8 @@ queries that does not grow with it (one insert per 500 rows), all or none.
 
 What a single add does row by row, these do once: validate each row's fields, refuse an address
 already on file or an attendee already listed (one query per 500), stamp the history with who
-added them and why (simple-history's bulk insert), queue the invites a newcomer to a confirmed
-event is owed (visitors.invitations), and write the change log (bulk inserts send no
+added them and why (core.audit copies the inserted rows), queue the invites a newcomer to a
+confirmed event is owed (visitors.invitations), and write the change log (bulk inserts send no
 ``post_save``, so people are logged here rather than by visitors.changes' receiver).
 """
 
@@ -20,8 +20,8 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
+from core import audit
 from scheduling.models import Event
 
 from . import invitations
@@ -156,14 +156,9 @@ def attendances_create(
         attendances.append(attendance)
     if problems:
         raise ValidationError({"person": problems}, code="invalid")
-    user = by if getattr(by, "is_authenticated", False) else None
-    created = bulk_create_with_history(
-        attendances,
-        Attendance,
-        batch_size=BATCH,
-        default_user=user,
-        default_change_reason=reason[:100],
-        default_date=now,
+    created = Attendance.objects.bulk_create(attendances, batch_size=BATCH)
+    audit.history_copy_created(
+        Attendance, [attendance.pk for attendance in created], by=by, reason=reason, date=now
     )
     invitations.invites_queue_for_attendances(event=event, attendances=created, by=by)
     attendances_changed(event_id=event.pk, attendance_ids=[a.pk for a in created])
