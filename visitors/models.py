@@ -9,16 +9,17 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import OutboxMessage
 
-from . import names, precedence
+from . import names
 from .imports.models import ImportBatch  # noqa: F401 (registers the model with this app)
+from .queries import AttendanceQuerySet
 
 
 class Organisation(models.Model):
@@ -178,33 +179,6 @@ class Person(models.Model):
         if english and self.name_zh:
             return f"{english} ({self.name_zh})"
         return english or self.name_zh
-
-
-class AttendanceQuerySet(models.QuerySet):
-    def in_precedence_order(self) -> "AttendanceQuerySet":
-        return precedence.order_attendances(self)
-
-    def expected(self) -> "AttendanceQuerySet":
-        """Everyone not known to be staying away."""
-        return self.exclude(rsvp=Attendance.RSVP.DECLINED)
-
-    def headcounts(self) -> "AttendanceQuerySet":
-        """Expected people per event, each with their guests: rows of event_id and headcount
-        (the capacity rule of bookings and of warnings)."""
-        return (
-            self.expected()
-            .order_by()
-            .values("event_id")
-            .annotate(headcount=Count("pk") + Coalesce(Sum("guests"), 0))
-        )
-
-    def declined(self) -> "AttendanceQuerySet":
-        """Attendees who said no: left out of a send to everyone (visitors.invitations)."""
-        return self.filter(rsvp=Attendance.RSVP.DECLINED)
-
-    def cleared_to_send(self) -> "AttendanceQuerySet":
-        """Attendees the office may write to: none whose invites await staff approval."""
-        return self.filter(awaiting_approval=False)
 
 
 # The last place an attendance can be given in its event's order: what a small integer column
