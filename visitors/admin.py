@@ -22,7 +22,7 @@ from scheduling.admin.events import EventAdmin, EventPartInline, event_is_open
 from scheduling.admin.zones import ZonedTimesAdmin, pk_or_none
 from scheduling.models import Event
 
-from . import invitations, replies, sending, services
+from . import approvals, invitations, replies, sending, services
 from .forms import AttendanceAdminForm
 from .models import Attendance, Delivery, InboundReply, Organisation, Person
 
@@ -234,7 +234,7 @@ class AttendanceAdmin(ZonedTimesAdmin, ServiceAdmin):
         released = 0
         for event_id, attendance_ids in chosen.items():
             released += len(
-                invitations.invites_approve(
+                approvals.invites_approve(
                     event_id=event_id, attendance_ids=attendance_ids, by=request.user
                 )
             )

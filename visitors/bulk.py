@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from core import audit
 from scheduling.models import Event
 
-from . import invitations
+from . import approvals, invitations
 from .changes import attendances_changed, people_created
 from .models import Attendance, Organisation, Person
 
@@ -147,7 +147,7 @@ def attendances_create(
             attendance.rsvp_at = now
         attendance.dietary = attendance.dietary.strip()
         attendance.accessibility = attendance.accessibility.strip()
-        invitations.approval_for_new(attendance, event=event, by=by)
+        approvals.approval_for_new(attendance, event=event, by=by)
         try:
             attendance.clean_fields(exclude=unchecked)
             attendance.clean()

@@ -2,7 +2,8 @@
 
 Every message is a ``Delivery`` row (the invite outbox, core.outbox), written in the same
 transaction as the change that causes it and handed to django-q2 only after commit; sending it
-is ``visitors.sending``'s business, what it says ``visitors.emails``'.
+is ``visitors.sending``'s business, what it says ``visitors.emails``'. A message to someone
+awaiting staff approval is queued held; holding and approving are ``visitors.approvals``'.
 
 Sequences (``visitors.sequences``): every message carries the event's invite SEQUENCE at the
 time it was queued; a row made stale by a newer REQUEST or CANCEL for the same person is
@@ -20,15 +21,14 @@ from django.db import transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_update_with_history
 
 from scheduling.models import Booking, Event
 
+from .approvals import invites_hold
 from .attendances import call_times_check, call_times_shift, rsvps_reset
-from .changes import attendances_changed
 from .models import Attendance, Delivery, Person
 from .reminders import reminders_waiting
-from .sending import OUTBOX, deliveries_create
+from .sending import deliveries_create
 from .sequences import PENDING, WAITING, sequence_raise, update_joins_waiting
 
 logger = logging.getLogger(__name__)
@@ -242,102 +242,6 @@ def _with_address(attendances: Sequence[Attendance]) -> set[int]:
             .values_list("pk", flat=True)
         )
     return found
-
-
-def approval_for_new(
-    attendance: Attendance,
-    *,
-    event: Event,
-    by: AbstractBaseUser | None,
-    partner_id: int | None = None,
-) -> None:
-    """Whether invites to someone just put on the list wait for staff: someone a partner added,
-    or anyone on a partner's event unless a staff member adds them (who then approves them)."""
-    staff = getattr(by, "is_staff", False)
-    if partner_id is not None or (event.proposed_by_id is not None and not staff):
-        attendance.awaiting_approval = True
-    elif event.proposed_by_id is not None:
-        attendance.invite_approved_by, attendance.invite_approved_at = by, timezone.now()
-
-
-@transaction.atomic
-def invites_hold(*, event_id: int, reason: str) -> int:
-    """Hold everything the office would send about this event until a staff member approves
-    it again: a partner changed what the invite says. Returns the messages held."""
-    held = list(Attendance.objects.filter(event_id=event_id, awaiting_approval=False))
-    for attendance in held:
-        attendance.awaiting_approval = True
-        attendance.invite_approved_by = None
-        attendance.invite_approved_at = None
-    if held:
-        bulk_update_with_history(
-            held,
-            Attendance,
-            ["awaiting_approval", "invite_approved_by", "invite_approved_at"],
-            default_change_reason=reason[:100],
-        )
-        attendances_changed(event_id=event_id, attendance_ids=[a.pk for a in held])
-    return (
-        Delivery.objects.filter(event_id=event_id, state__in=WAITING)
-        .exclude(method=Delivery.Method.CANCEL)
-        .update(state=Delivery.State.HELD, last_error=reason, updated_at=timezone.now())
-    )
-
-
-@transaction.atomic
-def invites_approve(
-    *, event_id: int, attendance_ids: Iterable[int] | None = None, by: AbstractBaseUser
-) -> list[Delivery]:
-    """A staff member approves what the office sends to these attendees (default: everyone
-    awaiting approval): their held messages go out, and if the event's invites are already
-    out, those who have none at the current SEQUENCE get one. Returns the messages released
-    or queued."""
-    event = Event.objects.locked(event_id)
-    awaiting = event.attendances.filter(awaiting_approval=True)
-    if attendance_ids is not None:
-        awaiting = awaiting.filter(pk__in=set(attendance_ids))
-    approved = list(awaiting.select_related("person"))
-    if not approved:
-        return []
-    now = timezone.now()
-    for attendance in approved:
-        attendance.awaiting_approval = False
-        attendance.invite_approved_by = by
-        attendance.invite_approved_at = now
-    bulk_update_with_history(
-        approved,
-        Attendance,
-        ["awaiting_approval", "invite_approved_by", "invite_approved_at"],
-        default_user=by,
-        default_change_reason="Invites approved",
-    )
-    people = [attendance.person_id for attendance in approved]
-    held = Delivery.objects.filter(event=event, person_id__in=people, state=Delivery.State.HELD)
-    released = list(held)
-    held.update(state=Delivery.State.QUEUED, next_attempt_at=now, last_error="", updated_at=now)
-    OUTBOX.enqueue([row.pk for row in released])
-    queued = []
-    invites_out = Delivery.objects.filter(event=event, method=Delivery.Method.REQUEST).exists()
-    if event.status == Event.Status.CONFIRMED and invites_out:
-        already = Delivery.objects.filter(
-            event=event, method=Delivery.Method.REQUEST, sequence=event.sequence
-        ).values_list("person_id", flat=True)
-        queued = deliveries_create(
-            Delivery(
-                event=event,
-                person=attendance.person,
-                attendance=attendance,
-                method=Delivery.Method.REQUEST,
-                sequence=event.sequence,
-                next_attempt_at=now,
-            )
-            for attendance in approved
-            if attendance.person.email and attendance.person_id not in set(already)
-        )
-    logger.info("%s approved invites to %d attendees of event %s", by, len(approved), event.pk)
-    # Last: the change log's lock comes after every other lock.
-    attendances_changed(event_id=event.pk, attendance_ids=[a.pk for a in approved])
-    return released + queued
 
 
 @transaction.atomic

@@ -1,20 +1,25 @@
-"""Organisations, people and their attendance at events."""
+"""Organisations, people, their attendance at events, the messages sent to them (Delivery, the
+invite outbox) and the calendar replies received (InboundReply).
 
-import datetime as dt
+An import's preview (ImportBatch) is defined beside the import it serves, in
+visitors.imports.models, and imported here so that Django finds it with the app's models.
+"""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import OutboxMessage
 
-from . import names, precedence
+from . import names
+from .imports.models import ImportBatch  # noqa: F401 (registers the model with this app)
+from .queries import AttendanceQuerySet
 
 
 class Organisation(models.Model):
@@ -174,33 +179,6 @@ class Person(models.Model):
         if english and self.name_zh:
             return f"{english} ({self.name_zh})"
         return english or self.name_zh
-
-
-class AttendanceQuerySet(models.QuerySet):
-    def in_precedence_order(self) -> "AttendanceQuerySet":
-        return precedence.order_attendances(self)
-
-    def expected(self) -> "AttendanceQuerySet":
-        """Everyone not known to be staying away."""
-        return self.exclude(rsvp=Attendance.RSVP.DECLINED)
-
-    def headcounts(self) -> "AttendanceQuerySet":
-        """Expected people per event, each with their guests: rows of event_id and headcount
-        (the capacity rule of bookings and of warnings)."""
-        return (
-            self.expected()
-            .order_by()
-            .values("event_id")
-            .annotate(headcount=Count("pk") + Coalesce(Sum("guests"), 0))
-        )
-
-    def declined(self) -> "AttendanceQuerySet":
-        """Attendees who said no: left out of a send to everyone (visitors.invitations)."""
-        return self.filter(rsvp=Attendance.RSVP.DECLINED)
-
-    def cleared_to_send(self) -> "AttendanceQuerySet":
-        """Attendees the office may write to: none whose invites await staff approval."""
-        return self.filter(awaiting_approval=False)
 
 
 # The last place an attendance can be given in its event's order: what a small integer column
@@ -497,47 +475,3 @@ class InboundReply(models.Model):
             "received": f"{self.received_at:%Y-%m-%d %H:%M}",
             "state": self.get_state_display(),
         }
-
-
-class ImportBatch(models.Model):
-    """An uploaded attendee list between its preview and staff's confirmation: each row as read,
-    what would become of it (a new person, someone on file, a match to confirm, skipped) and why.
-
-    Kept in a table, not in the session: a 10,000-row preview is megabytes of JSON, and the
-    session (in the database too) is read and written on every request its user makes, while
-    a batch is read only by its own two pages. A batch belongs to the user who uploaded it (no
-    one else sees or confirms it), is deleted once confirmed or discarded, and is refused and
-    swept away after ``EXPIRES_AFTER`` (visitors.imports.services)."""
-
-    EXPIRES_AFTER = dt.timedelta(hours=24)
-
-    event = models.ForeignKey(
-        "scheduling.Event", verbose_name=_("event"), on_delete=models.CASCADE, related_name="+"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.CASCADE,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("uploaded at"), default=timezone.now, db_index=True)
-    filename = models.CharField(_("file name"), max_length=255, blank=True)
-    rows = models.JSONField(
-        _("rows"), default=list, help_text=_("The preview: one object per row of the file.")
-    )
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        verbose_name = _("import batch")
-        verbose_name_plural = _("import batches")
-
-    def __str__(self) -> str:
-        return _("%(file)s for event #%(event)s (%(rows)d rows)") % {
-            "file": self.filename or _("Upload"),
-            "event": self.event_id,
-            "rows": len(self.rows),
-        }
-
-    @property
-    def expires_at(self) -> dt.datetime:
-        return self.created_at + self.EXPIRES_AFTER

@@ -14,7 +14,7 @@ from core.unset import UNSET, given
 from scheduling import wording
 from scheduling.models import Event, ProgrammeRole
 
-from . import bulk, invitations
+from . import approvals, bulk, invitations
 from .changes import attendance_changed
 from .models import Attendance, Delivery, Organisation, Person
 
@@ -124,7 +124,7 @@ def attendance_add(
         order_override=order_override,
         proposed_by_id=partner_id,
     )
-    invitations.approval_for_new(attendance, event=event, by=by, partner_id=partner_id)
+    approvals.approval_for_new(attendance, event=event, by=by, partner_id=partner_id)
     attendance.full_clean(validate_unique=False)
     stamp(attendance, by=by, reason="Added to attendee list")
     try:

@@ -22,8 +22,9 @@ from icalendar import Calendar
 
 from scheduling.facts import event_facts
 from scheduling.models import Event, Site
+from visitors.approvals import invites_approve
 from visitors.emails import delivery_message
-from visitors.invitations import invites_approve, invites_send
+from visitors.invitations import invites_send
 from visitors.models import Attendance, Delivery
 from visitors.progress import send_progress
 from visitors.sending import delivery_resend

@@ -7,7 +7,7 @@ from django.core import mail
 from scheduling import services
 from scheduling.models import Event
 from tests.factories import OrganisationFactory, PersonFactory, hk
-from visitors import invitations
+from visitors import approvals
 from visitors import services as visitor_services
 from visitors.models import Attendance, Delivery, Person
 
@@ -190,7 +190,7 @@ def test_invites_for_a_partner_event_wait_for_staff_approval(
     assert listed["awaiting_approval"] is True
 
     with django_capture_on_commit_callbacks(execute=True):
-        invitations.invites_approve(
+        approvals.invites_approve(
             event_id=event_id, attendance_ids=[attendance_id], by=world["officer"]
         )
 
@@ -223,7 +223,7 @@ def test_a_partner_changing_the_text_of_an_approved_event_holds_its_updates(
     partner = api_for(organisation=world["other"])
     event_id, attendance_id = _confirmed_partner_event_with_guest(world, partner)
     with django_capture_on_commit_callbacks(execute=True):
-        invitations.invites_approve(
+        approvals.invites_approve(
             event_id=event_id, attendance_ids=[attendance_id], by=world["officer"]
         )
     mail.outbox.clear()

@@ -26,9 +26,10 @@ from core.spreadsheets import read_rows
 from scheduling.models import Event
 
 from .. import bulk
-from ..models import ImportBatch, Organisation
+from ..models import Organisation
 from .columns import expected_headings, read_headings
 from .matching import match_rows, people_by_email, skip_listed_and_twice
+from .models import ImportBatch
 from .rows import CONFIRM, NEW, ON_FILE, SKIPPED, ImportRow, OrganisationIndex, read_row
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
