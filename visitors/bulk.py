@@ -17,7 +17,6 @@ from dataclasses import dataclass, fields
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -104,12 +103,8 @@ def _addresses_on_file(addresses: list[str]) -> list[str]:
     wanted = sorted(set(addresses))
     taken: list[str] = []
     for start in range(0, len(wanted), BATCH):
-        taken += (
-            Person.objects.filter(proposed_by__isnull=True)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=wanted[start : start + BATCH])
-            .values_list("email_lower", flat=True)
-        )
+        people = Person.objects.on_file().with_addresses(wanted[start : start + BATCH])
+        taken += people.values_list("email_lower", flat=True)
     return sorted(taken)
 
 

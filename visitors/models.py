@@ -19,7 +19,7 @@ from core.models import OutboxMessage
 
 from . import names
 from .imports.models import ImportBatch  # noqa: F401 (registers the model with this app)
-from .queries import AttendanceQuerySet
+from .queries import AttendanceQuerySet, PersonQuerySet
 
 
 class Organisation(models.Model):
@@ -119,6 +119,8 @@ class Person(models.Model):
             "clear this field to keep it on file as a new person."
         ),
     )
+
+    objects = PersonQuerySet.as_manager()
 
     class Meta:
         ordering = [models.F("precedence_rank").asc(nulls_last=True), "name", "name_zh"]

@@ -182,13 +182,13 @@ def attendance_add_by_address(
 ) -> Attendance:
     """Staff add someone by address: the person on file with it, or a new one."""
     _open_event(event_id)  # first: saving a person writes the change log, whose lock is last
-    found = Person.objects.filter(email__iexact=email, proposed_by__isnull=True).first()
+    found = Person.objects.on_file().with_addresses([email]).first()
     if found is None:
         try:
             with transaction.atomic():  # a concurrent request may create them first
                 found = person_create(name=name.strip(), email=email, honorific=honorific)
         except IntegrityError:
-            found = Person.objects.get(email__iexact=email, proposed_by__isnull=True)
+            found = Person.objects.on_file().with_addresses([email]).get()
     return attendance_add(
         event_id=event_id,
         person_id=found.pk,
@@ -233,7 +233,8 @@ def _nominee(*, partner_id: int, name: str, email: str, honorific: str) -> Perso
     # Lock it: two requests of one partner must not both rename it or both create it.
     nominee = (
         Person.objects.select_for_update()
-        .filter(proposed_by_id=partner_id, email__iexact=email)
+        .filter(proposed_by_id=partner_id)
+        .with_addresses([email])
         .first()
     )
     if nominee is None:
@@ -243,8 +244,11 @@ def _nominee(*, partner_id: int, name: str, email: str, honorific: str) -> Perso
                     name=name, email=email, honorific=honorific, proposed_by_id=partner_id
                 )
         except IntegrityError:
-            nominee = Person.objects.select_for_update().get(
-                proposed_by_id=partner_id, email__iexact=email
+            nominee = (
+                Person.objects.select_for_update()
+                .filter(proposed_by_id=partner_id)
+                .with_addresses([email])
+                .get()
             )
     if (nominee.name, nominee.email, nominee.honorific) != (name, email, honorific):
         nominee.name, nominee.email, nominee.honorific = name, email, honorific
@@ -258,7 +262,7 @@ def person_matches_on_file(*, person_id: int) -> "models.QuerySet[Person]":
     nominee = Person.objects.get(pk=person_id)
     if nominee.proposed_by_id is None or not nominee.email:
         return Person.objects.none()
-    return Person.objects.filter(email__iexact=nominee.email, proposed_by__isnull=True)
+    return Person.objects.on_file().with_addresses([nominee.email])
 
 
 @transaction.atomic

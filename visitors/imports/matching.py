@@ -61,11 +61,7 @@ def people_by_email(addresses: Iterable[str]) -> dict[str, Person]:
     wanted = sorted({address.lower() for address in addresses})
     found: dict[str, Person] = {}
     for start in range(0, len(wanted), CHUNK):
-        people = (
-            _on_file()
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=wanted[start : start + CHUNK])
-        )
+        people = _on_file().with_addresses(wanted[start : start + CHUNK])
         found.update({person.email.lower(): person for person in people})
     return found
 
@@ -139,7 +135,7 @@ def skip_listed_and_twice(rows: list[ImportRow], *, event_id: int) -> None:
 
 
 def _on_file():
-    return Person.objects.filter(proposed_by__isnull=True).select_related("organisation")
+    return Person.objects.on_file().select_related("organisation")
 
 
 def on_file_label(person: Person) -> str:
