@@ -10,6 +10,7 @@ confirmed event is owed (visitors.invitations), and write the change log (bulk i
 """
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -65,7 +66,13 @@ def _unchecked(model, given: type) -> list[str]:
 
 
 def _values(given) -> dict:
-    return {f.name: getattr(given, f.name) for f in fields(given)}  # asdict() deep-copies
+    # Not asdict(), which deep-copies.
+    return {name: getattr(given, name) for name in _field_names(type(given))}
+
+
+@functools.cache
+def _field_names(given: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(given))
 
 
 @transaction.atomic
