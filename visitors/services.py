@@ -332,14 +332,14 @@ def attendance_update(
     stamp(attendance, by=by, reason=_update_reason(changes))
     attendance.save()
     # Their invite starts at their call time and names their role: they alone get an update.
-    summary = []
+    summary: wording.Said = {}
     if attendance.call_time != before.call_time:
         zone = attendance.event.zone
-        summary.append(wording.call_time_changed(before.call_time, attendance.call_time, zone))
+        summary = wording.call_time_changed(before.call_time, attendance.call_time, zone)
     if attendance.role != before.role:
-        summary.append(
-            wording.role_changed(before.get_role_display(), attendance.get_role_display())
-        )
+        # The labels lazily: each language reads its own.
+        roles = (Attendance.Role(before.role).label, Attendance.Role(attendance.role).label)
+        summary = wording.joined(summary, wording.role_changed(*roles))
     if summary:
         invitations.invite_update_for_attendance(attendance=attendance, summary=summary, by=by)
     attendance_changed(attendance=attendance)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import stamp
 
+from .. import wording
 from ..clashes import ClashCheck, raise_if_occupied
 from ..models import Booking, Event, Facility, ProgrammeItem
 from ..timezones import require_aware
@@ -401,11 +402,8 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
     if (after.pk if after else None) == before:
         return
     previous = Facility.objects.filter(pk=before).first() if before else None
-    where = _("Where: %(before)s → %(after)s") % {
-        "before": venue_line(event, previous),
-        "after": venue_line(event, after),
-    }
-    event_announce(event, changed={"venue"}, summary=[where], reason="Venue changed", by=by)
+    where = wording.venue_changed(venue_line(event, previous), venue_line(event, after))
+    event_announce(event, changed={"venue"}, summary=where, reason="Venue changed", by=by)
 
 
 def _venue_of(event_id: int) -> int | None | bool:

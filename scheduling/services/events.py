@@ -229,7 +229,7 @@ def event_reschedule(
         previous_status=event.status,
         by=by,
         partner_id=None,
-        summary=[wording.event_time_changed(event, before)],
+        summary=wording.event_time_changed(event, before),
         shifted=delta or None,
     )
     change_log.event_changed(event=event)  # its programme and bookings moved with it

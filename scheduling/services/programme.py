@@ -90,7 +90,7 @@ def programme_item_create(
         event_announce(
             event,
             changed={"programme"},
-            summary=[wording.item_added(item)],
+            summary=wording.item_added(item),
             reason="Programme changed",
             by=by,
             partner_id=partner_id,
@@ -148,9 +148,9 @@ def programme_item_update(
     is_shown = item.visibility == ProgrammeItem.Visibility.PUBLIC
     if shown and (was_shown or is_shown):
         if not is_shown:
-            summary = [wording.item_removed(item)]
+            summary = wording.item_removed(item)
         elif not was_shown:
-            summary = [wording.item_added(item)]
+            summary = wording.item_added(item)
         else:
             summary = wording.item_changed(
                 item, {"title": item.title, "start": item.start, "end": item.end, **before}
@@ -237,7 +237,7 @@ def programme_item_delete(
         event_announce(
             item.event,
             changed={"programme"},
-            summary=[wording.item_removed(item)],
+            summary=wording.item_removed(item),
             reason="Programme changed",
             by=by,
             partner_id=partner_id,
