@@ -20,8 +20,10 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from simple_history.utils import bulk_create_with_history
 
+from core.audit import kept
 from scheduling.models import Event
 
 from . import invitations
@@ -119,7 +121,7 @@ def attendances_create(
     event_id: int,
     entries: Sequence[NewAttendance],
     by: AbstractBaseUser | None = None,
-    reason: str = "Added to attendee list",
+    reason: str = pgettext_lazy("history reason", "Added to attendee list"),
 ) -> list[Attendance]:
     """Put people on an event's list, all or none, as attendance_add puts one: once each (anyone
     already listed refuses the whole list), approved or held as the adder may, in the history
@@ -162,7 +164,7 @@ def attendances_create(
         Attendance,
         batch_size=BATCH,
         default_user=user,
-        default_change_reason=reason[:100],
+        default_change_reason=kept(reason),
         default_date=now,
     )
     invitations.invites_queue_for_attendances(event=event, attendances=created, by=by)

@@ -20,8 +20,10 @@ from django.db import transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from simple_history.utils import bulk_update_with_history
 
+from core.audit import kept
 from scheduling import wording
 from scheduling.models import Booking, Event
 
@@ -65,7 +67,10 @@ def follow_event_change(
     elif "end" in changed:
         call_times_check(event=event)
     if partner_id is not None and changed & PARTNER_WORDS:
-        invites_hold(event_id=event.pk, reason="A partner changed what the invite says.")
+        invites_hold(
+            event_id=event.pk,
+            reason=pgettext_lazy("history reason", "A partner changed what the invite says."),
+        )
     if "status" in changed or not update_joins_waiting(event):
         sequence_raise(event)
     invites_follow_change(
@@ -275,13 +280,13 @@ def invites_hold(*, event_id: int, reason: str) -> int:
             held,
             Attendance,
             ["awaiting_approval", "invite_approved_by", "invite_approved_at"],
-            default_change_reason=reason[:100],
+            default_change_reason=kept(reason),
         )
         attendances_changed(event_id=event_id, attendance_ids=[a.pk for a in held])
     return (
         Delivery.objects.filter(event_id=event_id, state__in=WAITING)
         .exclude(method=Delivery.Method.CANCEL)
-        .update(state=Delivery.State.HELD, last_error=reason, updated_at=timezone.now())
+        .update(state=Delivery.State.HELD, last_error=kept(reason), updated_at=timezone.now())
     )
 
 
@@ -310,7 +315,7 @@ def invites_approve(
         Attendance,
         ["awaiting_approval", "invite_approved_by", "invite_approved_at"],
         default_user=by,
-        default_change_reason="Invites approved",
+        default_change_reason=kept(pgettext_lazy("history reason", "Invites approved")),
     )
     people = [attendance.person_id for attendance in approved]
     held = Delivery.objects.filter(event=event, person_id__in=people, state=Delivery.State.HELD)

@@ -9,12 +9,13 @@ Other fields (capacity, buffers, bookable hours, travel) change no invite.
 
 import datetime as dt
 
-from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone as clock
+from django.utils.translation import pgettext_lazy
 
+from core.audit import reason_with
 from core.unset import UNSET, given
 
 from .. import wording
@@ -58,7 +59,10 @@ def site_update(
         site.save()
         summary = wording.place_renamed(before, site, SITE_PRINTED)
         if summary:
-            _announce(Event.objects.filter(site_id=site.pk), summary, by=by)
+            reason = reason_with(
+                pgettext_lazy("history reason", "Its site's name or address changed"), site.name
+            )
+            _announce(Event.objects.filter(site_id=site.pk), summary, reason=reason, by=by)
     return site
 
 
@@ -106,11 +110,14 @@ def facility_update(
         if summary:
             using = Q(bookings__facility=facility, bookings__status__in=("held", "confirmed"))
             events = Event.objects.filter(using | Q(programme__facility=facility)).distinct()
-            _announce(events, summary, by=by)
+            reason = reason_with(
+                pgettext_lazy("history reason", "A facility's name or site changed"), facility.name
+            )
+            _announce(events, summary, reason=reason, by=by)
     return facility
 
 
-def _announce(events, summary: wording.Said, *, by: AbstractBaseUser | None) -> None:
+def _announce(events, summary: wording.Said, *, reason: str, by: AbstractBaseUser | None) -> None:
     """Raise the revision of each event still to come and let visitors send the update."""
     ids = list(
         events.exclude(status__in=FINAL)
@@ -123,6 +130,6 @@ def _announce(events, summary: wording.Said, *, by: AbstractBaseUser | None) -> 
             Event.objects.locked(event_id),
             changed={"place_name"},
             summary=summary,
-            reason="; ".join(wording.lines_for(summary, settings.LANGUAGE_CODE))[:100],
+            reason=reason,
             by=by,
         )
