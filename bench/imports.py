@@ -271,7 +271,7 @@ class World:
                         history(
                             history_date=now,
                             history_user=self.user,
-                            history_change_reason="Imported from guests.xlsx",
+                            history_change_reason="Imported from: guests.xlsx",
                             history_type="+",
                             **{name: getattr(attendance, name) for name in tracked},
                         )

@@ -31,6 +31,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from .audit import reason_shown
+
 REFUSAL = "_service_refusal"
 
 
@@ -180,6 +182,13 @@ class ServiceAdmin(SimpleHistoryAdmin):
     def revert_disabled(self, request, obj=None) -> bool:
         return True
 
+    def render_history_view(self, request, template, context, **kwargs):
+        # The History page prints each record's reason as kept: read it in the reader's language
+        # (a Page keeps the records it lists; one version's page lists none).
+        for record in context.get("page_obj", ()):
+            record.history_change_reason = reason_shown(record.history_change_reason or "")
+        return super().render_history_view(request, template, context, **kwargs)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Reverting writes an old version straight to the row, around every service rule.
         if request.method == "POST":
@@ -258,7 +267,7 @@ class ChangeLogAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Reason"))
     def reason(self, record) -> str:
-        return record.history_change_reason or "—"
+        return reason_shown(record.history_change_reason or "") or "—"
 
     @admin.display(description=gettext_lazy("What changed"))
     def changes(self, record) -> str:

@@ -7,8 +7,9 @@ Arguments: ``event``; ``changed``, a set of Event field names plus "venue" (the 
 name moved), "place_name" (a site's or facility's name or address an invite prints changed)
 or "programme" (the run-of-show changed); ``previous_status``; ``by``, the user or
 None; ``partner_id``, the organisation whose API key made the change, or None; ``summary``,
-what changed in words for the update attendees receive (scheduling.wording); ``shifted``, the
-offset when the whole event moved (call times move with it), else None.
+what changed in words for the update attendees receive, in every language of the site
+(scheduling.wording.Said); ``shifted``, the offset when the whole event moved (call times move
+with it), else None.
 """
 
 from django.dispatch import Signal

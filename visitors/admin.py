@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F
 from django.forms import Form
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -21,6 +21,7 @@ from core.admin import (
 from scheduling.admin.events import EventAdmin, EventPartInline, event_is_open
 from scheduling.admin.zones import ZonedTimesAdmin, pk_or_none
 from scheduling.models import Event
+from scheduling.wording import lines_for
 
 from . import approvals, invitations, replies, sending, services
 from .forms import AttendanceAdminForm
@@ -261,6 +262,8 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_select_related = ("person", "event")
     date_hierarchy = "created_at"
     actions = ["resend"]
+    exclude = ["changes"]  # kept in every language: shown in the reader's
+    readonly_fields = ["what_changed"]
 
     def has_add_permission(self, request):
         return False
@@ -273,6 +276,11 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_resend_permission(self, request) -> bool:
         return request.user.has_perm("visitors.change_delivery")
+
+    @admin.display(description=gettext_lazy("What changed"))
+    def what_changed(self, delivery: Delivery) -> str:
+        lines = lines_for(delivery.changes)
+        return format_html_join("\n", "<p>{}</p>", ((line,) for line in lines)) if lines else "—"
 
     @admin.display(description=gettext_lazy("Last error"))
     def short_error(self, delivery: Delivery) -> str:

@@ -14,8 +14,11 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import pgettext_lazy
 from simple_history.utils import bulk_update_with_history
 
+from core.audit import kept
 from scheduling.models import Event
 
 from .changes import attendances_changed
@@ -43,7 +46,7 @@ def approval_for_new(
 
 
 @transaction.atomic
-def invites_hold(*, event_id: int, reason: str) -> int:
+def invites_hold(*, event_id: int, reason: str | Promise) -> int:
     """Hold everything the office would send about this event until a staff member approves
     it again: a partner changed what the invite says. Returns the messages held."""
     held = list(Attendance.objects.filter(event_id=event_id, awaiting_approval=False))
@@ -56,13 +59,13 @@ def invites_hold(*, event_id: int, reason: str) -> int:
             held,
             Attendance,
             ["awaiting_approval", "invite_approved_by", "invite_approved_at"],
-            default_change_reason=reason[:100],
+            default_change_reason=kept(reason),
         )
         attendances_changed(event_id=event_id, attendance_ids=[a.pk for a in held])
     return (
         Delivery.objects.filter(event_id=event_id, state__in=WAITING)
         .exclude(method=Delivery.Method.CANCEL)
-        .update(state=Delivery.State.HELD, last_error=reason, updated_at=timezone.now())
+        .update(state=Delivery.State.HELD, last_error=kept(reason), updated_at=timezone.now())
     )
 
 
@@ -91,7 +94,7 @@ def invites_approve(
         Attendance,
         ["awaiting_approval", "invite_approved_by", "invite_approved_at"],
         default_user=by,
-        default_change_reason="Invites approved",
+        default_change_reason=kept(pgettext_lazy("history reason", "Invites approved")),
     )
     people = [attendance.person_id for attendance in approved]
     held = Delivery.objects.filter(event=event, person_id__in=people, state=Delivery.State.HELD)

@@ -7,8 +7,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from simple_history.utils import bulk_update_with_history
 
+from core.audit import kept
 from scheduling.models import Event
 
 from .models import Attendance
@@ -19,7 +21,12 @@ def call_times_shift(*, event: Event, delta: dt.timedelta, by: AbstractBaseUser 
     called = list(event.attendances.filter(call_time__isnull=False))
     for attendance in called:
         attendance.call_time += delta
-    return _save_all(called, ["call_time"], by=by, reason="Call time moved with the event")
+    return _save_all(
+        called,
+        ["call_time"],
+        by=by,
+        reason=pgettext_lazy("history reason", "Call time moved with the event"),
+    )
 
 
 def call_times_check(*, event: Event) -> None:
@@ -43,7 +50,10 @@ def rsvps_reset(*, event: Event, by: AbstractBaseUser | None = None) -> int:
         attendance.rsvp = Attendance.RSVP.NEEDS_ACTION
         attendance.rsvp_at = None
     return _save_all(
-        answered, ["rsvp", "rsvp_at"], by=by, reason="Answer reset: time or place changed"
+        answered,
+        ["rsvp", "rsvp_at"],
+        by=by,
+        reason=pgettext_lazy("history reason", "Answer reset: time or place changed"),
     )
 
 
@@ -56,6 +66,6 @@ def _save_all(
             Attendance,
             fields,
             default_user=by if getattr(by, "is_authenticated", False) else None,
-            default_change_reason=reason,
+            default_change_reason=kept(reason),
         )
     return len(rows)

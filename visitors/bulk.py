@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from core import audit
 from scheduling.models import Event
@@ -121,7 +122,7 @@ def attendances_create(
     event_id: int,
     entries: Sequence[NewAttendance],
     by: AbstractBaseUser | None = None,
-    reason: str = "Added to attendee list",
+    reason: str = pgettext_lazy("history reason", "Added to attendee list"),
 ) -> list[Attendance]:
     """Put people on an event's list, all or none, as attendance_add puts one: once each (anyone
     already listed refuses the whole list), approved or held as the adder may, in the history

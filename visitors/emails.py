@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from scheduling.facts import EventFacts, event_facts
 from scheduling.models import Event
+from scheduling.wording import lines_for
 
 from .ical import invite_calendar
 from .models import Attendance, Delivery, Person
@@ -224,7 +225,8 @@ def _message(delivery: Delivery, languages: list[str]) -> InviteMessage:
     link = None
     if method == Delivery.Method.REQUEST:
         context["is_update"] = _is_update(delivery)
-        context["changes"] = delivery.changes.splitlines()
+        # Read in each language the message is written in (a template calls it).
+        context["changes"] = partial(lines_for, delivery.changes)
         link = rsvp_url(attendance)  # signed once, shared by the links
         context["current_answer"] = (
             Attendance.RSVP(attendance.rsvp).label

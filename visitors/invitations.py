@@ -21,7 +21,9 @@ from django.db import transaction
 from django.db.models import Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
+from scheduling import wording
 from scheduling.models import Booking, Event
 
 from .approvals import invites_hold
@@ -52,7 +54,7 @@ def follow_event_change(
     previous_status: str,
     by: AbstractBaseUser | None,
     partner_id: int | None,
-    summary: Iterable[str] = (),
+    summary: wording.Said | None = None,
     shifted: dt.timedelta | None = None,
     **kwargs,
 ) -> None:
@@ -64,7 +66,10 @@ def follow_event_change(
     elif "end" in changed:
         call_times_check(event=event)
     if partner_id is not None and changed & PARTNER_WORDS:
-        invites_hold(event_id=event.pk, reason="A partner changed what the invite says.")
+        invites_hold(
+            event_id=event.pk,
+            reason=pgettext_lazy("history reason", "A partner changed what the invite says."),
+        )
     if "status" in changed or not update_joins_waiting(event):
         sequence_raise(event)
     invites_follow_change(
@@ -135,7 +140,7 @@ def invites_follow_change(
     changed: Iterable[str],
     previous_status: str,
     by: AbstractBaseUser | None = None,
-    summary: Iterable[str] = (),
+    summary: wording.Said | None = None,
 ) -> list[Delivery]:
     """After a change an invite shows (the event locked, its SEQUENCE raised or the change
     joining the update still waiting at it): reset
@@ -153,16 +158,16 @@ def invites_follow_change(
     if event.status == Event.Status.CANCELLED:
         return [] if previous_status == Event.Status.CANCELLED else _queue_cancel(event)
     if event.status == Event.Status.CONFIRMED:
-        return _queue_update(event, delivered_only=False, summary=list(summary))
+        return _queue_update(event, delivered_only=False, summary=summary or {})
     if event.status in DEMOTED and previous_status == Event.Status.CONFIRMED:
         _supersede(reminders_waiting(event), "The event is no longer confirmed.")
-        return _queue_update(event, delivered_only=True, summary=list(summary))
+        return _queue_update(event, delivered_only=True, summary=summary or {})
     return []
 
 
 @transaction.atomic
 def invite_update_for_attendance(
-    *, attendance: Attendance, summary: Iterable[str], by: AbstractBaseUser | None = None
+    *, attendance: Attendance, summary: wording.Said, by: AbstractBaseUser | None = None
 ) -> Delivery | None:
     """One attendee's own part changed (their call time or role): queue an update to them alone
     (at a new SEQUENCE, unless their update is still waiting), if they may have the invite.
@@ -174,7 +179,7 @@ def invite_update_for_attendance(
         return None
     if not update_joins_waiting(event, people=[person.pk]):
         sequence_raise(event)
-    queued = _queue_update(event, delivered_only=False, summary=list(summary), only=[person.pk])
+    queued = _queue_update(event, delivered_only=False, summary=summary, only=[person.pk])
     # Joined: their waiting update now says this too.
     return queued[0] if queued else mine.filter(sequence=event.sequence).order_by("-pk").first()
 
@@ -349,7 +354,7 @@ def _queue_update(
     event: Event,
     *,
     delivered_only: bool,
-    summary: list[str],
+    summary: wording.Said,
     only: list[int] | None = None,
 ) -> list[Delivery]:
     requests = Delivery.objects.filter(event=event, method=Delivery.Method.REQUEST)
@@ -367,11 +372,11 @@ def _queue_update(
         .values_list("person_id", "due")
     )
     # What an update replaces unsent, it also says: every change since the last one sent.
-    earlier_changes: dict[int, list[str]] = {}
-    for person_id, changes in (
-        waiting.exclude(changes="").order_by("sequence", "pk").values_list("person_id", "changes")
+    earlier_changes: dict[int, list[wording.Said]] = {}
+    for person_id, changes in waiting.order_by("sequence", "pk").values_list(
+        "person_id", "changes"
     ):
-        earlier_changes.setdefault(person_id, []).extend(changes.splitlines())
+        earlier_changes.setdefault(person_id, []).append(changes)
     _supersede(waiting, f"Replaced by the update at SEQUENCE {event.sequence}.")
     requests.filter(state=Delivery.State.HELD, sequence__lt=event.sequence).update(
         state=Delivery.State.SUPERSEDED,
@@ -391,9 +396,7 @@ def _queue_update(
             next_attempt_at=min(
                 due_by_person.get(attendance.person_id, window_closes), window_closes
             ),
-            changes="\n".join(
-                dict.fromkeys([*earlier_changes.get(attendance.person_id, []), *summary])
-            ),
+            changes=wording.joined(*earlier_changes.get(attendance.person_id, []), summary),
         )
         for attendance in event.attendances.filter(
             person_id__in=invited.values("person_id").distinct()
@@ -404,13 +407,13 @@ def _queue_update(
     )
 
 
-def _add_changes(rows: QuerySet[Delivery], summary: list[str]) -> None:
+def _add_changes(rows: QuerySet[Delivery], summary: wording.Said) -> None:
     """A change joining updates still waiting: they say it too, after what they said."""
     if not summary:
         return
     joined = list(rows.only("pk", "changes"))
     for row in joined:
-        row.changes = "\n".join(dict.fromkeys([*row.changes.splitlines(), *summary]))
+        row.changes = wording.joined(row.changes, summary)
     Delivery.objects.bulk_update(joined, ["changes"], batch_size=500)
 
 

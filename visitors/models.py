@@ -360,10 +360,14 @@ class Delivery(OutboxMessage):
     sequence = models.PositiveIntegerField(_("sequence"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.QUEUED)
     message_id = models.CharField(_("message ID"), max_length=255, blank=True)
-    changes = models.TextField(
+    changes = models.JSONField(
         _("changes"),
+        default=dict,
         blank=True,
-        help_text=_("What changed since the version before, one line each (the update says so)."),
+        help_text=_(
+            "What changed since the version before, its lines in each language of the site "
+            "(the update says so in its reader's)."
+        ),
     )
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     venue = models.CharField(

@@ -7,9 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from core import changes as change_log
-from core.audit import stamp
+from core.audit import PARTS, kept, reason_with, stamp
 from core.unset import UNSET, given
 from scheduling import wording
 from scheduling.models import Event, ProgrammeRole
@@ -20,6 +21,14 @@ from .models import Attendance, Delivery, Organisation, Person
 
 # What attendance_update changes (the admin's attendance rows save these).
 ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes", "order_override"})
+# The history's reason for each answer (core.audit: read in the reader's language).
+RSVP_GIVEN = {
+    Attendance.RSVP.NEEDS_ACTION: pgettext_lazy("history reason", "RSVP needs_action"),
+    Attendance.RSVP.ACCEPTED: pgettext_lazy("history reason", "RSVP accepted"),
+    Attendance.RSVP.DECLINED: pgettext_lazy("history reason", "RSVP declined"),
+    Attendance.RSVP.TENTATIVE: pgettext_lazy("history reason", "RSVP tentative"),
+    Attendance.RSVP.DELEGATED: pgettext_lazy("history reason", "RSVP delegated"),
+}
 
 
 @transaction.atomic
@@ -126,7 +135,7 @@ def attendance_add(
     )
     approvals.approval_for_new(attendance, event=event, by=by, partner_id=partner_id)
     attendance.full_clean(validate_unique=False)
-    stamp(attendance, by=by, reason="Added to attendee list")
+    stamp(attendance, by=by, reason=pgettext_lazy("history reason", "Added to attendee list"))
     try:
         with transaction.atomic():
             attendance.save()
@@ -291,7 +300,11 @@ def person_merge(*, nominee_id: int, into_id: int, by: AbstractBaseUser | None =
         moved = list(Attendance.objects.select_for_update().filter(person=nominee))
         for attendance in moved:
             attendance.person = into
-            stamp(attendance, by=by, reason=f"Nomination merged into {into}")
+            stamp(
+                attendance,
+                by=by,
+                reason=reason_with(pgettext_lazy("history reason", "Nomination merged into"), into),
+            )
             attendance.save(update_fields=["person", "updated_at"])
             attendance_changed(attendance=attendance)
         try:
@@ -336,14 +349,14 @@ def attendance_update(
     stamp(attendance, by=by, reason=_update_reason(changes))
     attendance.save()
     # Their invite starts at their call time and names their role: they alone get an update.
-    summary = []
+    summary: wording.Said = {}
     if attendance.call_time != before.call_time:
         zone = attendance.event.zone
-        summary.append(wording.call_time_changed(before.call_time, attendance.call_time, zone))
+        summary = wording.call_time_changed(before.call_time, attendance.call_time, zone)
     if attendance.role != before.role:
-        summary.append(
-            wording.role_changed(before.get_role_display(), attendance.get_role_display())
-        )
+        # The labels lazily: each language reads its own.
+        roles = (Attendance.Role(before.role).label, Attendance.Role(attendance.role).label)
+        summary = wording.joined(summary, wording.role_changed(*roles))
     if summary:
         invitations.invite_update_for_attendance(attendance=attendance, summary=summary, by=by)
     attendance_changed(attendance=attendance)
@@ -355,15 +368,19 @@ def _update_reason(changes: dict) -> str:
     parts = []
     fields = sorted(name for name in changes if name != "order_override")
     if fields:
-        parts.append("Updated " + ", ".join(fields))
+        parts.append(reason_with(pgettext_lazy("history reason", "Updated"), ", ".join(fields)))
     if "order_override" in changes:
         place = changes["order_override"]
         parts.append(
-            "Order of precedence: usual rules"
+            pgettext_lazy("history reason", "Order of precedence: usual rules")
             if place is None
-            else f"Order of precedence: placed {place}"
+            else reason_with(
+                pgettext_lazy("history reason", "Placed in the order of precedence"), place
+            )
         )
-    return "; ".join(parts) or "Updated"
+    return PARTS.join(kept(part) for part in parts) or kept(
+        pgettext_lazy("history reason", "Updated")
+    )
 
 
 @transaction.atomic
@@ -375,7 +392,11 @@ def attendance_remove(
     _open_event(attendance.event_id)
     # Whoever may have the invite gets a CANCEL, to them alone (after commit).
     invitations.invite_cancel_for_attendance(attendance=attendance, by=by)
-    stamp(attendance, by=by, reason=reason or "Removed from attendee list")
+    stamp(
+        attendance,
+        by=by,
+        reason=reason or pgettext_lazy("history reason", "Removed from attendee list"),
+    )
     attendance.delete()
 
 
@@ -410,7 +431,7 @@ def rsvp_record(
     if accessibility is not None:
         attendance.accessibility = accessibility.strip()
     attendance.full_clean()
-    stamp(attendance, by=by, reason=f"RSVP {answer}")
+    stamp(attendance, by=by, reason=RSVP_GIVEN[answer])
     attendance.save()
     attendance_changed(attendance=attendance)
     return attendance
@@ -421,7 +442,7 @@ def rsvp_links_revoke(*, attendance_id: int, by: AbstractBaseUser | None = None)
     """Make every RSVP link sent so far for this attendance unusable (new links still work)."""
     attendance = _locked_attendance(attendance_id)
     attendance.rsvp_token_version += 1
-    stamp(attendance, by=by, reason="RSVP links revoked")
+    stamp(attendance, by=by, reason=pgettext_lazy("history reason", "RSVP links revoked"))
     attendance.save(update_fields=["rsvp_token_version", "updated_at"])
     return attendance
 
@@ -434,7 +455,7 @@ def attendance_check_in(
     attendance = _locked_attendance(attendance_id)
     if attendance.checked_in_at is None:
         attendance.checked_in_at = at or timezone.now()
-        stamp(attendance, by=by, reason="Checked in")
+        stamp(attendance, by=by, reason=pgettext_lazy("history reason", "Checked in"))
         attendance.save(update_fields=["checked_in_at", "updated_at"])
         attendance_changed(attendance=attendance)
     return attendance
@@ -449,7 +470,7 @@ def attendance_check_in_undo(
     attendance = _locked_attendance(attendance_id)
     if attendance.checked_in_at is not None:
         attendance.checked_in_at = None
-        stamp(attendance, by=by, reason="Arrival undone")
+        stamp(attendance, by=by, reason=pgettext_lazy("history reason", "Arrival undone"))
         attendance.save(update_fields=["checked_in_at", "updated_at"])
         attendance_changed(attendance=attendance)
     return attendance

@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from scheduling import services
@@ -110,7 +111,11 @@ def booking_release(request: HttpRequest, pk: int, booking_pk: int) -> HttpRespo
     booking = row_of_event(Booking.objects.select_related("facility"), booking_pk, pk)
     before = outbox_mark(pk)
     try:
-        services.booking_release(booking_id=booking.pk, by=request.user, reason="Released by staff")
+        services.booking_release(
+            booking_id=booking.pk,
+            by=request.user,
+            reason=pgettext_lazy("history reason", "Released by staff"),
+        )
     except ValidationError as error:
         messages.error(request, refused(booking.facility, error))
     else:

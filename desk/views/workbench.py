@@ -5,8 +5,8 @@ section of the page, and telling staff when a change queued messages to attendee
 from dataclasses import dataclass, field
 
 from django.contrib import messages
-from django.db.models import Count, Max, Model, Sum
-from django.db.models.functions import Length
+from django.db.models import Count, Max, Model, Sum, TextField
+from django.db.models.functions import Cast, Length
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -91,7 +91,7 @@ def outbox_mark(event_id: int) -> tuple:
     joins or supersedes a message changes them."""
     return tuple(
         Delivery.objects.filter(event_id=event_id, state__in=PENDING)
-        .aggregate(rows=Count("pk"), last=Max("pk"), said=Sum(Length("changes")))
+        .aggregate(rows=Count("pk"), last=Max("pk"), said=Sum(Length(Cast("changes", TextField()))))
         .values()
     )
 

@@ -10,11 +10,11 @@ from django.db.models import OuterRef, Subquery
 from django.forms import Form
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, pgettext_lazy
 
 from core.admin import ServiceAdmin, labelled, local_time, save_rows
 from core.admin_forms import LabelledRowsFormSet
-from core.audit import stamp
+from core.audit import reason_shown, stamp
 
 from .. import services
 from ..forms import EventAdminForm, ProgrammeItemInlineForm
@@ -199,7 +199,9 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
             "when": local_time(event.last_changed_at),
             "who": event.last_changed_by or _("system"),
         }
-        return labelled(line, event.last_change_reason) if event.last_change_reason else line
+        if not event.last_change_reason:
+            return line
+        return labelled(line, reason_shown(event.last_change_reason))
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -243,7 +245,7 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
             save_rows(formset, label=str, save=None, delete=None)
 
     def delete_model(self, request, obj):
-        stamp(obj, by=request.user, reason="Deleted draft")
+        stamp(obj, by=request.user, reason=pgettext_lazy("history reason", "Deleted draft"))
         obj.delete()
 
     @admin.action(description=gettext_lazy("Confirm selected events"), permissions=["change"])

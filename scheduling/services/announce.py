@@ -7,6 +7,7 @@ from core.audit import stamp
 
 from ..models import Event
 from ..signals import event_changed
+from ..wording import Said
 from . import changes as change_log
 
 
@@ -14,7 +15,7 @@ def event_announce(
     event: Event,
     *,
     changed: set[str],
-    summary: list[str],
+    summary: Said,
     reason: str,
     by: AbstractBaseUser | None,
     partner_id: int | None = None,

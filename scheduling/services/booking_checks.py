@@ -8,6 +8,9 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+
+from core.audit import reason_with
 
 from ..clashes import BookingClash, ClashCheck, find_clash
 from ..models import MAX_BUFFER_MINUTES, Booking, Event, Facility
@@ -126,7 +129,8 @@ def check_capacity(facility: Facility, headcount: int, override_reason: str) -> 
             % {"facility": facility, "capacity": facility.capacity, "headcount": headcount},
             "over_capacity",
         )
-    return f"Over capacity ({headcount} for {facility.capacity}): {override_reason}"
+    detail = f"{headcount}/{facility.capacity}, {override_reason}"
+    return reason_with(pgettext_lazy("history reason", "Over capacity"), detail)
 
 
 def save_or_clash(

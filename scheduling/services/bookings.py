@@ -24,9 +24,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
-from core.audit import stamp
+from core.audit import reason_with, stamp
 
+from .. import wording
 from ..clashes import ClashCheck, raise_if_occupied
 from ..models import Booking, Event, Facility, ProgrammeItem
 from ..timezones import require_aware
@@ -108,7 +110,11 @@ def booking_create(
     override = checks.check_capacity(facility, headcount, booking.capacity_override_reason)
     check = ClashCheck(facility, headcount, buffers=(setup_minutes, teardown_minutes))
     raise_if_occupied(booking, check)
-    verb = "Held" if status == Booking.Status.HELD else "Booked"
+    verb = (
+        pgettext_lazy("history reason", "Held")
+        if status == Booking.Status.HELD
+        else pgettext_lazy("history reason", "Booked")
+    )
     stamp(booking, by=by, reason=override or verb)
     venue = _venue_of(event.pk)
     checks.save_or_clash(booking, check)
@@ -180,19 +186,33 @@ def booking_confirm(
     if booking.status == Booking.Status.HELD:
         booking.status = Booking.Status.CONFIRMED
         booking.hold_expires_at = None
-        stamp(booking, by=by, reason="Confirmed (final)" if final else "Confirmed")
+        stamp(
+            booking,
+            by=by,
+            reason=pgettext_lazy("history reason", "Confirmed (final)")
+            if final
+            else pgettext_lazy("history reason", "Confirmed"),
+        )
         booking.save(update_fields=["status", "hold_expires_at", "updated_at"])
     if not final:
         change_log.bookings_changed(bookings=[booking])
         return booking
     if booking.backup_of_id and booking.backup_deadline is not None:
         booking.backup_deadline = None
-        stamp(booking, by=by, reason="Go/no-go: the backup goes ahead")
+        stamp(
+            booking,
+            by=by,
+            reason=pgettext_lazy("history reason", "Go/no-go: the backup goes ahead"),
+        )
         booking.save(update_fields=["backup_deadline", "updated_at"])
     released = []
     for other in family.values():
         if other.pk != booking.pk and other.is_active:
-            why = "Go/no-go: backup not needed" if other.backup_of_id else "Go/no-go: backup used"
+            why = (
+                pgettext_lazy("history reason", "Go/no-go: backup not needed")
+                if other.backup_of_id
+                else pgettext_lazy("history reason", "Go/no-go: backup used")
+            )
             _release(other, by=by, reason=why)
             released.append(other)
     change_log.bookings_changed(bookings=[booking])
@@ -208,7 +228,7 @@ def booking_release(
     booking = _locked_booking(booking_id)
     if booking.status != Booking.Status.RELEASED:
         venue = _venue_of(booking.event_id)
-        _release(booking, by=by, reason=reason or "Released")
+        _release(booking, by=by, reason=reason or pgettext_lazy("history reason", "Released"))
         _follow_venue(event_id=booking.event_id, before=venue, by=by)
         change_log.bookings_changed(bookings=[booking], verb=Verb.RELEASED)
     return booking
@@ -268,7 +288,12 @@ def booking_move(
         override = checks.check_capacity(facility, headcount, booking.capacity_override_reason)
     check = ClashCheck(facility, headcount, buffers=(setup_given, teardown_given))
     raise_if_occupied(booking, check)
-    stamp(booking, by=by, reason=override or f"Moved ({', '.join(changed)})")
+    stamp(
+        booking,
+        by=by,
+        reason=override
+        or reason_with(pgettext_lazy("history reason", "Moved"), ", ".join(changed)),
+    )
     fields = ["facility" if name == "facility_id" else name for name in changed]
     venue = _venue_of(booking.event_id) if not same_facility else None
     checks.save_or_clash(booking, check, update_fields=[*fields, "updated_at"])
@@ -284,14 +309,14 @@ def booking_expire(*, booking_id: int, now: dt.datetime | None = None) -> Bookin
     now = now or timezone.now()
     booking = _locked_booking(booking_id)
     if booking.status == Booking.Status.HELD and booking.hold_expires_at <= now:
-        _release(booking, by=None, reason="Hold expired")
+        _release(booking, by=None, reason=pgettext_lazy("history reason", "Hold expired"))
     elif (
         booking.is_active
         and booking.backup_of_id
         and booking.backup_deadline is not None
         and booking.backup_deadline <= now
     ):
-        _release(booking, by=None, reason="Backup deadline passed")
+        _release(booking, by=None, reason=pgettext_lazy("history reason", "Backup deadline passed"))
     if booking.status == Booking.Status.RELEASED:
         change_log.bookings_changed(bookings=[booking], verb=Verb.RELEASED)
     return booking
@@ -319,7 +344,9 @@ def bookings_release_for_event(
     in the caller's transaction, which has the event locked; each is logged as released."""
     released = list(event.bookings.active().select_for_update().order_by("pk"))
     for booking in released:
-        _release(booking, by=by, reason=reason or "Event cancelled")
+        _release(
+            booking, by=by, reason=reason or pgettext_lazy("history reason", "Event cancelled")
+        )
     change_log.bookings_changed(bookings=released, verb=Verb.RELEASED)
     return released
 
@@ -334,7 +361,11 @@ def bookings_release_for_item(
         return []
     venue = _venue_of(item.event_id)
     for booking in released:
-        _release(booking, by=by, reason=reason or "Its programme item was removed")
+        _release(
+            booking,
+            by=by,
+            reason=reason or pgettext_lazy("history reason", "Its programme item was removed"),
+        )
     _follow_venue(event_id=item.event_id, before=venue, by=by)
     change_log.bookings_changed(bookings=released, verb=Verb.RELEASED)
     return released
@@ -382,7 +413,7 @@ def bookings_shift_for_event(
     # ever overlaps a sibling that has not moved yet: latest first when moving later.
     bookings.sort(key=lambda b: b.occupied_start, reverse=delta > dt.timedelta(0))
     for booking in bookings:
-        stamp(booking, by=by, reason=reason or "Event rescheduled")
+        stamp(booking, by=by, reason=reason or pgettext_lazy("history reason", "Event rescheduled"))
         checks.save_or_clash(
             booking, clash_checks[booking.facility_id], update_fields=["start", "end", "updated_at"]
         )
@@ -401,11 +432,14 @@ def _follow_venue(*, event_id: int, before: int | None | bool, by: AbstractBaseU
     if (after.pk if after else None) == before:
         return
     previous = Facility.objects.filter(pk=before).first() if before else None
-    where = _("Where: %(before)s → %(after)s") % {
-        "before": venue_line(event, previous),
-        "after": venue_line(event, after),
-    }
-    event_announce(event, changed={"venue"}, summary=[where], reason="Venue changed", by=by)
+    where = wording.venue_changed(venue_line(event, previous), venue_line(event, after))
+    event_announce(
+        event,
+        changed={"venue"},
+        summary=where,
+        reason=pgettext_lazy("history reason", "Venue changed"),
+        by=by,
+    )
 
 
 def _venue_of(event_id: int) -> int | None | bool:

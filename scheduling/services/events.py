@@ -12,8 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
-from core.audit import stamp
+from core.audit import reason_with, stamp
 from core.unset import UNSET, given
 
 from .. import wording
@@ -47,6 +48,15 @@ DETAIL_FIELDS = frozenset(
         "reference",
     }
 )
+# The history's reason for a status set without one (core.audit: read in the reader's language).
+STATUS_SET = {
+    Event.Status.DRAFT: pgettext_lazy("history reason", "Status set to draft"),
+    Event.Status.TENTATIVE: pgettext_lazy("history reason", "Status set to tentative"),
+    Event.Status.CONFIRMED: pgettext_lazy("history reason", "Status set to confirmed"),
+    Event.Status.POSTPONED: pgettext_lazy("history reason", "Status set to postponed"),
+    Event.Status.CANCELLED: pgettext_lazy("history reason", "Status set to cancelled"),
+    Event.Status.COMPLETED: pgettext_lazy("history reason", "Status set to completed"),
+}
 
 
 @transaction.atomic
@@ -93,7 +103,7 @@ def event_create(
         proposed_by_id=partner_id,
     )
     event.full_clean()
-    stamp(event, by=by, reason="Created")
+    stamp(event, by=by, reason=pgettext_lazy("history reason", "Created"))
     event.save()
     change_log.event_changed(event=event, verb=Verb.CREATED)  # last: the log lock comes last
     return event
@@ -151,7 +161,12 @@ def event_update(
     event.full_clean()
     if INVITE_FIELDS & set(changed):
         event.revision += 1
-    stamp(event, by=by, reason=reason or "Updated " + ", ".join(changed))
+    stamp(
+        event,
+        by=by,
+        reason=reason
+        or reason_with(pgettext_lazy("history reason", "Updated"), ", ".join(changed)),
+    )
     event.save()
     if INVITE_FIELDS & set(changed):
         # Attendees hear of it (visitors writes the messages, sent after commit).
@@ -211,7 +226,9 @@ def event_reschedule(
                 code="programme_outside_event",
             )
         if delta:
-            stamp(item, by=by, reason=reason or "Event rescheduled")
+            stamp(
+                item, by=by, reason=reason or pgettext_lazy("history reason", "Event rescheduled")
+            )
             item.save(update_fields=["start", "end"])
     if delta:
         bookings_shift_for_event(event=event, delta=delta, by=by, reason=reason)
@@ -219,7 +236,7 @@ def event_reschedule(
         for booking in event.bookings.active():
             check_within_event(booking, event)
     event.revision += 1
-    stamp(event, by=by, reason=reason or "Rescheduled")
+    stamp(event, by=by, reason=reason or pgettext_lazy("history reason", "Rescheduled"))
     event.save()
     # Answers are reset and invited attendees get the update (after commit).
     event_changed.send(
@@ -229,7 +246,7 @@ def event_reschedule(
         previous_status=event.status,
         by=by,
         partner_id=None,
-        summary=[wording.event_time_changed(event, before)],
+        summary=wording.event_time_changed(event, before),
         shifted=delta or None,
     )
     change_log.event_changed(event=event)  # its programme and bookings moved with it
@@ -289,10 +306,14 @@ def event_transition(
     with change_log.deferred():
         if cancelled:
             # Through the booking path, so each release is logged as one (webhooks, sync).
-            bookings_release_for_event(event=event, by=by, reason=reason or "Event cancelled")
+            bookings_release_for_event(
+                event=event,
+                by=by,
+                reason=reason or pgettext_lazy("history reason", "Event cancelled"),
+            )
             event.cancel_reason = reason  # the CANCEL to attendees says it (visitors.emails)
         event.revision += 1
-        stamp(event, by=by, reason=reason or f"Status set to {to}")
+        stamp(event, by=by, reason=reason or STATUS_SET[to])
         event.save()
         # A CANCEL to everyone invited, or an update with the new status (after commit).
         event_changed.send(

@@ -13,10 +13,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone as clock
-from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
+from core.audit import reason_with
 from core.unset import UNSET, given
 
+from .. import wording
 from ..models import Event, Facility, Site
 from . import changes as change_log
 from .announce import event_announce
@@ -55,9 +57,12 @@ def site_update(
             setattr(site, field, value)
         site.full_clean()
         site.save()
-        summary = _renamed(before, site, SITE_PRINTED)
+        summary = wording.place_renamed(before, site, SITE_PRINTED)
         if summary:
-            _announce(Event.objects.filter(site_id=site.pk), summary, by=by)
+            reason = reason_with(
+                pgettext_lazy("history reason", "Its site's name or address changed"), site.name
+            )
+            _announce(Event.objects.filter(site_id=site.pk), summary, reason=reason, by=by)
     return site
 
 
@@ -99,33 +104,20 @@ def facility_update(
             setattr(facility, field, value)
         facility.full_clean()
         facility.save()
-        summary = _renamed(before, facility, FACILITY_PRINTED)
+        summary = wording.place_renamed(before, facility, FACILITY_PRINTED)
         if facility.site_id != site_before:
-            summary.append(
-                _("%(facility)s is now at %(site)s")
-                % {"facility": facility.name, "site": facility.site.name}
-            )
+            summary = wording.joined(summary, wording.facility_moved(facility))
         if summary:
             using = Q(bookings__facility=facility, bookings__status__in=("held", "confirmed"))
             events = Event.objects.filter(using | Q(programme__facility=facility)).distinct()
-            _announce(events, summary, by=by)
+            reason = reason_with(
+                pgettext_lazy("history reason", "A facility's name or site changed"), facility.name
+            )
+            _announce(events, summary, reason=reason, by=by)
     return facility
 
 
-def _renamed(before: dict[str, str], place, printed: tuple[str, ...]) -> list[str]:
-    lines = []
-    for name in printed:
-        old, new = before[name], getattr(place, name)
-        if old == new:
-            continue
-        if name == "address":
-            lines.append(_("New address: %(address)s") % {"address": " ".join(new.split())})
-        else:
-            lines.append(_("Renamed: %(before)s → %(after)s") % {"before": old, "after": new})
-    return lines
-
-
-def _announce(events, summary: list[str], *, by: AbstractBaseUser | None) -> None:
+def _announce(events, summary: wording.Said, *, reason: str, by: AbstractBaseUser | None) -> None:
     """Raise the revision of each event still to come and let visitors send the update."""
     ids = list(
         events.exclude(status__in=FINAL)
@@ -138,6 +130,6 @@ def _announce(events, summary: list[str], *, by: AbstractBaseUser | None) -> Non
             Event.objects.locked(event_id),
             changed={"place_name"},
             summary=summary,
-            reason="; ".join(summary)[:100],
+            reason=reason,
             by=by,
         )

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Model
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
-from core.audit import stamp
+from core.audit import reason_with, stamp
 from core.unset import UNSET, given
 
 from .. import wording
@@ -83,15 +83,15 @@ def programme_item_create(
         position=position,
     )
     item.full_clean()
-    stamp(item, by=by, reason="Added to programme")
+    stamp(item, by=by, reason=pgettext_lazy("history reason", "Added to programme"))
     item.save()
     _set_roles(item, roles, by=by)
     if item.visibility == ProgrammeItem.Visibility.PUBLIC:
         event_announce(
             event,
             changed={"programme"},
-            summary=[wording.item_added(item)],
-            reason="Programme changed",
+            summary=wording.item_added(item),
+            reason=pgettext_lazy("history reason", "Programme changed"),
             by=by,
             partner_id=partner_id,
         )
@@ -140,7 +140,12 @@ def programme_item_update(
     for name, value in changes.items():
         setattr(item, name, value)
     item.full_clean()
-    stamp(item, by=by, reason="Updated " + ", ".join(sorted(changes)) if changes else "")
+    fields = ", ".join(sorted(changes))
+    stamp(
+        item,
+        by=by,
+        reason=reason_with(pgettext_lazy("history reason", "Updated"), fields) if changes else "",
+    )
     item.save()
     if roles is not None:
         _set_roles(item, roles, by=by)
@@ -148,9 +153,9 @@ def programme_item_update(
     is_shown = item.visibility == ProgrammeItem.Visibility.PUBLIC
     if shown and (was_shown or is_shown):
         if not is_shown:
-            summary = [wording.item_removed(item)]
+            summary = wording.item_removed(item)
         elif not was_shown:
-            summary = [wording.item_added(item)]
+            summary = wording.item_added(item)
         else:
             summary = wording.item_changed(
                 item, {"title": item.title, "start": item.start, "end": item.end, **before}
@@ -159,7 +164,7 @@ def programme_item_update(
             item.event,
             changed={"programme"},
             summary=summary,
-            reason="Programme changed",
+            reason=pgettext_lazy("history reason", "Programme changed"),
             by=by,
             partner_id=partner_id,
         )
@@ -228,7 +233,11 @@ def programme_item_delete(
     item = _locked_item(item_id)
     item.event.refuse_if_final(closed=PROGRAMME_CLOSED)
     released = bookings_release_for_item(
-        item=item, by=by, reason=f"Its programme item “{item.title}” was removed"
+        item=item,
+        by=by,
+        reason=reason_with(
+            pgettext_lazy("history reason", "Its programme item was removed"), item.title
+        ),
     )
     dropped = [item]
     if item.kind in ProgrammeItem.STOP_KINDS and item.kind != ProgrammeItem.Kind.TRANSFER:
@@ -237,13 +246,19 @@ def programme_item_delete(
         event_announce(
             item.event,
             changed={"programme"},
-            summary=[wording.item_removed(item)],
-            reason="Programme changed",
+            summary=wording.item_removed(item),
+            reason=pgettext_lazy("history reason", "Programme changed"),
             by=by,
             partner_id=partner_id,
         )
     for row in dropped:
-        stamp(row, by=by, reason=f"Removed from programme with “{item.title}”")
+        stamp(
+            row,
+            by=by,
+            reason=reason_with(
+                pgettext_lazy("history reason", "Removed from the programme"), item.title
+            ),
+        )
         row.delete()
     return released
 

@@ -75,7 +75,10 @@ def test_staff_place_an_attendee_and_list_sync_and_etag_follow(world, staff_api)
     assert [(row["id"], row["order_override"]) for row in delta["results"]] == [(escort.pk, 1)]
     assert cleared.json()["order_override"] is None
     reasons = [r.history_change_reason for r in escort.history.order_by("history_id")]
-    assert reasons[-2:] == ["Order of precedence: placed 1", "Order of precedence: usual rules"]
+    assert reasons[-2:] == [
+        "Placed in the order of precedence: 1",
+        "Order of precedence: usual rules",
+    ]
     assert escort.history.latest().history_user == world["officer"]
 
 
@@ -111,7 +114,7 @@ def test_a_partner_key_cannot_reorder_or_read_the_place(world, api_for):
     assert refused.json()["errors"] == {"order_override": ["Staff keys only."]}
     theirs.refresh_from_db()
     assert (theirs.order_override, theirs.guests, theirs.history.count()) == (None, 2, 2)
-    assert [r.history_change_reason for r in theirs.history.all()][0] == "Updated guests"
+    assert [r.history_change_reason for r in theirs.history.all()][0] == "Updated: guests"
     assert [(row["id"], row["order_override"]) for row in listed] == [
         (placed.pk, None),
         (theirs.pk, None),

@@ -242,7 +242,7 @@ def test_move_of_a_confirmed_events_booking_to_another_facility_queues_an_update
         state=Delivery.State.SENT
     )
     assert update.sequence > 0
-    assert "Auditorium" in str(update.changes), update.changes
+    assert "Auditorium" in update.changes["en"][0], update.changes
 
 
 def test_candidates_are_the_open_events_at_the_site_around_the_day(client, officer, site):

@@ -179,7 +179,7 @@ def test_staff_give_an_attendee_a_place_from_the_event_page(client, officer, eve
     record = staff.history.first()
     assert (record.history_user, record.history_change_reason) == (
         officer,
-        "Order of precedence: placed 1",
+        "Placed in the order of precedence: 1",
     )
 
 

@@ -152,7 +152,7 @@ def test_programme_add_to_a_confirmed_event_says_attendees_get_an_update(
 
     assert "Attendees will be sent an update." in _messages(response)
     update = Delivery.objects.filter(event=confirmed, state=Delivery.State.QUEUED).get()
-    assert "Photo call" in update.changes
+    assert "Photo call" in update.changes["en"][0]
 
 
 def test_an_internal_item_sends_no_update(client, officer, confirmed):

@@ -976,7 +976,9 @@ def test_facility_rename_in_admin_goes_through_the_service(client, officer):
     assert response.status_code == 302
     event.refresh_from_db()
     assert event.sequence == 1
-    assert event.history.latest().history_change_reason.startswith("Renamed:")
+    assert event.history.latest().history_change_reason == (
+        "A facility's name or site changed: Charles Kao Auditorium"
+    )
 
 
 def test_site_address_in_admin_goes_through_the_service(client, officer):

@@ -54,9 +54,9 @@ def test_span_of_an_hour_across_the_change_is_not_zero_length():
         )
         == "Sun 25 Oct 00:00–03:00"
     )
-    assert call_time_changed(FIRST_ONE, SECOND_ONE, LONDON) == (
+    assert call_time_changed(FIRST_ONE, SECOND_ONE, LONDON)["en"] == [
         "Your call time: 01:00 BST → 01:00 GMT"
-    )
+    ]
 
 
 def test_event_facts_say_which_one_oclock(db):

@@ -178,7 +178,7 @@ def test_attendance_rsvp_change_is_recorded_by_the_service(client, officer):
     assert attendance.rsvp_at is not None
     assert attendance.call_time == hk(2030, 3, 4, 9, 30)
     reasons = [record.history_change_reason for record in attendance.history.all()]
-    assert reasons[:2] == ["RSVP accepted", "Updated call_time"]
+    assert reasons[:2] == ["RSVP accepted", "Updated: call_time"]
     assert {record.history_user for record in attendance.history.all()[:2]} == {officer}
 
 
@@ -328,11 +328,11 @@ def test_attendance_place_in_the_order_is_saved_by_the_service(client, officer):
     record = attendance.history.first()
     assert (record.history_user, record.history_change_reason) == (
         officer,
-        "Order of precedence: placed 2",
+        "Placed in the order of precedence: 2",
     )
     page = log.content.decode()
     assert "Place in order: " in page and " → 2" in page
-    assert "Order of precedence: placed 2" in page
+    assert "Placed in the order of precedence: 2" in page
 
 
 def test_attendee_inline_reorders_the_event_through_the_service(client, officer):
@@ -357,7 +357,7 @@ def test_attendee_inline_reorders_the_event_through_the_service(client, officer)
         if formset.formset.model is Attendance
     )
     assert [form.instance for form in inline.formset.forms] == [escort, senior]
-    assert escort.history.first().history_change_reason == "Order of precedence: placed 1"
+    assert escort.history.first().history_change_reason == "Placed in the order of precedence: 1"
     assert senior.history.count() == 1  # the row left alone was not saved again
 
 

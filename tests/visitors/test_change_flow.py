@@ -189,8 +189,8 @@ def test_coalesced_changes_keep_every_line(django_capture_on_commit_callbacks, s
         )
     [waiting] = Delivery.objects.filter(state=Delivery.State.QUEUED)
 
-    assert "Title:" in waiting.changes
-    assert "Added to the programme: Lion dance" in waiting.changes
+    assert waiting.changes["en"][0].startswith("Title:")
+    assert waiting.changes["en"][-1].startswith("Added to the programme: Lion dance")
 
 
 def test_a_dropped_stop_releases_its_booking_and_is_no_longer_where(
@@ -323,9 +323,9 @@ def test_changes_while_an_update_waits_join_it_at_one_sequence(
     waiting = {row.person_id: row for row in Delivery.objects.filter(state=Delivery.State.QUEUED)}
     assert {row.sequence for row in waiting.values()} == {invited + 1}
     assert set(waiting) == {guest.person_id, staff.person_id}
-    guest_lines = waiting[guest.person_id].changes.splitlines()
+    guest_lines = waiting[guest.person_id].changes["en"]
     assert [line.split(":")[0] for line in guest_lines] == ["Time", "Removed from the programme"]
-    assert waiting[staff.person_id].changes.splitlines()[-1].startswith("Your call time:")
+    assert waiting[staff.person_id].changes["en"][-1].startswith("Your call time:")
     assert not Delivery.objects.filter(state=Delivery.State.SUPERSEDED).exists()
 
 

@@ -140,7 +140,7 @@ def test_import_of_a_5000_row_workbook_with_bad_rows_previews_then_saves_in_bulk
     written = Person.objects.filter(organisation=tenant).values_list("name", flat=True)
     assert sum(name.startswith("FELLOW") for name in written) == 25
     assert not event.attendances.filter(person__name__in=["Cook", "Unsure", "Crowd"]).exists()
-    assert first.history.get().history_change_reason == "Imported from guests.xlsx"
+    assert first.history.get().history_change_reason == "Imported from: guests.xlsx"
     assert first.history.get().history_user == officer
     logged = Change.objects.filter(entity=Change.Entity.ATTENDANCE, event_id=event.pk).count()
     assert logged >= 5000

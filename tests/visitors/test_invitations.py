@@ -273,7 +273,7 @@ def test_edits_within_the_window_coalesce_into_one_update(
         (a.person_id, event.sequence) for a in attendances
     )
     for row in waiting:
-        lines = row.changes.splitlines()
+        lines = row.changes["en"]
         assert lines[0].startswith("Title: ") and lines[1] == "The description was updated."
         assert lines[2].startswith("Time: ") and len(lines) == 3
     due = {row.next_attempt_at for row in waiting}

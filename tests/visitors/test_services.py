@@ -81,7 +81,7 @@ def test_attendance_update_places_someone_and_keeps_why_in_history_and_change_lo
     assert list(event.attendances.in_precedence_order()) == [attendance, senior]
     record = attendance.history.latest()
     assert (record.order_override, record.history_user) == (1, officer)
-    assert record.history_change_reason == "Order of precedence: placed 1"
+    assert record.history_change_reason == "Placed in the order of precedence: 1"
     assert logged.count() == before + 1
     assert logged.latest("id").verb == Change.Verb.UPDATED
 
@@ -96,7 +96,7 @@ def test_attendance_update_back_to_the_usual_rules_says_so(officer):
     attendance.refresh_from_db()
     assert (attendance.order_override, attendance.role) == (None, "host")
     assert attendance.history.latest().history_change_reason == (
-        "Updated role; Order of precedence: usual rules"
+        "Updated: role; Order of precedence: usual rules"
     )
 
 

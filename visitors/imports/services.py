@@ -19,9 +19,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext, pgettext
+from django.utils.translation import ngettext, pgettext, pgettext_lazy
 
 from core import changes as change_log
+from core.audit import reason_with
 from core.spreadsheets import read_rows
 from scheduling.models import Event
 
@@ -192,7 +193,11 @@ def attendee_import_save(
         for row, person in zip(new_rows, people, strict=True):
             row.person_id = person.pk
         saved = [row for row in rows if row.status != SKIPPED]
-        reason = f"Imported from {source}" if source else "Imported from a spreadsheet"
+        reason = (
+            reason_with(pgettext_lazy("history reason", "Imported from"), source)
+            if source
+            else pgettext_lazy("history reason", "Imported from a spreadsheet")
+        )
         bulk.attendances_create(
             event_id=event.pk,
             entries=[_new_attendance(row) for row in saved],
