@@ -57,4 +57,5 @@ class PersonQuerySet(models.QuerySet):
             self.exclude(email="")
             .annotate(email_lower=Lower("email"))
             .filter(email_lower__in=wanted)
+            .order_by()  # a lookup: not the list's order of precedence
         )
