@@ -29,3 +29,32 @@ def check_window(instance: models.Model, start_field: str = "start", end_field: 
         raise ValidationError(
             {end_field: _("The end must be after the start.")}, code="end_before_start"
         )
+
+
+def check_embargo(event) -> None:
+    """An embargo (a release time and the visibility the event takes then) belongs to a
+    restricted event only, and needs both: the database's event_embargo_restricted says the
+    same."""
+    require_aware("release_at", event.release_at)
+    if event.release_at is None:
+        if event.release_visibility:
+            raise ValidationError(
+                {"release_at": _("Give the release time, or clear the visibility at release.")},
+                code="embargo_incomplete",
+            )
+        return
+    if event.visibility != "restricted":
+        raise ValidationError(
+            {
+                "release_at": _(
+                    "Only a restricted event can be under embargo: keep it restricted until "
+                    "the release, or clear the release time."
+                )
+            },
+            code="embargo_not_restricted",
+        )
+    if event.release_visibility not in ("public", "partners"):
+        raise ValidationError(
+            {"release_visibility": _("Choose what the event becomes at its release.")},
+            code="embargo_incomplete",
+        )
