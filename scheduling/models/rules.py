@@ -38,23 +38,18 @@ def check_embargo(event) -> None:
     require_aware("release_at", event.release_at)
     if event.release_at is None:
         if event.release_visibility:
-            raise ValidationError(
-                {"release_at": _("Give the release time, or clear the visibility at release.")},
-                code="embargo_incomplete",
-            )
+            _refuse("release_at", _("Give the release time, or clear the visibility at release."))
         return
     if event.visibility != "restricted":
-        raise ValidationError(
-            {
-                "release_at": _(
-                    "Only a restricted event can be under embargo: keep it restricted until "
-                    "the release, or clear the release time."
-                )
-            },
-            code="embargo_not_restricted",
+        message = _(
+            "Only a restricted event can be under embargo: keep it restricted until the "
+            "release, or clear the release time."
         )
+        _refuse("release_at", message, code="embargo_not_restricted")
     if event.release_visibility not in ("public", "partners"):
-        raise ValidationError(
-            {"release_visibility": _("Choose what the event becomes at its release.")},
-            code="embargo_incomplete",
-        )
+        _refuse("release_visibility", _("Choose what the event becomes at its release."))
+
+
+def _refuse(field: str, message, code: str = "embargo_incomplete") -> None:
+    # The code on the field's own error, where forms and the API's handler read it.
+    raise ValidationError({field: ValidationError(message, code=code)})
