@@ -10,7 +10,8 @@ from icalendar import Calendar
 from api import feeds, webhooks
 from api.models import WebhookDelivery
 from scheduling import services, tasks
-from tests.factories import OrganisationFactory, SiteFactory, event_created
+from tests.factories import OrganisationFactory, PersonFactory, SiteFactory, event_created
+from visitors.models import Attendance
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +119,54 @@ def test_at_its_release_partners_see_the_visit_and_hear_of_it_by_webhook(
     delivery = WebhookDelivery.objects.get(endpoint=embargo["endpoints"]["outsider"])
     assert delivery.payload["url"].endswith(f"/api/v1/events/{visit.pk}/")
     assert delivery.state == WebhookDelivery.State.QUEUED
+
+
+@pytest.fixture
+def visit():
+    return event_created(
+        title="The Secretary's visit",
+        visibility="restricted",
+        host_organisation=OrganisationFactory(),
+        release_at=timezone.now() + dt.timedelta(days=1),
+        release_visibility="public",
+    )
+
+
+@pytest.fixture
+def reporter():
+    return PersonFactory(name="Ming Pao reporter", organisation=OrganisationFactory(kind="media"))
+
+
+def test_a_partner_cannot_put_the_media_on_an_event_under_embargo(visit, api_for):
+    host = api_for(organisation=visit.host_organisation)
+    path = f"/api/v1/events/{visit.pk}/attendees/"
+
+    refused = host.post(path, {"name": "A reporter", "email": "news@example.org", "role": "media"})
+    confirming = host.post(
+        path,
+        {
+            "name": "A reporter",
+            "email": "news@example.org",
+            "role": "media",
+            "confirmed_embargo": True,
+        },
+    )
+    guest = host.post(path, {"name": "A guest", "email": "guest@example.org"})
+
+    assert refused.status_code == 400
+    assert "only staff can invite the media" in refused.json()["errors"]["role"][0]
+    assert confirming.json()["errors"] == {"confirmed_embargo": ["Staff keys only."]}
+    assert guest.status_code == 201
+    assert [a.person.name for a in Attendance.objects.filter(event=visit)] == ["A guest"]
+
+
+def test_a_staff_key_confirms_in_its_request(visit, reporter, staff_api):
+    path = f"/api/v1/events/{visit.pk}/attendees/"
+
+    refused = staff_api.post(path, {"person": reporter.pk})
+    added = staff_api.post(path, {"person": reporter.pk, "confirmed_embargo": True})
+
+    assert refused.status_code == 400
+    assert "confirmed_embargo" in refused.json()["errors"]
+    assert added.status_code == 201
+    assert Attendance.objects.get(event=visit).person == reporter
