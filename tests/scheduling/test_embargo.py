@@ -11,7 +11,8 @@ from django.utils import timezone
 from core.models import Change
 from scheduling import services, tasks
 from scheduling.models import Event
-from tests.factories import OrganisationFactory, event_created
+from tests.factories import OrganisationFactory, event_created, hk
+from tests.scheduling.test_admin import admin_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +152,27 @@ def test_the_release_task_is_scheduled_every_minute():
 
     found = Schedule.objects.get(func="scheduling.tasks.events_release_due")
     assert (found.schedule_type, found.minutes, found.repeats) == ("I", 1, -1)
+
+
+def test_staff_set_an_embargo_and_release_it_now_in_the_back_office(client, officer):
+    event = event_created(visibility="restricted")
+    client.force_login(officer)
+    url = admin_url("scheduling.event", "change", event.pk)
+    data = form_data(client.get(url))
+    data.update(release_at_0="2030-03-01", release_at_1="09:00", release_visibility="public")
+
+    saved = client.post(url, data)
+    event.refresh_from_db()
+    embargoed = (event.release_at, event.release_visibility)
+    released = client.post(
+        admin_url("scheduling.event", "changelist"),
+        {"action": "release_events", "_selected_action": [event.pk]},
+        follow=True,
+    )
+
+    assert saved.status_code == 302
+    assert embargoed == (hk(2030, 3, 1, 9), "public")
+    assert "1 event released from its embargo." in released.content.decode()
+    event.refresh_from_db()
+    assert (event.visibility, event.under_embargo) == ("public", False)
+    assert event.history.first().history_user == officer
