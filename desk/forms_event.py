@@ -173,6 +173,12 @@ class ProgrammeItemForm(EventPartForm):
         }
 
 
+# The confirm step for the media on an event under embargo (visitors.embargo): shown while it is.
+EMBARGO_CONFIRM = _(
+    "Under embargo: I confirm that the media may be told of this event before its release"
+)
+
+
 class AttendeeFields(ZonedForm):
     """What staff set of one attendee: role, call time, guests and notes."""
 
@@ -187,6 +193,8 @@ class AttendeeFields(ZonedForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    confirmed_embargo = forms.BooleanField(label=EMBARGO_CONFIRM, required=False)
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["call_time"].required = False
@@ -194,7 +202,8 @@ class AttendeeFields(ZonedForm):
 
     def service_arguments(self) -> dict:
         data = self.cleaned_data
-        return {name: data[name] for name in ("role", "call_time", "guests", "notes")}
+        names = ("role", "call_time", "guests", "notes", "confirmed_embargo")
+        return {name: data[name] for name in names}
 
 
 class AttendeeAddForm(AttendeeFields):
@@ -238,6 +247,7 @@ class AttendeesAddForm(forms.Form):
     role = forms.ChoiceField(
         label=_("Their role"), choices=Attendance.Role.choices, initial=Attendance.Role.GUEST
     )
+    confirmed_embargo = forms.BooleanField(label=EMBARGO_CONFIRM, required=False)
 
     def clean(self) -> dict:
         cleaned = super().clean()

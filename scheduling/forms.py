@@ -60,6 +60,7 @@ class EventAdminForm(forms.ModelForm):
             "title", "title_zh", "bilingual", "reference", "kind", "status", "visibility", "site",
             "timezone",
             "start", "end", "host_organisation", "organiser", "description", "internal_notes",
+            "release_at", "release_visibility",
         ]  # fmt: skip
 
     def __init__(self, *args, **kwargs) -> None:

@@ -25,7 +25,7 @@ from django.utils.translation import pgettext_lazy
 from core import audit
 from scheduling.models import Event
 
-from . import approvals, invitations
+from . import approvals, embargo, invitations
 from .changes import attendances_changed, people_created
 from .models import Attendance, Organisation, Person
 
@@ -123,10 +123,12 @@ def attendances_create(
     entries: Sequence[NewAttendance],
     by: AbstractBaseUser | None = None,
     reason: str = pgettext_lazy("history reason", "Added to attendee list"),
+    confirmed_embargo: bool = False,
 ) -> list[Attendance]:
     """Put people on an event's list, all or none, as attendance_add puts one: once each (anyone
-    already listed refuses the whole list), approved or held as the adder may, in the history
-    with who added them and why, invited if invites went out, and logged."""
+    already listed refuses the whole list), approved or held as the adder may, the media on an
+    event under embargo only as staff confirmed (visitors.embargo), in the history with who
+    added them and why, invited if invites went out, and logged."""
     # Lock the event: the list and the invites that follow from it change one request at a time.
     event = Event.objects.locked(event_id)
     event.refuse_if_final(closed="its list is closed")
@@ -159,10 +161,18 @@ def attendances_create(
         attendances.append(attendance)
     if problems:
         raise ValidationError({"person": problems}, code="invalid")
-    created = Attendance.objects.bulk_create(attendances, batch_size=BATCH)
-    audit.history_copy_created(
-        Attendance, [attendance.pk for attendance in created], by=by, reason=reason, date=now
+    media = embargo.media_confirm(
+        event=event,
+        entries=[(entry.person_id, entry.role) for entry in entries],
+        by=by,
+        confirmed=confirmed_embargo,
     )
+    created = Attendance.objects.bulk_create(attendances, batch_size=BATCH)
+    for confirmed in (False, True):  # the media's history also says that staff confirmed
+        ids = [a.pk for a in created if (a.person_id in media) == confirmed]
+        said = embargo.reason_confirmed(reason) if confirmed else reason
+        if ids:
+            audit.history_copy_created(Attendance, ids, by=by, reason=said, date=now)
     invitations.invites_queue_for_attendances(event=event, attendances=created, by=by)
     attendances_changed(event_id=event.pk, attendance_ids=[a.pk for a in created])
     return created

@@ -15,7 +15,7 @@ from core.unset import UNSET, given
 from scheduling import wording
 from scheduling.models import Event, ProgrammeRole
 
-from . import approvals, bulk, invitations
+from . import approvals, bulk, embargo, invitations
 from .changes import attendance_changed
 from .models import Attendance, Delivery, Organisation, Person
 
@@ -112,17 +112,26 @@ def attendance_add(
     order_override: int | None = None,
     by: AbstractBaseUser | None = None,
     partner_id: int | None = None,
+    confirmed_embargo: bool = False,
 ) -> Attendance:
     """Add a person to an event once; adding them again is refused with a clear message.
 
     partner_id: the partner organisation whose API key adds them. Invites to someone a partner
     added, or to anyone on a partner's event unless a staff member adds them, wait for staff
-    approval (the office's mailbox sends only what the office approved)."""
+    approval (the office's mailbox sends only what the office approved). The media on an
+    event under embargo need confirmed_embargo from staff (visitors.embargo)."""
     event = _open_event(event_id)
     if Attendance.objects.filter(event=event, person_id=person_id).exists():
         raise ValidationError(
             {"person": _("This person is already on the attendee list.")}, code="duplicate"
         )
+    media = embargo.media_confirm(
+        event=event,
+        entries=[(person_id, role)],
+        by=by,
+        partner_id=partner_id,
+        confirmed=confirmed_embargo,
+    )
     attendance = Attendance(
         event=event,
         person_id=person_id,
@@ -135,7 +144,8 @@ def attendance_add(
     )
     approvals.approval_for_new(attendance, event=event, by=by, partner_id=partner_id)
     attendance.full_clean(validate_unique=False)
-    stamp(attendance, by=by, reason=pgettext_lazy("history reason", "Added to attendee list"))
+    added = pgettext_lazy("history reason", "Added to attendee list")
+    stamp(attendance, by=by, reason=embargo.reason_confirmed(added) if media else added)
     try:
         with transaction.atomic():
             attendance.save()
@@ -156,6 +166,7 @@ def attendances_add(
     person_ids: list[int],
     role: str = Attendance.Role.GUEST,
     by: AbstractBaseUser | None = None,
+    confirmed_embargo: bool = False,
 ) -> tuple[list[Attendance], list[int]]:
     """Add several people at once, all or none, each as attendance_add does (invites follow);
     people already on the list are left as they are. Returns the attendances added and the ids
@@ -172,7 +183,11 @@ def attendances_add(
         if person_id not in on_list
     ]
     # A delegation of any size in a few queries, by attendance_add's rules (visitors.bulk).
-    added = bulk.attendances_create(event_id=event_id, entries=entries, by=by) if entries else []
+    added = []
+    if entries:
+        added = bulk.attendances_create(
+            event_id=event_id, entries=entries, by=by, confirmed_embargo=confirmed_embargo
+        )
     return added, [person_id for person_id in person_ids if person_id in on_list]
 
 
@@ -188,6 +203,7 @@ def attendance_add_by_address(
     call_time: dt.datetime | None = None,
     notes: str = "",
     by: AbstractBaseUser | None = None,
+    confirmed_embargo: bool = False,
 ) -> Attendance:
     """Staff add someone by address: the person on file with it, or a new one."""
     _open_event(event_id)  # first: saving a person writes the change log, whose lock is last
@@ -206,6 +222,7 @@ def attendance_add_by_address(
         call_time=call_time,
         notes=notes,
         by=by,
+        confirmed_embargo=confirmed_embargo,
     )
 
 
@@ -330,10 +347,12 @@ def attendance_update(
     notes: str = UNSET,
     order_override: int | None = UNSET,
     by: AbstractBaseUser | None = None,
+    confirmed_embargo: bool = False,
 ) -> Attendance:
     """Change the role, guests, call time, notes or place in the event's order given, of one
     attendance. A new place changes no invite (the order is not in one) but is kept in the
-    history with its reason and in the change log, as every other update."""
+    history with its reason and in the change log, as every other update. Making someone the
+    media on an event under embargo needs confirmed_embargo from staff (visitors.embargo)."""
     changes = given(
         role=role, guests=guests, call_time=call_time, notes=notes, order_override=order_override
     )
@@ -343,10 +362,13 @@ def attendance_update(
         Event.objects.locked(event_id)
     attendance = _locked_attendance(attendance_id)
     before = Attendance(role=attendance.role, call_time=attendance.call_time)
+    role_now = changes.get("role", before.role)
+    media = embargo.role_confirm(attendance, role=role_now, by=by, confirmed=confirmed_embargo)
     for name, value in changes.items():
         setattr(attendance, name, value)
     attendance.full_clean()
-    stamp(attendance, by=by, reason=_update_reason(changes))
+    reason = _update_reason(changes)
+    stamp(attendance, by=by, reason=embargo.reason_confirmed(reason) if media else reason)
     attendance.save()
     # Their invite starts at their call time and names their role: they alone get an update.
     summary: wording.Said = {}

@@ -139,6 +139,13 @@ class AttendanceAddSerializer(StrictInputMixin, serializers.Serializer):
     guests = WholeNumberField(min_value=0, max_value=50, required=False)
     call_time = AwareDateTimeField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, help_text="Staff keys only.")
+    confirmed_embargo = serializers.BooleanField(
+        required=False,
+        help_text=(
+            "Staff keys only: confirm that the media may be put on the list of an event under "
+            "embargo (refused with code embargo_media otherwise)."
+        ),
+    )
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

@@ -128,7 +128,9 @@ class AttendeeViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveMixin,
         data = dict(given.validated_data)
         if not self.key.is_staff_key:
             refused = {
-                name: [_("Staff keys only.")] for name in ("person", "notes") if name in data
+                name: [_("Staff keys only.")]
+                for name in ("person", "notes", "confirmed_embargo")
+                if name in data
             }
             if refused:
                 raise exceptions.ValidationError(refused)

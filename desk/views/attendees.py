@@ -65,6 +65,7 @@ def attendees_add(request: HttpRequest, pk: int) -> HttpResponse:
                 person_ids=[person.pk for person in data["everyone"]],
                 role=data["role"],
                 by=request.user,
+                confirmed_embargo=data["confirmed_embargo"],
             )
         except ValidationError as error:
             add_service_error(form, error)

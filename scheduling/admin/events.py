@@ -143,6 +143,7 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
             {"fields": ("site", "timezone", "start", "end", "times_change")},
         ),
         (gettext_lazy("Who"), {"fields": ("host_organisation", "organiser")}),
+        (gettext_lazy("Embargo"), {"fields": ("release_at", "release_visibility")}),
         (gettext_lazy("Text"), {"fields": ("description", "internal_notes", "cancel_reason")}),
         (
             gettext_lazy("Calendar record"),
@@ -150,7 +151,7 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
         ),
     )
     inlines = [ProgrammeItemInline, BookingInline]  # visitors adds the attendee list
-    actions = ["confirm_events", "cancel_events"]
+    actions = ["confirm_events", "cancel_events", "release_events"]
     object_history_template = "admin/scheduling/event/object_history.html"
 
     def get_queryset(self, request):
@@ -275,6 +276,35 @@ class EventAdmin(ZonedTimesAdmin, ServiceAdmin):
             request, queryset, partial(services.event_cancel, reason=reason), Event.Status.CANCELLED
         )
         return None
+
+    @admin.action(
+        description=gettext_lazy("Release selected events from their embargo now"),
+        permissions=["change"],
+    )
+    def release_events(self, request, queryset):
+        released = 0
+        for event in queryset.filter(release_at__isnull=False):
+            try:
+                services.event_release(event_id=event.pk, by=request.user)
+            except ValidationError as error:
+                self.message_user(
+                    request,
+                    _("“%(event)s” was not released: %(reason)s")
+                    % {"event": event, "reason": " ".join(error.messages)},
+                    messages.ERROR,
+                )
+            else:
+                released += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d event released from its embargo.",
+                "%(count)d events released from their embargo.",
+                released,
+            )
+            % {"count": released},
+            messages.SUCCESS if released else messages.INFO,
+        )
 
     def _move_each(self, request, queryset: Iterable[Event], service, status: str) -> None:
         """Apply a status service to each event on its own; report each refusal by name."""

@@ -11,7 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from ..timezones import validate_iana_zone
 from .places import Facility, Site
-from .rules import check_window, new_event_uid
+from .rules import check_embargo, check_window, new_event_uid
 
 # Room for a sentence or two to attendees ("Typhoon signal No. 8 is in force; a new date will
 # follow."); the history keeps only its first 100 characters as the change's reason.
@@ -185,6 +185,25 @@ class Event(models.Model):
     internal_notes = models.TextField(
         _("internal notes"), blank=True, help_text=_("Staff only; never sent or published.")
     )
+    release_at = models.DateTimeField(
+        _("release at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "An embargo on a restricted event: at this time it takes the visibility at release "
+            "and partners' feeds, sync and webhooks show it. Blank: no embargo."
+        ),
+    )
+    release_visibility = models.CharField(
+        _("visibility at release"),
+        max_length=12,
+        choices=[
+            (Visibility.PUBLIC.value, Visibility.PUBLIC.label),
+            (Visibility.PARTNERS.value, Visibility.PARTNERS.label),
+        ],
+        blank=True,
+        help_text=_("What the event becomes when its embargo ends: public or partners."),
+    )
     cancel_reason = models.CharField(
         _("reason for the cancellation"),
         max_length=CANCEL_REASON_MAX_LENGTH,
@@ -209,6 +228,17 @@ class Event(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="event_end_after_start"),
+            # An embargo is a release time and what the event becomes then, on a restricted
+            # event only (clean() says so in words).
+            models.CheckConstraint(
+                condition=Q(release_at__isnull=True, release_visibility="")
+                | Q(
+                    release_at__isnull=False,
+                    visibility="restricted",
+                    release_visibility__in=["public", "partners"],
+                ),
+                name="event_embargo_restricted",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -216,6 +246,12 @@ class Event(models.Model):
 
     def clean(self) -> None:
         check_window(self)
+        check_embargo(self)
+
+    @property
+    def under_embargo(self) -> bool:
+        """A restricted event waiting for its release (scheduling.services.embargo)."""
+        return self.release_at is not None
 
     def can_become(self, status: str) -> bool:
         return status == self.status or status in self.TRANSITIONS[self.status]

@@ -29,3 +29,27 @@ def check_window(instance: models.Model, start_field: str = "start", end_field: 
         raise ValidationError(
             {end_field: _("The end must be after the start.")}, code="end_before_start"
         )
+
+
+def check_embargo(event) -> None:
+    """An embargo (a release time and the visibility the event takes then) belongs to a
+    restricted event only, and needs both: the database's event_embargo_restricted says the
+    same."""
+    require_aware("release_at", event.release_at)
+    if event.release_at is None:
+        if event.release_visibility:
+            _refuse("release_at", _("Give the release time, or clear the visibility at release."))
+        return
+    if event.visibility != "restricted":
+        message = _(
+            "Only a restricted event can be under embargo: keep it restricted until the "
+            "release, or clear the release time."
+        )
+        _refuse("release_at", message, code="embargo_not_restricted")
+    if event.release_visibility not in ("public", "partners"):
+        _refuse("release_visibility", _("Choose what the event becomes at its release."))
+
+
+def _refuse(field: str, message, code: str = "embargo_incomplete") -> None:
+    # The code on the field's own error, where forms and the API's handler read it.
+    raise ValidationError({field: ValidationError(message, code=code)})

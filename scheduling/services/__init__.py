@@ -12,6 +12,7 @@ from .bookings import (
     bookings_shift_for_event,
 )
 from .closures import ClosureSaved, closure_create, closure_update
+from .embargo import event_release, events_due_for_release
 from .events import (
     event_cancel,
     event_complete,
@@ -46,9 +47,11 @@ __all__ = [
     "event_complete",
     "event_confirm",
     "event_create",
+    "event_release",
     "event_reschedule",
     "event_transition",
     "event_update",
+    "events_due_for_release",
     "facility_update",
     "programme_item_create",
     "programme_item_delete",

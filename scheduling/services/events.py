@@ -46,6 +46,8 @@ DETAIL_FIELDS = frozenset(
         "description",
         "internal_notes",
         "reference",
+        "release_at",
+        "release_visibility",
     }
 )
 # The history's reason for a status set without one (core.audit: read in the reader's language).
@@ -77,11 +79,14 @@ def event_create(
     description: str = "",
     internal_notes: str = "",
     reference: str | None = None,
+    release_at: dt.datetime | None = None,
+    release_visibility: str = "",
     by: AbstractBaseUser | None = None,
     partner_id: int | None = None,
 ) -> Event:
     """Create a validated event; its time zone defaults to the site's. partner_id: the partner
-    organisation whose API key creates it (its invites then wait for staff approval)."""
+    organisation whose API key creates it (its invites then wait for staff approval).
+    release_at and release_visibility: an embargo on a restricted event (services.embargo)."""
     if status not in (Event.Status.DRAFT, Event.Status.TENTATIVE, Event.Status.CONFIRMED):
         raise ValidationError({"status": _("A new event starts as draft, tentative or confirmed.")})
     event = Event(
@@ -100,6 +105,8 @@ def event_create(
         description=description,
         internal_notes=internal_notes,
         reference=reference,
+        release_at=release_at,
+        release_visibility=release_visibility,
         proposed_by_id=partner_id,
     )
     event.full_clean()
@@ -125,6 +132,8 @@ def event_update(
     description: str = UNSET,
     internal_notes: str = UNSET,
     reference: str | None = UNSET,
+    release_at: dt.datetime | None = UNSET,
+    release_visibility: str = UNSET,
     by: AbstractBaseUser | None = None,
     reason: str = "",
     partner_id: int | None = None,
@@ -149,6 +158,8 @@ def event_update(
         description=description,
         internal_notes=internal_notes,
         reference=reference,
+        release_at=release_at,
+        release_visibility=release_visibility,
     )
     event = Event.objects.locked(event_id)
     event.refuse_if_final()

@@ -67,8 +67,9 @@ def test_event_admin_shows_its_times_in_the_events_zone_and_says_so(client, offi
     assert 'name="start_1" value="10:00:00"' in page
     assert 'name="programme-0-start_1" value="10:30:00"' in page
     assert 'name="attendances-0-call_time_1" value="09:15:00"' in page
-    # Start, end, the item's start and end, the call time, and the three in the rows to copy.
-    assert page.count("Times in JST, Asia/Tokyo") == 8
+    # Start, end, the release time, the item's start and end, the call time, and the three in
+    # the rows to copy.
+    assert page.count("Times in JST, Asia/Tokyo") == 9
     assert "New_York" not in page
 
 
