@@ -17,6 +17,7 @@ from .views import (
     imports,
     invitations,
     language,
+    live,
     people,
     planner,
     printables,
@@ -144,6 +145,9 @@ urlpatterns = [
     path("visits/new/", planner.planner, name="planner"),
     path("people/search/", people.people_search, name="people-search"),
     path("check-in/", checkin.checkin, name="checkin"),
+    path("events/<int:pk>/live/", live.run_of_show, name="live"),
+    path("events/<int:pk>/board/", live.board, name="board"),
+    path("programme/<int:pk>/mark/", live.mark, name="live-mark"),
     path("check-in/<int:pk>/arrive/", checkin.checkin_arrive, name="checkin-arrive"),
     path("check-in/<int:pk>/undo/", checkin.checkin_undo, name="checkin-undo"),
 ]

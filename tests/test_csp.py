@@ -63,6 +63,8 @@ def _staff_pages(event) -> list[str]:
         ),
         reverse("staff:planner"),
         reverse("staff:checkin") + "?date=2030-03-04",
+        reverse("staff:live", args=[event.pk]),
+        reverse("staff:board", args=[event.pk]),
         reverse("admin:index"),
         reverse("admin:scheduling_event_change", args=[event.pk]),
         reverse("admin:scheduling_event_changelist"),

@@ -127,6 +127,8 @@ def test_every_staff_page_reads_in_chinese(client, officer, world):
         reverse("staff:programme-edit", args=[event.pk, event.programme.get().pk]),
         reverse("staff:planner"),
         reverse("staff:checkin") + f"?event={event.pk}",
+        reverse("staff:live", args=[event.pk]),
+        reverse("staff:board", args=[event.pk]),
         reverse("staff:attendees-import", args=[event.pk]),
         *(
             reverse("staff:print", args=[event.pk, kind])

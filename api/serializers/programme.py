@@ -42,6 +42,16 @@ class ProgrammeItemSerializer(Output, serializers.ModelSerializer):
     cue_notes = RestrictedCharField(
         shown_to=sees_staff_details, help_text="Staff cues: staff keys only."
     )
+    expected_start = serializers.DateTimeField(
+        source="expected_or_planned_start",
+        read_only=True,
+        allow_null=True,
+        help_text="When the item is now expected to start: its start until the day moves it "
+        "(a late start moves every later item); null when it is skipped.",
+    )
+    expected_end = serializers.DateTimeField(
+        source="expected_or_planned_end", read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ProgrammeItem
@@ -60,6 +70,11 @@ class ProgrammeItemSerializer(Output, serializers.ModelSerializer):
             "description",
             "cue_notes",
             "roles",
+            "expected_start",
+            "expected_end",
+            "started_at",
+            "finished_at",
+            "skipped",
         ]
         read_only_fields = fields
 

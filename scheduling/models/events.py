@@ -369,6 +369,22 @@ class ProgrammeItem(models.Model):
         related_name="programme_items",
         blank=True,
     )
+    # The day itself (scheduling.live): what happened, against the plan above.
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    skipped = models.BooleanField(_("skipped"), default=False, help_text=_("Left out on the day."))
+    extra_minutes = models.PositiveSmallIntegerField(
+        _("extended by (minutes)"),
+        default=0,
+        help_text=_("Minutes added on the day to the time the item was planned to take."),
+    )
+    expected_start = models.DateTimeField(
+        _("expected start"),
+        null=True,
+        blank=True,
+        help_text=_("On the day: when it is now expected to start (empty: as planned)."),
+    )
+    expected_end = models.DateTimeField(_("expected end"), null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -388,6 +404,15 @@ class ProgrammeItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def expected_or_planned_start(self) -> dt.datetime | None:
+        """When it is expected to start: as planned until the day moves it; None if skipped."""
+        return None if self.skipped else self.expected_start or self.start
+
+    @property
+    def expected_or_planned_end(self) -> dt.datetime | None:
+        return None if self.skipped else self.expected_end or self.end
 
     def clean(self) -> None:
         check_window(self)

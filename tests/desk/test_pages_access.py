@@ -55,6 +55,9 @@ def _pages(event) -> list[str]:
             for kind in ("run-of-show", "itinerary", "attendees", "name-cards")
         ),
         reverse("staff:checkin") + "?date=2030-03-04",
+        reverse("staff:live", args=[event.pk]),
+        reverse("staff:board", args=[event.pk]),
+        reverse("staff:board", args=[event.pk]) + "?part=board",
     ]
 
 
