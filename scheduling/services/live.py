@@ -94,6 +94,10 @@ def programme_item_finish(
         )
         item.started_at = min(max(item.start, before or item.start), now)
         fields.append("started_at")
+    if now < item.started_at:
+        raise ValidationError(
+            _("An item cannot finish before it started."), code="finished_before_start"
+        )
     item.finished_at, item.skipped = now, False
     reason = pgettext_lazy("history reason", "Finished")
     return _saved(item, by=by, reason=reason, fields=fields)

@@ -77,6 +77,8 @@ def test_marks_are_idempotent_refuse_what_cannot_be_and_can_be_put_back(officer)
         live.programme_item_skip(item_id=first.pk)
     with pytest.raises(ValidationError, match="0 to 240"):
         live.programme_item_extend(item_id=first.pk, minutes=-5)
+    with pytest.raises(ValidationError, match="before it started"):
+        live.programme_item_finish(item_id=first.pk, at=at - dt.timedelta(minutes=1))
 
     skipped = live.programme_item_skip(item_id=second.pk)
     assert skipped.skipped and skipped.expected_start is None
