@@ -386,6 +386,19 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
             _ids(w["attendance"].pk),
             requests({"next": "/staff/check-in/?date=2030-03-04"}),
         ),
+        "live": ("get", of_event, requests({})),
+        "board": ("get", of_event, requests({"part": "board"}, {"part": st.text(max_size=8)})),
+        "live-mark": (
+            "post",
+            _ids(w["item"].pk),
+            requests(
+                {"action": "extend", "minutes": "5"},
+                {
+                    "action": st.sampled_from(["start", "finish", "skip", "reinstate", "x", ""]),
+                    "minutes": numbers,
+                },
+            ),
+        ),
     }
 
 
