@@ -100,3 +100,61 @@ def test_a_viewer_cannot_ask_hosts(client, viewer):
 
     assert answer.status_code == 403
     assert not StopConsent.objects.exists()
+
+
+def test_the_hosts_have_consented_to_the_mars_centre_day(
+    client, officer, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The seed's day: the Secretary and the Commissioner visit three tenants in turn at Tai Po
+    InnoPark, cleanroom rules at each; each host answers from the link in its e-mail."""
+    from django.conf import settings
+
+    from desk.visits import VisitPerson, VisitStop, visit_create
+    from tests.factories import FacilityFactory, OrganisationFactory, PersonFactory, SiteFactory
+    from visitors.models import Attendance
+
+    tai_po = SiteFactory(name="Tai Po InnoPark", name_zh="大埔創新園")
+    stops = []
+    for name in ("Koln 3D", "Sinovac Biotech", "Vitasoy Innovation"):
+        tenant = OrganisationFactory(name=name)
+        line = FacilityFactory(
+            site=tai_po, name=f"{name} line", cleanroom=True, ppe_required=True, setup_minutes=0
+        )
+        host = PersonFactory(organisation=tenant, name=f"Head of {name}")
+        stops.append(
+            VisitStop(
+                facility_id=line.pk,
+                minutes=20,
+                host_organisation_id=tenant.pk,
+                host_person_id=host.pk,
+            )
+        )
+    day = (timezone.localtime() + dt.timedelta(days=2)).replace(hour=10, minute=0, second=0)
+    event = visit_create(
+        title="Secretary visits the MARS Centre",
+        site_id=tai_po.pk,
+        start=day,
+        stops=stops,
+        people=[
+            VisitPerson(
+                person_id=PersonFactory(name="Sun Dong").pk, role=Attendance.Role.GUEST_OF_HONOUR
+            ),
+            VisitPerson(person_id=PersonFactory(name="Rebecca Pun").pk, role=Attendance.Role.GUEST),
+        ],
+        by=officer,
+    )
+    assert len(_consent_warnings(event)) == 3  # nobody asked yet, two days before
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.stop_consents_request(event_id=event.pk, by=officer)
+    for message in mailoutbox:
+        assert "Cleanroom: gowning" in message.body
+        link = next(word for word in message.body.split() if "/consent/" in word)
+        client.post(link.removeprefix(settings.PUBLIC_BASE_URL), {"answer": "confirmed"})
+    client.force_login(officer)
+    page = client.get(reverse("staff:event", args=[event.pk])).content.decode()
+
+    assert len(mailoutbox) == 3
+    assert set(StopConsent.objects.values_list("answer", flat=True)) == {Answer.CONFIRMED}
+    assert _consent_warnings(event) == []
+    assert page.count("Host's consent: Confirmed") == 3
