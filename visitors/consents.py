@@ -27,7 +27,7 @@ from core.outbox import Outbox, sending
 from scheduling.models import ConsentMessage, Event, ProgrammeItem, StopConsent
 from scheduling.timezones import clock, zone_label
 
-from .emails import mailbox, message_languages
+from .emails import BETWEEN_LANGUAGES, mailbox, message_languages
 from .models import Attendance
 
 logger = logging.getLogger(__name__)
@@ -192,14 +192,12 @@ def consent_email(row: ConsentMessage) -> EmailMultiAlternatives:
         with translation.override(language):
             subjects.append(SUBJECT % {"stop": facts.title, "event": facts.event_title})
             texts.append(render_to_string("visitors/email/consent.txt", context).strip())
-    with translation.override(languages[0]):
-        message = EmailMultiAlternatives(
-            subject=" / ".join(subjects),
-            body=("\n\n" + "―" * 20 + "\n\n").join(texts),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[mailbox(person)],
-        )
-    return message
+    return EmailMultiAlternatives(
+        subject=" / ".join(subjects),
+        body=BETWEEN_LANGUAGES.join(texts),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[mailbox(person)],
+    )
 
 
 # --- Sending (the worker side) --------------------------------------------------------------
