@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..timezones import validate_iana_zone
@@ -167,9 +168,10 @@ class Facility(models.Model):
     def __str__(self) -> str:
         return f"{self.name}, {self.site.name}"
 
-    def rules_shown(self, language: str) -> list[str]:
+    def rules_shown(self, language: str | None = None) -> list[str]:
         """The rules a visiting party follows here, as lines in the active language; the notes
-        in the given language where written, else in English."""
+        in the given language (the active one by default) where written, else in English."""
+        language = language or get_language() or "en"
         lines = [_("Protective equipment is required.")] if self.ppe_required else []
         if self.cleanroom:
             lines.append(_("Cleanroom: gowning and the entry procedure are required."))
