@@ -469,6 +469,9 @@ INVITE_RATE_PER_MINUTE = env_int("INVITE_RATE_PER_MINUTE", 0)
 INVITE_STUCK_SECONDS = env_int("INVITE_STUCK_SECONDS", 600)
 REMINDER_HOURS_BEFORE = env_int("REMINDER_HOURS_BEFORE", 24)
 RSVP_LINK_MAX_AGE_DAYS = env_int("RSVP_LINK_MAX_AGE_DAYS", 120)
+# A stop a tenant hosts that starts within this many days and is not confirmed by its host
+# (never asked, not answered, declined, another time asked for) is an event warning.
+CONSENT_WARNING_DAYS = env_int("CONSENT_WARNING_DAYS", 3)
 
 # Printables (desk/printing.py): the office's letterhead at the top of every printable, on
 # screen and in the PDF. The logo, if any, is a static file's name (e.g. "letterhead/logo.png"

@@ -67,6 +67,16 @@ urlpatterns = [
         name="programme-move",
     ),
     path(
+        "events/<int:pk>/programme/consent/",
+        programme.consents_request,
+        name="consents-request",
+    ),
+    path(
+        "events/<int:pk>/programme/<int:item_pk>/consent/",
+        programme.consent_request,
+        name="consent-request",
+    ),
+    path(
         "events/<int:pk>/programme/<int:item_pk>/delete/",
         programme.programme_delete,
         name="programme-delete",

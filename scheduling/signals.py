@@ -15,3 +15,8 @@ with it), else None.
 from django.dispatch import Signal
 
 event_changed = Signal()
+
+consent_requested = Signal()
+"""Sent inside the transaction that asks a stop's host for consent (first asked, asked again, or
+asked again because the stop moved): ``consent``, the StopConsent at its new version. visitors
+writes the e-mail with the new link (visitors/consents.py)."""

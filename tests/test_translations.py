@@ -183,6 +183,25 @@ def test_the_rsvp_page_reads_in_chinese(world):
     assert CHINESE.search(_main(page).replace("開幕典禮", ""))
 
 
+def test_the_host_consent_page_and_email_read_in_chinese(
+    officer, mailoutbox, django_capture_on_commit_callbacks
+):
+    from scheduling.services import stop_consent_request
+    from tests.consent_world import hosted_stop
+    from visitors.consents import consent_url
+
+    with django_capture_on_commit_callbacks(execute=True):
+        consent = stop_consent_request(item_id=hosted_stop(language="zh-hant").pk, by=officer)
+    [message] = mailoutbox
+
+    page = Client().get(consent_url(consent).removeprefix(settings.PUBLIC_BASE_URL))
+    main = _main(page.content.decode())
+
+    assert "2030年3月4日（星期一）" in main and "訪問團人數" in main and "無塵室" in main
+    assert "要求另定時間" in main
+    assert message.subject.startswith("請確認：") and "訪客須知" in message.body
+
+
 @pytest.mark.parametrize(
     "method", [Delivery.Method.REQUEST, Delivery.Method.CANCEL, Delivery.Method.REMINDER]
 )

@@ -1,10 +1,13 @@
-"""Forms of visitors: the public RSVP form, and the back office's attendance row."""
+"""Forms of visitors: the public RSVP and host consent forms, and the back office's attendance
+row."""
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from scheduling.forms import InlineRowForm
+from scheduling.models import StopConsent
+from scheduling.models.consent import NOTE_MAX_LENGTH
 
 from .models import Attendance
 
@@ -52,6 +55,38 @@ class RsvpForm(forms.Form):
                 "accessibility": attendance.accessibility,
             }
         )
+
+
+class ConsentForm(forms.Form):
+    """A host's answer: one of the page's three buttons, with a time for "another time" (read on
+    the clock of the timezone the view activates: the event's)."""
+
+    answer = forms.ChoiceField(
+        choices=[
+            (StopConsent.Answer.CONFIRMED, _("Confirm")),
+            (StopConsent.Answer.DECLINED, _("Decline")),
+            (StopConsent.Answer.ANOTHER_TIME, _("Ask for another time")),
+        ]
+    )
+    proposed_start = forms.DateTimeField(
+        label=_("Another time that suits you"),
+        required=False,
+        help_text=_("Only when you ask for another time."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(
+        label=_("Note to the protocol office"),
+        max_length=NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        wants_another = data.get("answer") == StopConsent.Answer.ANOTHER_TIME
+        if wants_another and not data.get("proposed_start") and "proposed_start" not in self.errors:
+            self.add_error("proposed_start", _("Say which time would suit you."))
+        return data
 
 
 class AttendanceAdminForm(InlineRowForm):

@@ -5,13 +5,14 @@ scheduling's: the sweeper, which also sends retries and coalesced updates when t
 the reminders, and reading replies from the organiser's mailbox (visitors/mailbox.py).
 """
 
-from . import mailbox, reminders, sending
+from . import consents, mailbox, reminders, sending
 
 # (name, dotted path, every n minutes)
 PERIODIC = [
     ("Send due invites and recover stuck ones", "visitors.tasks.deliveries_sweep", 1),
     ("Queue reminder e-mails", "visitors.tasks.reminders_queue", 10),
     ("Read calendar replies from the organiser's mailbox", "visitors.tasks.replies_read", 1),
+    ("Send due consent requests to hosts", "visitors.tasks.consent_messages_sweep", 5),
 ]
 
 
@@ -37,3 +38,13 @@ def reminders_queue() -> int:
 def replies_read() -> int:
     """Apply or keep for staff each new reply in the organiser's mailbox (IMAP_URL, if set)."""
     return len(mailbox.mailbox_read())
+
+
+def consent_messages_send(message_ids: list[int]) -> int:
+    """Send these consent requests to hosts (those still due and current); returns how many."""
+    return len(consents.consent_messages_send(message_ids=message_ids))
+
+
+def consent_messages_sweep() -> int:
+    """Enqueue due retries of consent requests, and those a dead worker or lost task left."""
+    return len(consents.consent_messages_sweep())

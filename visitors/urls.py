@@ -6,4 +6,5 @@ app_name = "visitors"
 
 urlpatterns = [
     path("rsvp/<str:token>/", views.rsvp, name="rsvp"),
+    path("consent/<str:token>/", views.consent, name="consent"),
 ]

@@ -53,7 +53,9 @@ def event_page(
     """Render the event page (also with a refused status, reschedule or workbench form, and
     its clash)."""
     programme = list(
-        event.programme.select_related("facility", "host_organisation").prefetch_related(
+        event.programme.select_related(
+            "facility", "host_organisation", "consent__person"
+        ).prefetch_related(
             Prefetch("roles", queryset=ProgrammeRole.objects.select_related("person"))
         )
     )
@@ -80,6 +82,7 @@ def event_page(
         "actions": status_actions(event),
         "status_form": status_form or StatusForm(),
         "programme": programme,
+        "hosted_stops": any(item.host_organisation_id for item in programme),
         "attendances": attendances,
         "expected": sum(a.headcount for a in attendances if a.rsvp != Attendance.RSVP.DECLINED),
         "bookings": bookings,

@@ -1,4 +1,5 @@
-"""The run-of-show on the event page: add, edit, reorder and delete items.
+"""The run-of-show on the event page: add, edit, reorder and delete items, and ask the tenants
+hosting its stops for their consent.
 
 Each posts to scheduling.services (programme_item_*); a change attendees' invites show queues
 an update through the change pipeline, and the message says so.
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from scheduling import services
@@ -120,4 +122,41 @@ def programme_delete(request: HttpRequest, pk: int, item_pk: int) -> HttpRespons
     for booking in released:
         messages.info(request, _("%(facility)s is released.") % {"facility": booking.facility})
     say_if_sent(request, pk, before, update_words())
+    return back_to(pk, ANCHOR)
+
+
+@require_POST
+@staff_required(CHANGE_ITEM)
+def consent_request(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Ask (or ask again) the host of one stop for consent; the e-mail goes after commit."""
+    item = item_of_event(item_pk, pk)
+    try:
+        consent = services.stop_consent_request(item_id=item.pk, by=request.user)
+    except ValidationError as error:
+        messages.error(request, refused(item, error))
+    else:
+        said = _("%(host)s is asked to confirm “%(title)s”.")
+        messages.success(request, said % {"host": consent.person.display_name, "title": item})
+    return back_to(pk, f"item-{item.pk}")
+
+
+@require_POST
+@staff_required(CHANGE_ITEM)
+def consents_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask the host of every hosted stop not asked yet."""
+    event = get_object_or_404(event_queryset(), pk=pk)
+    try:
+        asked = services.stop_consents_request(event_id=event.pk, by=request.user)
+    except ValidationError as error:
+        messages.error(request, refused(event, error))
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d host is asked to confirm.",
+                "%(count)d hosts are asked to confirm.",
+                len(asked),
+            )
+            % {"count": len(asked)},
+        )
     return back_to(pk, ANCHOR)

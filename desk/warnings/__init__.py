@@ -10,6 +10,8 @@
 - ``over_capacity``: an active booking's facility holds fewer people than the event expects
   (a capacity override was used, or people were added after booking).
 - ``unconfirmed_booking``: a confirmed event still relies on a held (unconfirmed) booking.
+- ``stop_consent``: a stop a tenant hosts, starting within ``CONSENT_WARNING_DAYS``, that its
+  host has not confirmed (not asked, not answered, declined or asked for another time).
 - ``closed_over_booking``: a closure of the facility or its whole site lies over an active
   booking's occupied time. Closures are facts (a typhoon, maintenance) and are saved anyway.
 
@@ -46,6 +48,7 @@ from .base import (  # noqa: F401 (the package's public names)
     OVER_CAPACITY,
     PERSON_DOUBLE_BOOKED,
     PERSON_TRAVEL_TIME,
+    STOP_CONSENT,
     TRAVEL_HORIZON,
     TRAVEL_TIME,
     UNCONFIRMED_BOOKING,
@@ -65,6 +68,7 @@ from .bookings import (
     _unconfirmed_bookings,
     bookings_with_warnings,
 )
+from .consent import _consent_warnings
 
 
 def event_warnings(*, event_id: int) -> list[EventWarning]:
@@ -86,7 +90,7 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
     items = list(
         ProgrammeItem.objects.filter(event_id__in=ids)
         .exclude(event__status=Event.Status.CANCELLED)
-        .select_related("facility__site")
+        .select_related("facility__site", "consent")
         .order_by("event_id", "start", "position", "id")
     )
     attendances = _attendances_near_others(ids)
@@ -126,6 +130,7 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
         *_closure_warnings(events, bookings, closures),
         *_capacity_warnings(events, bookings),
         *_unconfirmed_bookings(events, bookings),
+        *_consent_warnings(events, items),
     ):
         found[warning.event_id].append(warning)
     return dict(found)

@@ -23,6 +23,7 @@ OVER_CAPACITY = "over_capacity"
 UNCONFIRMED_BOOKING = "unconfirmed_booking"
 CLOSED_OVER_BOOKING = "closed_over_booking"
 PERSON_TRAVEL_TIME = "person_travel_time"
+STOP_CONSENT = "stop_consent"
 
 
 @dataclass(frozen=True)

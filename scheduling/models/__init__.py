@@ -5,6 +5,7 @@ transitions with side effects) live in ``scheduling.services``.
 """
 
 from .bookings import Booking, BookingQuerySet
+from .consent import ConsentMessage, StopConsent
 from .events import Event, EventQuerySet, ProgrammeItem, ProgrammeRole
 from .places import Closure, Facility, Site, TravelTime
 from .rules import MAX_BUFFER_MINUTES, MAX_OCCUPANCY, check_window, new_event_uid
@@ -15,12 +16,14 @@ __all__ = [
     "Booking",
     "BookingQuerySet",
     "Closure",
+    "ConsentMessage",
     "Event",
     "EventQuerySet",
     "Facility",
     "ProgrammeItem",
     "ProgrammeRole",
     "Site",
+    "StopConsent",
     "TravelTime",
     "check_window",
     "new_event_uid",

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..timezones import validate_iana_zone
@@ -120,6 +121,29 @@ class Facility(models.Model):
         help_text=_("Latest occupied time, in the site's time zone."),
     )
     description = models.TextField(_("description"), blank=True)
+    # What a host's consent page tells the party's tenant host to expect (and the office to
+    # brief): the three questions every tenant asks, then anything else in each language.
+    ppe_required = models.BooleanField(
+        _("protective equipment required"),
+        default=False,
+        help_text=_("Visitors wear protective equipment (safety shoes, glasses, helmets)."),
+    )
+    cleanroom = models.BooleanField(
+        _("cleanroom"),
+        default=False,
+        help_text=_("Visitors gown up and follow the cleanroom's entry procedure."),
+    )
+    photography_allowed = models.BooleanField(
+        _("photography allowed"),
+        default=True,
+        help_text=_("Visitors and the media may take photographs here."),
+    )
+    visitor_rules = models.TextField(
+        _("other rules for visitors"),
+        blank=True,
+        help_text=_("Anything else a visiting party must know, e.g. no jewellery past the line."),
+    )
+    visitor_rules_zh = models.TextField(_("other rules for visitors (Chinese)"), blank=True)
 
     class Meta:
         ordering = ["site__name", "name"]
@@ -143,6 +167,20 @@ class Facility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.site.name}"
+
+    def rules_shown(self, language: str | None = None) -> list[str]:
+        """The rules a visiting party follows here, as lines in the active language; the notes
+        in the given language (the active one by default) where written, else in English."""
+        language = language or get_language() or "en"
+        lines = [_("Protective equipment is required.")] if self.ppe_required else []
+        if self.cleanroom:
+            lines.append(_("Cleanroom: gowning and the entry procedure are required."))
+        if not self.photography_allowed:
+            lines.append(_("No photography."))
+        note = (self.visitor_rules_zh if language.startswith("zh") else "") or self.visitor_rules
+        if note:
+            lines.append(note)
+        return lines
 
     def clean(self) -> None:
         if (self.bookable_from is None) != (self.bookable_until is None):

@@ -12,6 +12,12 @@ from .bookings import (
     bookings_shift_for_event,
 )
 from .closures import ClosureSaved, closure_create, closure_update
+from .consent import (
+    stop_consent_answer,
+    stop_consent_request,
+    stop_consents_ask_again,
+    stop_consents_request,
+)
 from .embargo import event_release, events_due_for_release
 from .events import (
     event_cancel,
@@ -58,4 +64,8 @@ __all__ = [
     "programme_item_move",
     "programme_item_update",
     "site_update",
+    "stop_consent_answer",
+    "stop_consent_request",
+    "stop_consents_ask_again",
+    "stop_consents_request",
 ]

@@ -26,6 +26,7 @@ from . import changes as change_log
 from .booking_checks import check_within_event
 from .bookings import bookings_release_for_event, bookings_shift_for_event
 from .changes import Verb
+from .consent import stop_consents_ask_again
 
 # Fields that change what a calendar invite says: editing one raises the revision and sends
 # attendees an update with a higher SEQUENCE, so calendar clients replace the earlier copy
@@ -205,8 +206,9 @@ def event_reschedule(
     reason: str = "",
 ) -> Event:
     """Move an event; its programme, every booking and every call time move by the same offset,
-    or nothing moves. Programme items keep their offsets from the event start; if the new window
-    is shorter and an item would fall outside it, the whole reschedule is refused.
+    or nothing moves (hosts who were asked to consent to a stop are asked again). Programme
+    items keep their offsets from the event start; if the new window is shorter and an item
+    would fall outside it, the whole reschedule is refused.
 
     With move_contents=False only the window changes (an earlier start to fit a VIP arrival):
     programme, bookings and call times stay where they are and must still fit in it.
@@ -243,6 +245,8 @@ def event_reschedule(
             item.save(update_fields=["start", "end"])
     if delta:
         bookings_shift_for_event(event=event, delta=delta, by=by, reason=reason)
+        # Hosts consented to the old time: they are asked again, with new links.
+        stop_consents_ask_again(items=event.programme.all(), by=by)
     else:
         for booking in event.bookings.active():
             check_within_event(booking, event)

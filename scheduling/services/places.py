@@ -4,7 +4,8 @@ An invite names where it happens (``scheduling.venue.venue_line``: the facility'
 site's names and address) and lists its programme's facilities. When one of those words
 changes, every event still to come whose invites print it has its revision raised and its
 attendees sent an update saying what changed; a new name is not a new place, so answers stand.
-Other fields (capacity, buffers, bookable hours, travel) change no invite.
+Other fields (capacity, buffers, bookable hours, travel, the rules for visitors that hosts'
+consent pages show) change no invite.
 """
 
 import datetime as dt
@@ -80,6 +81,11 @@ def facility_update(
     is_bookable: bool = UNSET,
     bookable_from: dt.time | None = UNSET,
     bookable_until: dt.time | None = UNSET,
+    ppe_required: bool = UNSET,
+    cleanroom: bool = UNSET,
+    photography_allowed: bool = UNSET,
+    visitor_rules: str = UNSET,
+    visitor_rules_zh: str = UNSET,
     by: AbstractBaseUser | None = None,
 ) -> Facility:
     """Change the fields given; a new name goes to the attendees of every event still to come
@@ -95,6 +101,11 @@ def facility_update(
         is_bookable=is_bookable,
         bookable_from=bookable_from,
         bookable_until=bookable_until,
+        ppe_required=ppe_required,
+        cleanroom=cleanroom,
+        photography_allowed=photography_allowed,
+        visitor_rules=visitor_rules,
+        visitor_rules_zh=visitor_rules_zh,
     )
     with change_log.deferred():
         facility = Facility.objects.select_for_update().get(pk=facility_id)

@@ -20,6 +20,7 @@ from . import changes as change_log
 from .announce import event_announce
 from .bookings import bookings_release_for_item
 from .changes import Verb
+from .consent import stop_consents_ask_again
 
 PROGRAMME_CLOSED = gettext_lazy("its programme is closed")
 # The fields of an item the services write (the admin's forms save these).
@@ -38,6 +39,8 @@ ITEM_FIELDS = frozenset(
         "end",
     }
 )
+# Where and when a host consented to receive the party: a change asks the host again.
+CONSENTED_FIELDS = frozenset({"start", "end", "facility"})
 # What an invite shows of a public item (scheduling.facts.ProgrammeLine, in programme order).
 SHOWN_FIELDS = frozenset(
     {"title", "title_zh", "start", "end", "facility", "visibility", "position"}
@@ -119,7 +122,8 @@ def programme_item_update(
     partner_id: int | None = None,
 ) -> ProgrammeItem:
     """Edit the fields given; the item must stay inside its event's window. roles=None leaves
-    the roles alone."""
+    the roles alone. A new time or facility asks the stop's host for consent again
+    (scheduling.services.consent)."""
     changes = given(
         title=title,
         title_zh=title_zh,
@@ -149,6 +153,8 @@ def programme_item_update(
     item.save()
     if roles is not None:
         _set_roles(item, roles, by=by)
+    if any(before[name] != changes[name] for name in CONSENTED_FIELDS & set(changes)):
+        stop_consents_ask_again(items=[item], by=by)
     shown = {name for name in SHOWN_FIELDS & set(changes) if before[name] != changes[name]}
     is_shown = item.visibility == ProgrammeItem.Visibility.PUBLIC
     if shown and (was_shown or is_shown):

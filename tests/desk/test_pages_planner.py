@@ -465,3 +465,19 @@ def test_planner_check_warns_that_a_visitor_is_taking_part_elsewhere_and_saves_n
     assert list(Event.objects.all()) == [forum]
     assert list(ProgrammeItem.objects.all()) == [keynote]
     assert not Booking.objects.exists() and not Attendance.objects.exists()
+
+
+def test_planner_says_a_hosted_stops_host_is_asked_once_saved_and_its_rules(client, officer, world):
+    world["tenant"].cleanroom = True
+    world["tenant"].save()
+    client.force_login(officer)
+
+    page = client.post(URL, _data(world, action="check")).content.decode()
+
+    hosted = page[page.index('id="stop-result-2"') :]
+    assert "Host's consent: not asked" in hosted[:2000]
+    assert "Cleanroom: gowning and the entry procedure are required." in hosted[:2000]
+    assert (
+        "Host's consent"
+        not in page[page.index('id="stop-result-0"') : page.index('id="stop-result-1"')]
+    )

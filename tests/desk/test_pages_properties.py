@@ -304,6 +304,8 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
             requests({"direction": st.sampled_from(["earlier", "later"])}),
         ),
         "programme-delete": ("post", of_item, requests({})),
+        "consent-request": ("post", of_item, requests({})),
+        "consents-request": ("post", of_event, requests({})),
         "attendee-add": (
             "post",
             of_event,
