@@ -6,12 +6,14 @@ the reminders, and reading replies from the organiser's mailbox (visitors/mailbo
 """
 
 from . import mailbox, reminders, sending
+from .arrivals import notices
 
 # (name, dotted path, every n minutes)
 PERIODIC = [
     ("Send due invites and recover stuck ones", "visitors.tasks.deliveries_sweep", 1),
     ("Queue reminder e-mails", "visitors.tasks.reminders_queue", 10),
     ("Read calendar replies from the organiser's mailbox", "visitors.tasks.replies_read", 1),
+    ("Send due arrival notices to hosts", "visitors.tasks.arrival_notices_sweep", 1),
 ]
 
 
@@ -37,3 +39,13 @@ def reminders_queue() -> int:
 def replies_read() -> int:
     """Apply or keep for staff each new reply in the organiser's mailbox (IMAP_URL, if set)."""
     return len(mailbox.mailbox_read())
+
+
+def arrival_notices_send(notice_ids: list[int]) -> int:
+    """Tell hosts of arrivals (the notices still due); returns how many were claimed."""
+    return len(notices.notices_send(notice_ids=notice_ids))
+
+
+def arrival_notices_sweep() -> int:
+    """Enqueue due retries of arrival notices, and those a dead worker or lost task left."""
+    return len(notices.notices_sweep())

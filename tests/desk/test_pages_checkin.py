@@ -8,7 +8,7 @@ from django.urls import reverse
 from scheduling.models import Event
 from tests.factories import AttendanceFactory, EventFactory, OrganisationFactory, PersonFactory, hk
 from visitors.models import Attendance
-from visitors.services import attendance_check_in
+from visitors.arrivals.services import attendance_check_in
 
 pytestmark = pytest.mark.django_db
 
