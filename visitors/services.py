@@ -339,8 +339,9 @@ def attendance_update(
     by: AbstractBaseUser | None = None,
 ) -> Attendance:
     """Change the role, guests, call time, notes, place in the event's order or whether the hosts
-    hear of the arrival, as given, of one attendance. A new place changes no invite (the order is not in one) but is kept in the
-    history with its reason and in the change log, as every other update."""
+    hear of the arrival, as given, of one attendance. A new place changes no invite (the order
+    is not in one) but is kept in the history with its reason and in the change log, as every
+    other update."""
     changes = given(
         role=role,
         guests=guests,

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from scheduling.models import Event
 from tests.factories import AttendanceFactory, EventFactory, OrganisationFactory, PersonFactory, hk
-from visitors.models import Attendance
 from visitors.arrivals.services import attendance_check_in
+from visitors.models import Attendance
 
 pytestmark = pytest.mark.django_db
 

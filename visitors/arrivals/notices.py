@@ -10,6 +10,7 @@ Rows are written in the check-in's transaction and sent after commit, one messag
 recipient's language. A row whose arrival was undone before it went is superseded instead.
 """
 
+import contextlib
 import datetime as dt
 import logging
 import smtplib
@@ -116,10 +117,9 @@ def notices_send(*, notice_ids: list[int], now: dt.datetime | None = None) -> li
             if notice.state == ArrivalNotice.State.SENDING:
                 _retry_or_fail(notice, f"{type(error).__name__}: {error}")
     finally:
-        try:
+        # The messages are recorded; a rude goodbye loses nothing.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()
-        except (smtplib.SMTPException, OSError):
-            pass  # the messages are recorded; a rude goodbye loses nothing
     return batch
 
 
@@ -136,21 +136,21 @@ def notices_sweep(*, now: dt.datetime | None = None) -> list[int]:
 def notice_message(notice: ArrivalNotice) -> InviteMessage:
     """The e-mail of one notice, in its recipient's language (7-bit, as invites are)."""
     attendance, arrival = notice.attendance, notice.arrival
-    with translation.override(notice.recipient.language or settings.LANGUAGE_CODE):
-        with timezone.override(attendance.event.timezone):
-            context = {
-                "name": attendance.person.customary_name(),
-                "post": attendance.person.post,
-                "role": attendance.get_role_display(),
-                "event": attendance.event,
-                "arrival": arrival,
-                "by": _staff_name(arrival),
-            }
-            subject = _("Arrived: %(name)s, %(event)s") % {
-                "name": context["name"],
-                "event": attendance.event.title,
-            }
-            body = render_to_string("visitors/email/arrival.txt", context)
+    language = notice.recipient.language or settings.LANGUAGE_CODE
+    with translation.override(language), timezone.override(attendance.event.timezone):
+        context = {
+            "name": attendance.person.customary_name(),
+            "post": attendance.person.post,
+            "role": attendance.get_role_display(),
+            "event": attendance.event,
+            "arrival": arrival,
+            "by": _staff_name(arrival),
+        }
+        subject = _("Arrived: %(name)s, %(event)s") % {
+            "name": context["name"],
+            "event": attendance.event.title,
+        }
+        body = render_to_string("visitors/email/arrival.txt", context)
     return InviteMessage(
         subject=" ".join(subject.split()),
         body=body,
