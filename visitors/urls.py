@@ -6,4 +6,5 @@ app_name = "visitors"
 
 urlpatterns = [
     path("rsvp/<str:token>/", views.rsvp, name="rsvp"),
+    path("rsvp/<str:token>/check-in-code.png", views.rsvp_qr, name="rsvp-qr"),
 ]
