@@ -386,6 +386,29 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
             _ids(w["attendance"].pk),
             requests({"next": "/staff/check-in/?date=2030-03-04"}),
         ),
+        "checkin-code": (
+            "post",
+            none,
+            requests(
+                {"code": w["attendance"].checkin_code, "date": "2030-03-04", "site": "tai-po"},
+                {"date": days},
+            ),
+        ),
+        "checkin-walk-in": (
+            "post",
+            none,
+            requests(
+                {
+                    "event": str(w["attendance"].event_id),
+                    "date": "2030-03-04",
+                    "name": "Amy Walker",
+                    "role": "guest",
+                    "guests": "0",
+                    "reason": "Stands in",
+                },
+                {"date": days, "guests": numbers},
+            ),
+        ),
     }
 
 

@@ -89,7 +89,8 @@ def attendance_for_code(*, code: str, event_ids: Collection[int]) -> Attendance:
     found = list(
         Attendance.objects.filter(checkin_code=wanted).select_related("event", "person")[:20]
     )
-    here = [attendance for attendance in found if attendance.event_id in set(event_ids)]
+    allowed = set(event_ids)
+    here = [attendance for attendance in found if attendance.event_id in allowed]
     if here:
         return here[0]
     if found:
