@@ -160,4 +160,6 @@ urlpatterns = [
     path("programme/<int:pk>/mark/", live.mark, name="live-mark"),
     path("check-in/<int:pk>/arrive/", checkin.checkin_arrive, name="checkin-arrive"),
     path("check-in/<int:pk>/undo/", checkin.checkin_undo, name="checkin-undo"),
+    path("check-in/code/", checkin.checkin_code, name="checkin-code"),
+    path("check-in/walk-in/", checkin.checkin_walk_in, name="checkin-walk-in"),
 ]

@@ -24,6 +24,7 @@ from scheduling.models import Event
 from scheduling.wording import lines_for
 
 from . import approvals, invitations, replies, sending, services
+from .arrivals import services as arrivals
 from .forms import AttendanceAdminForm
 from .models import Attendance, Delivery, InboundReply, Organisation, Person
 
@@ -126,13 +127,15 @@ class AttendanceAdmin(ZonedTimesAdmin, ServiceAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return ()
-        return ("event", "person", "rsvp_at", "checked_in_at")
+        return ("event", "person", "rsvp_at", "checked_in_at", "checkin_code", "walk_in_reason")
 
     def get_fields(self, request, obj=None):
         fields = [
             "event", "person", "role", "order_override", "rsvp", "guests", "call_time", "notes",
+            "notify_on_arrival",
         ]  # fmt: skip
-        return fields if obj is None else fields + ["rsvp_at", "checked_in_at"]
+        shown = ["rsvp_at", "checked_in_at", "checkin_code", "walk_in_reason"]
+        return fields if obj is None else fields + shown
 
     def times_zone(self, request, object_id: str | None) -> str | None:
         """Its event's zone (the call time's); a new attendance's once its event is chosen."""
@@ -165,7 +168,7 @@ class AttendanceAdmin(ZonedTimesAdmin, ServiceAdmin):
         arrived = 0
         for attendance in queryset:
             try:
-                services.attendance_check_in(attendance_id=attendance.pk, by=request.user)
+                arrivals.attendance_check_in(attendance_id=attendance.pk, by=request.user)
             except ValidationError as error:
                 reason = " ".join(error.messages)
                 self.message_user(

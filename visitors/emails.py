@@ -32,6 +32,7 @@ from scheduling.facts import EventFacts, event_facts
 from scheduling.models import Event
 from scheduling.wording import lines_for
 
+from .arrivals import codes
 from .ical import invite_calendar
 from .models import Attendance, Delivery, Person
 from .rsvp import rsvp_url
@@ -236,6 +237,8 @@ def _message(delivery: Delivery, languages: list[str]) -> InviteMessage:
         context["answer_links"] = [
             (label, f"{link}?{urlencode({'answer': answer})}") for answer, label in ANSWER_LINKS
         ]
+        context["checkin_code"] = codes.shown(attendance.checkin_code)
+        context["qr_url"] = f"{link}check-in-code.png"
     elif method == Delivery.Method.REMINDER:
         context["rsvp_url"] = rsvp_url(attendance)
     template = {

@@ -94,6 +94,7 @@ class AttendanceAdminForm(InlineRowForm):
         model = Attendance
         fields = [
             "event", "person", "role", "order_override", "rsvp", "guests", "call_time", "notes",
+            "notify_on_arrival",
         ]  # fmt: skip
 
     def clean_person(self):

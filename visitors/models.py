@@ -18,6 +18,8 @@ from simple_history.models import HistoricalRecords
 from core.models import OutboxMessage
 
 from . import names
+from .arrivals.codes import new_checkin_code
+from .arrivals.models import Arrival, ArrivalNotice  # noqa: F401 (registers the models)
 from .imports.models import ImportBatch  # noqa: F401 (registers the model with this app)
 from .queries import AttendanceQuerySet, PersonQuerySet
 
@@ -241,6 +243,21 @@ class Attendance(models.Model):
         help_text=_("When this person must arrive, if earlier than the event (staff, escorts)."),
     )
     checked_in_at = models.DateTimeField(_("checked in at"), null=True, blank=True)
+    checkin_code = models.CharField(
+        _("check-in code"), max_length=8, default=new_checkin_code, editable=False
+    )
+    walk_in_reason = models.CharField(
+        _("walk-in reason"),
+        max_length=300,
+        blank=True,
+        help_text=_("Why someone not on the list was let in at the door; blank if invited."),
+    )
+    notify_on_arrival = models.BooleanField(
+        _("tell the hosts on arrival"),
+        null=True,
+        blank=True,
+        help_text=_("Blank: yes for the guest of honour, no for anyone else."),
+    )
     rsvp_token_version = models.PositiveIntegerField(
         _("RSVP token version"),
         default=1,
@@ -292,6 +309,9 @@ class Attendance(models.Model):
         verbose_name_plural = _("attendance")
         constraints = [
             models.UniqueConstraint(fields=["event", "person"], name="attendance_once_per_event"),
+            models.UniqueConstraint(
+                fields=["event", "checkin_code"], name="attendance_checkin_code_once_per_event"
+            ),
             models.CheckConstraint(
                 condition=Q(order_override__isnull=True) | Q(order_override__gte=1),
                 name="attendance_order_override_from_1",
@@ -315,6 +335,17 @@ class Attendance(models.Model):
     @property
     def headcount(self) -> int:
         return 1 + self.guests
+
+    @property
+    def is_walk_in(self) -> bool:
+        return bool(self.walk_in_reason)
+
+    @property
+    def notifies_hosts(self) -> bool:
+        """Whether the hosts hear of this arrival: as staff set it, else for the guest of honour."""
+        if self.notify_on_arrival is None:
+            return self.role == self.Role.GUEST_OF_HONOUR
+        return self.notify_on_arrival
 
 
 class Delivery(OutboxMessage):

@@ -20,7 +20,9 @@ from .changes import attendance_changed
 from .models import Attendance, Delivery, Organisation, Person
 
 # What attendance_update changes (the admin's attendance rows save these).
-ATTENDANCE_FIELDS = frozenset({"role", "guests", "call_time", "notes", "order_override"})
+ATTENDANCE_FIELDS = frozenset(
+    {"role", "guests", "call_time", "notes", "order_override", "notify_on_arrival"}
+)
 # The history's reason for each answer (core.audit: read in the reader's language).
 RSVP_GIVEN = {
     Attendance.RSVP.NEEDS_ACTION: pgettext_lazy("history reason", "RSVP needs_action"),
@@ -113,6 +115,8 @@ def attendance_add(
     by: AbstractBaseUser | None = None,
     partner_id: int | None = None,
     confirmed_embargo: bool = False,
+    walk_in_reason: str = "",
+    notify_on_arrival: bool | None = None,
 ) -> Attendance:
     """Add a person to an event once; adding them again is refused with a clear message.
 
@@ -141,6 +145,8 @@ def attendance_add(
         notes=notes,
         order_override=order_override,
         proposed_by_id=partner_id,
+        walk_in_reason=walk_in_reason,
+        notify_on_arrival=notify_on_arrival,
     )
     approvals.approval_for_new(attendance, event=event, by=by, partner_id=partner_id)
     attendance.full_clean(validate_unique=False)
@@ -346,15 +352,22 @@ def attendance_update(
     call_time: dt.datetime | None = UNSET,
     notes: str = UNSET,
     order_override: int | None = UNSET,
+    notify_on_arrival: bool | None = UNSET,
     by: AbstractBaseUser | None = None,
     confirmed_embargo: bool = False,
 ) -> Attendance:
-    """Change the role, guests, call time, notes or place in the event's order given, of one
-    attendance. A new place changes no invite (the order is not in one) but is kept in the
-    history with its reason and in the change log, as every other update. Making someone the
-    media on an event under embargo needs confirmed_embargo from staff (visitors.embargo)."""
+    """Change the role, guests, call time, notes, place in the event's order or whether the hosts
+    hear of the arrival, as given, of one attendance. A new place changes no invite (the order
+    is not in one) but is kept in the history with its reason and in the change log, as every
+    other update. Making someone the media on an event under embargo needs confirmed_embargo
+    from staff (visitors.embargo)."""
     changes = given(
-        role=role, guests=guests, call_time=call_time, notes=notes, order_override=order_override
+        role=role,
+        guests=guests,
+        call_time=call_time,
+        notes=notes,
+        order_override=order_override,
+        notify_on_arrival=notify_on_arrival,
     )
     # The event first, then the row: the order event_reschedule takes them in (call times).
     of_event = Attendance.objects.filter(pk=attendance_id).values_list("event_id", flat=True)
@@ -466,35 +479,6 @@ def rsvp_links_revoke(*, attendance_id: int, by: AbstractBaseUser | None = None)
     attendance.rsvp_token_version += 1
     stamp(attendance, by=by, reason=pgettext_lazy("history reason", "RSVP links revoked"))
     attendance.save(update_fields=["rsvp_token_version", "updated_at"])
-    return attendance
-
-
-@transaction.atomic
-def attendance_check_in(
-    *, attendance_id: int, by: AbstractBaseUser | None = None, at: dt.datetime | None = None
-) -> Attendance:
-    """Mark someone as arrived (idempotent: the first arrival time stays)."""
-    attendance = _locked_attendance(attendance_id)
-    if attendance.checked_in_at is None:
-        attendance.checked_in_at = at or timezone.now()
-        stamp(attendance, by=by, reason=pgettext_lazy("history reason", "Checked in"))
-        attendance.save(update_fields=["checked_in_at", "updated_at"])
-        attendance_changed(attendance=attendance)
-    return attendance
-
-
-@transaction.atomic
-def attendance_check_in_undo(
-    *, attendance_id: int, by: AbstractBaseUser | None = None
-) -> Attendance:
-    """Mark someone as not arrived again, as when the wrong name was tapped (idempotent). The
-    history keeps the arrival time undone, and who undid it and when."""
-    attendance = _locked_attendance(attendance_id)
-    if attendance.checked_in_at is not None:
-        attendance.checked_in_at = None
-        stamp(attendance, by=by, reason=pgettext_lazy("history reason", "Arrival undone"))
-        attendance.save(update_fields=["checked_in_at", "updated_at"])
-        attendance_changed(attendance=attendance)
     return attendance
 
 

@@ -6,6 +6,7 @@ the reminders, and reading replies from the organiser's mailbox (visitors/mailbo
 """
 
 from . import consents, mailbox, reminders, sending
+from .arrivals import notices
 
 # (name, dotted path, every n minutes)
 PERIODIC = [
@@ -13,6 +14,7 @@ PERIODIC = [
     ("Queue reminder e-mails", "visitors.tasks.reminders_queue", 10),
     ("Read calendar replies from the organiser's mailbox", "visitors.tasks.replies_read", 1),
     ("Send due consent requests to hosts", "visitors.tasks.consent_messages_sweep", 5),
+    ("Send due arrival notices to hosts", "visitors.tasks.arrival_notices_sweep", 1),
 ]
 
 
@@ -48,3 +50,13 @@ def consent_messages_send(message_ids: list[int]) -> int:
 def consent_messages_sweep() -> int:
     """Enqueue due retries of consent requests, and those a dead worker or lost task left."""
     return len(consents.consent_messages_sweep())
+
+
+def arrival_notices_send(notice_ids: list[int]) -> int:
+    """Tell hosts of arrivals (the notices still due); returns how many were claimed."""
+    return len(notices.notices_send(notice_ids=notice_ids))
+
+
+def arrival_notices_sweep() -> int:
+    """Enqueue due retries of arrival notices, and those a dead worker or lost task left."""
+    return len(notices.notices_sweep())

@@ -7,4 +7,5 @@ app_name = "visitors"
 urlpatterns = [
     path("rsvp/<str:token>/", views.rsvp, name="rsvp"),
     path("consent/<str:token>/", views.consent, name="consent"),
+    path("rsvp/<str:token>/check-in-code.png", views.rsvp_qr, name="rsvp-qr"),
 ]

@@ -3,8 +3,9 @@ records."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -13,6 +14,7 @@ from scheduling.facts import event_facts
 from scheduling.models import Event
 from scheduling.services import stop_consent_answer
 
+from .arrivals import codes
 from .consents import ConsentLinkError, StopFacts, consent_for_link, proposed_time
 from .forms import ConsentForm, RsvpForm
 from .models import Attendance
@@ -60,6 +62,8 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         "closed": closed,
         "saved": request.GET.get("saved") == "1" and request.method == "GET",
         "answered": attendance.rsvp != Attendance.RSVP.NEEDS_ACTION,
+        "checkin_code": codes.shown(attendance.checkin_code),
+        "qr_url": reverse("visitors:rsvp-qr", args=[token]),
     }
     status = 409 if request.method == "POST" and closed else 200
     return render(request, "visitors/rsvp.html", context, status=status)
@@ -102,3 +106,14 @@ def consent(request: HttpRequest, token: str) -> HttpResponse:
     }
     status = 409 if request.method == "POST" and closed else 200
     return render(request, "visitors/consent.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET"])
+def rsvp_qr(request: HttpRequest, token: str) -> HttpResponse:
+    """The attendee's check-in code as a QR image, behind the same signed link as their page."""
+    try:
+        attendance = rsvp_attendance(token)
+    except RsvpLinkError:
+        raise Http404 from None
+    return HttpResponse(codes.qr_png(attendance.checkin_code), content_type="image/png")

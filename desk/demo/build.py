@@ -21,10 +21,10 @@ from scheduling.models import (
 from scheduling.services.bookings import booking_create
 from scheduling.services.events import event_create, event_transition
 from scheduling.services.programme import programme_item_create
+from visitors.arrivals.services import attendance_check_in
 from visitors.models import Attendance, Organisation, Person
 from visitors.services import (
     attendance_add,
-    attendance_check_in,
     organisation_create,
     person_create,
     rsvp_record,

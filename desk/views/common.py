@@ -13,7 +13,7 @@ from collections.abc import Callable
 from django import forms
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -69,10 +69,13 @@ def safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
-def query_day(request: HttpRequest, name: str = "date") -> dt.date | None:
-    """The ISO date in the query string, or None if there is none (the page then shows today);
-    text that is no date, or a date outside the supported years, raises ValidationError."""
-    raw = request.GET.get(name) or ""
+def query_day(
+    request: HttpRequest, name: str = "date", params: QueryDict | None = None
+) -> dt.date | None:
+    """The ISO date in the query string (or params: a form from the page), or None if there is
+    none (the page then shows today); text that is no date, or a date outside the supported
+    years, raises ValidationError."""
+    raw = (request.GET if params is None else params).get(name) or ""
     if not raw:
         return None
     try:

@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from scheduling.models import Event
 from tests.factories import AttendanceFactory, EventFactory, OrganisationFactory, PersonFactory, hk
+from visitors.arrivals.services import attendance_check_in
 from visitors.models import Attendance
-from visitors.services import attendance_check_in
 
 pytestmark = pytest.mark.django_db
 
@@ -184,3 +184,93 @@ def test_checkin_for_a_viewer_shows_no_arrival_button(client, viewer, day):
     assert "/undo/" not in page and "Undo arrival" not in page
     assert "Not arrived" in page
     assert "Arrived " in _row(page, day["alfred"])
+
+
+def test_checkin_by_typed_code_in_any_case_marks_the_arrival(client, officer, day):
+    client.force_login(officer)
+    zoe = day["zoe"]
+    typed = f"{zoe.checkin_code[:4].lower()} {zoe.checkin_code[4:].lower()}"
+
+    response = client.post(
+        reverse("staff:checkin-code"),
+        {"code": typed, "date": "2030-03-04", "next": URL + "?date=2030-03-04"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert "Ms Zoe Guest has arrived." in page
+    zoe.refresh_from_db()
+    assert zoe.checked_in_at is not None
+    assert "Checked in" in page and "by officer" in page
+    # Zoe and her two guests: one attendee in, three people.
+    assert _counts(page) == (1, 3)
+    assert re.search(r'id="arrived-headcount">3<', page)
+
+
+def test_checkin_code_of_another_day_is_refused_with_its_event(client, officer, day):
+    client.force_login(officer)
+    tomorrow = Event.objects.get(title="Tomorrow's forum")
+    other = AttendanceFactory(event=tomorrow, person=PersonFactory(name="Early Bird"))
+
+    response = client.post(
+        reverse("staff:checkin-code"),
+        {"code": other.checkin_code, "date": "2030-03-04", "next": URL + "?date=2030-03-04"},
+        follow=True,
+    )
+
+    page = response.content.decode()
+    assert (
+        "is for Tomorrow&#x27;s forum on Tuesday 5 March 2030, not for an event on this list."
+        in page
+    )
+    other.refresh_from_db()
+    assert other.checked_in_at is None
+
+
+def test_checkin_undo_is_kept_on_the_list_with_who_did_what(client, officer, viewer, day):
+    client.force_login(officer)
+    zoe = day["zoe"]
+    client.post(reverse("staff:checkin-arrive", args=[zoe.pk]), {"guests": "1"})
+
+    client.post(reverse("staff:checkin-undo", args=[zoe.pk]))
+
+    page = _page(client)
+    record = re.search(rf'id="attendee-{zoe.pk}".*?</li>', page, re.S)[0]
+    assert re.search(
+        r"Checked in \d\d:\d\d by officer with 1 guest; undone \d\d:\d\d by officer", record
+    )
+    assert _counts(page) == (0, 3)
+
+
+def test_checkin_walk_in_needs_a_reason_and_joins_the_list_arrived(client, officer, day):
+    client.force_login(officer)
+    event = day["zoe"].event
+    form = {"event": event.pk, "name": "Amy Walker", "role": "guest", "guests": "0"}
+    common = {"date": "2030-03-04", "next": URL + "?date=2030-03-04"}
+
+    refused = client.post(reverse("staff:checkin-walk-in"), {**form, **common}, follow=True)
+    admitted = client.post(
+        reverse("staff:checkin-walk-in"),
+        {**form, **common, "reason": "Deputises for the Commissioner"},
+        follow=True,
+    )
+
+    assert "This field is required." in refused.content.decode()
+    page = admitted.content.decode()
+    assert "Ms Amy Walker was let in as a walk-in." not in page  # no honorific was given
+    assert "Amy Walker was let in as a walk-in." in page
+    assert "Walk-in: Deputises for the Commissioner" in page
+    names = re.findall(r'<span class="name">([^<]+)</span>', page)
+    assert names.index("Amy Walker") < names.index("Ms Dan Declined")  # by name, as anyone
+    walk_in = Attendance.objects.get(person__name="Amy Walker")
+    assert walk_in.checked_in_at is not None and walk_in.walk_in_reason
+
+
+def test_checkin_viewer_cannot_check_in_by_code(client, viewer, day):
+    client.force_login(viewer)
+
+    response = client.post(reverse("staff:checkin-code"), {"code": day["zoe"].checkin_code})
+
+    assert response.status_code == 403
+    day["zoe"].refresh_from_db()
+    assert day["zoe"].checked_in_at is None

@@ -401,6 +401,29 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
                 },
             ),
         ),
+        "checkin-code": (
+            "post",
+            none,
+            requests(
+                {"code": w["attendance"].checkin_code, "date": "2030-03-04", "site": "tai-po"},
+                {"date": days},
+            ),
+        ),
+        "checkin-walk-in": (
+            "post",
+            none,
+            requests(
+                {
+                    "event": str(w["attendance"].event_id),
+                    "date": "2030-03-04",
+                    "name": "Amy Walker",
+                    "role": "guest",
+                    "guests": "0",
+                    "reason": "Stands in",
+                },
+                {"date": days, "guests": numbers},
+            ),
+        ),
     }
 
 

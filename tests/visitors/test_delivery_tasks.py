@@ -390,6 +390,7 @@ def test_periodic_schedules_exist_after_migrate_and_stay_single():
         "visitors.tasks.reminders_queue": (Schedule.MINUTES, 10, -1),
         "visitors.tasks.replies_read": (Schedule.MINUTES, 1, -1),
         "visitors.tasks.consent_messages_sweep": (Schedule.MINUTES, 5, -1),
+        "visitors.tasks.arrival_notices_sweep": (Schedule.MINUTES, 1, -1),
     }
 
 

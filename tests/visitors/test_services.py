@@ -8,6 +8,7 @@ from scheduling.models import Event
 from tests.factories import AttendanceFactory, EventFactory, PersonFactory, hk
 from tests.visitors.test_invitations import confirmed_event
 from visitors import invitations, services
+from visitors.arrivals import services as arrivals
 from visitors.models import Attendance, Delivery, Person
 
 pytestmark = pytest.mark.django_db
@@ -190,8 +191,8 @@ def test_rsvp_record_refuses_unknown_answers():
 def test_check_in_keeps_the_first_arrival():
     attendance = AttendanceFactory()
 
-    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 9, 50))
-    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 10, 5))
+    arrivals.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 9, 50))
+    arrivals.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 10, 5))
 
     attendance.refresh_from_db()
     assert attendance.checked_in_at == hk(2030, 3, 4, 9, 50)
@@ -199,11 +200,11 @@ def test_check_in_keeps_the_first_arrival():
 
 def test_undoing_an_arrival_clears_it_and_the_history_keeps_who_and_when(officer):
     attendance = AttendanceFactory()
-    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 9, 50))
+    arrivals.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 9, 50))
     logged = Change.objects.filter(entity=Change.Entity.ATTENDANCE, object_id=attendance.pk)
     before = logged.count()
 
-    undone = services.attendance_check_in_undo(attendance_id=attendance.pk, by=officer)
+    undone = arrivals.attendance_check_in_undo(attendance_id=attendance.pk, by=officer)
 
     attendance.refresh_from_db()
     assert undone.checked_in_at is None and attendance.checked_in_at is None
@@ -217,7 +218,7 @@ def test_undoing_an_arrival_that_never_was_changes_nothing(officer):
     attendance = AttendanceFactory()
     records = attendance.history.count()
 
-    services.attendance_check_in_undo(attendance_id=attendance.pk, by=officer)
+    arrivals.attendance_check_in_undo(attendance_id=attendance.pk, by=officer)
 
     attendance.refresh_from_db()
     assert attendance.checked_in_at is None
@@ -226,10 +227,10 @@ def test_undoing_an_arrival_that_never_was_changes_nothing(officer):
 
 def test_after_an_undo_the_next_arrival_is_recorded_afresh():
     attendance = AttendanceFactory()
-    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 9, 50))
-    services.attendance_check_in_undo(attendance_id=attendance.pk)
+    arrivals.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 9, 50))
+    arrivals.attendance_check_in_undo(attendance_id=attendance.pk)
 
-    services.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 10, 5))
+    arrivals.attendance_check_in(attendance_id=attendance.pk, at=hk(2030, 3, 4, 10, 5))
 
     attendance.refresh_from_db()
     assert attendance.checked_in_at == hk(2030, 3, 4, 10, 5)
@@ -237,7 +238,7 @@ def test_after_an_undo_the_next_arrival_is_recorded_afresh():
 
 def test_undoing_the_arrival_of_no_such_attendance_is_refused():
     with pytest.raises(ValidationError):
-        services.attendance_check_in_undo(attendance_id=999_999)
+        arrivals.attendance_check_in_undo(attendance_id=999_999)
 
 
 def test_attendances_add_puts_a_whole_delegation_on_in_the_same_queries_whatever_its_size(
