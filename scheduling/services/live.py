@@ -24,17 +24,15 @@ from .. import live
 from ..models import Event, ProgrammeItem
 from . import changes as change_log
 from .changes import Verb
+from .programme import _locked_item
 
 MAX_EXTRA_MINUTES = 240
 
 
 def _locked(item_id: int) -> ProgrammeItem:
-    event_id = ProgrammeItem.objects.values_list("event_id", flat=True).get(pk=item_id)
-    event = Event.objects.locked(event_id)
-    if event.status == Event.Status.CANCELLED:
+    item = _locked_item(item_id)  # the event first, as every run-of-show write locks it
+    if item.event.status == Event.Status.CANCELLED:
         raise ValidationError(_("This event was cancelled."), code="cancelled")
-    item = ProgrammeItem.objects.select_for_update().get(pk=item_id, event_id=event.pk)
-    item.event = event
     return item
 
 
