@@ -2,7 +2,9 @@
 invite outbox) and the calendar replies received (InboundReply).
 
 An import's preview (ImportBatch) is defined beside the import it serves, in
-visitors.imports.models, and imported here so that Django finds it with the app's models.
+visitors.imports.models, and imported here so that Django finds it with the app's models; so
+are arrivals (visitors.arrivals.models) and delegations with their cars and passes
+(visitors.delegations.models).
 """
 
 from django.conf import settings
@@ -20,6 +22,7 @@ from core.models import OutboxMessage
 from . import names
 from .arrivals.codes import new_checkin_code
 from .arrivals.models import Arrival, ArrivalNotice  # noqa: F401 (registers the models)
+from .delegations.models import Delegation, Pass, Vehicle  # noqa: F401 (registers the models)
 from .imports.models import ImportBatch  # noqa: F401 (registers the model with this app)
 from .queries import AttendanceQuerySet, PersonQuerySet
 

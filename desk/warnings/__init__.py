@@ -12,6 +12,8 @@
 - ``unconfirmed_booking``: a confirmed event still relies on a held (unconfirmed) booking.
 - ``stop_consent``: a stop a tenant hosts, starting within ``CONSENT_WARNING_DAYS``, that its
   host has not confirmed (not asked, not answered, declined or asked for another time).
+- ``passenger_two_vehicles``, ``vehicle_without_driver``, ``car_call_after_departure``: a
+  delegation's cars (desk.warnings.delegations).
 - ``closed_over_booking``: a closure of the facility or its whole site lies over an active
   booking's occupied time. Closures are facts (a typhoon, maintenance) and are saved anyway.
 
@@ -43,15 +45,18 @@ from scheduling.venue import event_venue
 from visitors.models import Attendance
 
 from .base import (  # noqa: F401 (the package's public names)
+    CAR_CALL_AFTER_DEPARTURE,
     CLOSED_OVER_BOOKING,
     DEFAULT_TRAVEL_MINUTES,
     OVER_CAPACITY,
+    PASSENGER_TWO_VEHICLES,
     PERSON_DOUBLE_BOOKED,
     PERSON_TRAVEL_TIME,
     STOP_CONSENT,
     TRAVEL_HORIZON,
     TRAVEL_TIME,
     UNCONFIRMED_BOOKING,
+    VEHICLE_WITHOUT_DRIVER,
     EventWarning,
     _clock,
     _clock_near,
@@ -69,6 +74,7 @@ from .bookings import (
     bookings_with_warnings,
 )
 from .consent import _consent_warnings
+from .delegations import _vehicle_warnings, delegation_vehicles
 
 
 def event_warnings(*, event_id: int) -> list[EventWarning]:
@@ -97,6 +103,7 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
     elsewhere = _attendances_elsewhere(ids, attendances)
     roles = _roles(items)
     bookings = bookings_with_warnings(ids)
+    vehicles = delegation_vehicles(ids)
     closures = _closures([b for b in bookings if b.closed])
     ours = {item.pk for item in items}
     events = _events(
@@ -104,6 +111,7 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
         | {a.event_id for a in attendances}
         | {role.item.event_id for role in roles if role.item_id in ours}
         | {b.event_id for b in bookings}
+        | {v.delegation.event_id for v in vehicles}
     )
     for attendance in attendances:
         attendance.event = events[attendance.event_id]
@@ -131,6 +139,7 @@ def warnings_for_events(*, event_ids: Iterable[int] | QuerySet) -> dict[int, lis
         *_capacity_warnings(events, bookings),
         *_unconfirmed_bookings(events, bookings),
         *_consent_warnings(events, items),
+        *_vehicle_warnings(events, vehicles),
     ):
         found[warning.event_id].append(warning)
     return dict(found)

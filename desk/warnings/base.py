@@ -24,6 +24,9 @@ UNCONFIRMED_BOOKING = "unconfirmed_booking"
 CLOSED_OVER_BOOKING = "closed_over_booking"
 PERSON_TRAVEL_TIME = "person_travel_time"
 STOP_CONSENT = "stop_consent"
+PASSENGER_TWO_VEHICLES = "passenger_two_vehicles"
+VEHICLE_WITHOUT_DRIVER = "vehicle_without_driver"
+CAR_CALL_AFTER_DEPARTURE = "car_call_after_departure"
 
 
 @dataclass(frozen=True)

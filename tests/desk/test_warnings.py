@@ -8,10 +8,12 @@ from desk.warnings import (
     CLOSED_OVER_BOOKING,
     DEFAULT_TRAVEL_MINUTES,
     OVER_CAPACITY,
+    PASSENGER_TWO_VEHICLES,
     PERSON_DOUBLE_BOOKED,
     PERSON_TRAVEL_TIME,
     TRAVEL_TIME,
     UNCONFIRMED_BOOKING,
+    VEHICLE_WITHOUT_DRIVER,
     event_warnings,
     warnings_for_events,
 )
@@ -28,15 +30,15 @@ from tests.factories import (
     SiteFactory,
     hk,
 )
-from visitors.models import Attendance
+from visitors.models import Attendance, Delegation, Vehicle
 
 pytestmark = pytest.mark.django_db
 
 CONFIRMED = Event.Status.CONFIRMED
 # programme, attendances near others, the same people elsewhere, roles, bookings with something
 # to say, closures, the events spoken of and their sites, the venues of the events people move
-# between (bookings and programme), travel times.
-QUERIES = 11
+# between (bookings and programme), travel times, the delegations' cars and their passengers.
+QUERIES = 13
 
 
 def codes(warnings) -> list[str]:
@@ -650,6 +652,10 @@ def _busy_event(size: int) -> Event:
         AttendanceFactory(event=elsewhere, person=speaker)
         AttendanceFactory(event=EventFactory(site=next_site, start=event.end), person=speaker)
     ClosureFactory(facility=facilities[0], start=start, end=start + dt.timedelta(hours=1))
+    party = Delegation.objects.create(event=event, name="Visiting party")
+    for n in range(size):  # cars without drivers, each carrying the same aide
+        car = Vehicle.objects.create(delegation=party, position=n + 1, plate=f"AB {n}")
+        car.passengers.add(speaker)
     for facility in facilities:
         BookingFactory(
             event=event,
@@ -675,6 +681,8 @@ def test_event_warnings_query_count_does_not_grow_with_the_programme(
     assert codes(warnings).count(TRAVEL_TIME) == size - 1
     assert codes(warnings).count(CLOSED_OVER_BOOKING) == 1
     assert codes(warnings).count(UNCONFIRMED_BOOKING) == 2
+    assert codes(warnings).count(VEHICLE_WITHOUT_DRIVER) == size
+    assert codes(warnings).count(PASSENGER_TWO_VEHICLES) == 1
 
 
 def test_warnings_for_events_keys_each_event_with_warnings_in_the_same_queries(
