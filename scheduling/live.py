@@ -78,3 +78,12 @@ def now_and_next(found: list[Timing]) -> tuple[Timing | None, Timing | None]:
         after = done[-1] + 1 if done else 0
     upcoming = [timing for timing in found[after:] if timing.state == PLANNED]
     return current, (upcoming[0] if upcoming else None)
+
+
+def last_place(found: list[Timing]):
+    """Where the party is or was last seen: the facility of the running item, else of the
+    last item done that had one (a transfer has none); None before the day has started."""
+    for timing in reversed(found):
+        if timing.state in (RUNNING, DONE) and timing.item.facility_id is not None:
+            return timing.item.facility
+    return None

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from scheduling import live as day
 from scheduling.models import Event, ProgrammeItem
 from scheduling.services import live as services
+from visitors.delegations.day import car_calls
 
 from .common import CHANGE_EVENT, VIEW_EVENT, refusal_text, staff_required
 
@@ -29,6 +30,8 @@ def _board(event: Event) -> dict:
         "timings": timings,
         "current": current,
         "next": following,
+        "last_place": day.last_place(timings),
+        "car_calls": car_calls(event, timings),
         "refresh_seconds": BOARD_REFRESH_SECONDS,
     }
 

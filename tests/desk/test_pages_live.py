@@ -9,7 +9,8 @@ from django.urls import reverse
 from scheduling import services
 from scheduling.models import Event
 from scheduling.services import live
-from tests.factories import event_created, hk
+from tests.factories import FacilityFactory, event_created, hk
+from visitors.delegations.services import delegation_create, vehicle_create
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +93,54 @@ def test_viewers_see_the_board_but_cannot_mark(client, viewer, visit):
     assert _mark(client, arrival, "start").status_code == 403
     arrival.refresh_from_db()
     assert arrival.started_at is None
+
+
+def test_the_board_says_where_the_party_was_last_between_items(client, officer, visit):
+    event, (arrival, tour, _photo) = visit
+    hall = FacilityFactory(site=event.site, name="MARS Centre lobby")
+    services.programme_item_update(item_id=arrival.pk, facility=hall)
+    client.force_login(officer)
+    board = reverse("staff:board", args=[event.pk])
+    assert "The party was last at" not in client.get(board, {"part": "board"}).content.decode()
+
+    live.programme_item_start(item_id=arrival.pk, at=arrival.start)
+    live.programme_item_finish(item_id=arrival.pk, at=arrival.end)
+
+    text = client.get(board, {"part": "board"}).content.decode()
+    assert "Nothing is on at the moment. The party was last at MARS Centre lobby." in text
+
+
+def test_the_board_lists_the_cars_with_their_call_moved_as_the_departure_is(client, officer, visit):
+    event, (arrival, _tour, photo) = visit
+    departure = services.programme_item_create(
+        event_id=event.pk,
+        title="Departure",
+        kind="departure",
+        start=photo.end,
+        end=photo.end + dt.timedelta(minutes=5),
+    )
+    party = delegation_create(event_id=event.pk, name="Bureau")
+    vehicle_create(
+        delegation_id=party.pk,
+        plate="AM 1",
+        driver="Chan Tai Man",
+        driver_phone="9123 4567",
+        car_call_at=departure.start - dt.timedelta(minutes=10),
+        pick_up_point="East gate",
+        departure_item=departure,
+    )
+    vehicle_create(delegation_id=party.pk, plate="AM 2388")  # no call set yet
+    client.force_login(officer)
+    board = reverse("staff:board", args=[event.pk])
+
+    planned = client.get(board, {"part": "board"}).content.decode()
+    assert "Car call 11:30" in planned and "Car call 11:30 <strong" not in planned
+    assert 'href="tel:91234567"' in planned and "pick-up at East gate" in planned
+    assert "No car call set" in planned
+
+    live.programme_item_start(item_id=arrival.pk, at=arrival.start + dt.timedelta(minutes=20))
+
+    late = client.get(board, {"part": "board"}).content.decode()
+    # The gaps between items absorb ten of the twenty minutes: the departure slips by ten.
+    assert 'Car call 11:40 <strong class="slip">(planned 11:30)</strong>' in late
+    assert late.index("AM 1") < late.index("AM 2388")  # calls in order, the unset last
