@@ -299,7 +299,7 @@ def test_calendar_data_costs_the_same_queries_for_5_or_50_bookings(
     client.force_login(viewer)
 
     # Session and user, the sites, facilities, closures and bookings, then desk.warnings'.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         data = _data(client, **WEEK)
 
     assert len(_of(data, "booking")) == size
