@@ -22,7 +22,8 @@ from scheduling.services.bookings import booking_create
 from scheduling.services.events import event_create, event_transition
 from scheduling.services.programme import programme_item_create
 from visitors.arrivals.services import attendance_check_in
-from visitors.models import Attendance, Organisation, Person
+from visitors.delegations.services import delegation_create, pass_create, vehicle_create
+from visitors.models import Attendance, Delegation, Organisation, Pass, Person, Vehicle
 from visitors.services import (
     attendance_add,
     organisation_create,
@@ -32,7 +33,7 @@ from visitors.services import (
 
 from . import showcase, upcoming, world
 from .seed_events import SEED_EVENTS
-from .specs import AttendeeSpec, Buffers, EventSpec, booking_plans
+from .specs import AttendeeSpec, Buffers, DelegationSpec, EventSpec, booking_plans
 
 COUNTED: tuple[type[models.Model], ...] = (
     Site,
@@ -46,6 +47,9 @@ COUNTED: tuple[type[models.Model], ...] = (
     ProgrammeRole,
     Attendance,
     Booking,
+    Delegation,
+    Vehicle,
+    Pass,
 )
 
 
@@ -245,6 +249,8 @@ def _event(spec: EventSpec, context: _Context) -> Event | None:
         for position, item in enumerate(spec.items)
     ]
     attendances = _attendees(event, spec, context)
+    for party in spec.delegations:
+        _delegation(event, party, spec, items, context)
     if spec.status != Event.Status.DRAFT:  # a draft has nothing reserved yet
         _bookings(event, spec, items, context)
     if completed:
@@ -279,6 +285,61 @@ def _attendees(
             )
         added.append((attendance, attendee))
     return added
+
+
+def _delegation(
+    event: Event,
+    party: DelegationSpec,
+    spec: EventSpec,
+    items: list[ProgrammeItem],
+    context: _Context,
+) -> Delegation:
+    """The visiting party with its cars and passes, once the programme items the cars arrive
+    for and leave with exist (found by title) and, for a past event, before it is closed."""
+    people, facilities = context.people, context.facilities
+    titled = {item.title: item for item in items}
+    delegation = delegation_create(
+        event_id=event.pk,
+        name=party.name,
+        name_zh=party.name_zh,
+        lead=people[party.lead] if party.lead else None,
+        members=[people[key] for key in party.members],
+        notes=party.notes,
+    )
+    cars: dict[str, Vehicle] = {}
+    for car in party.vehicles:
+        cars[car.plate] = vehicle_create(
+            delegation_id=delegation.pk,
+            plate=car.plate,
+            make=car.make,
+            colour=car.colour,
+            driver=car.driver,
+            driver_phone=car.driver_phone,
+            contact=car.contact,
+            passengers=[people[key] for key in car.passengers],
+            car_call_at=(
+                spec.start + dt.timedelta(minutes=car.car_call)
+                if car.car_call is not None
+                else None
+            ),
+            drop_off_facility=facilities[car.drop_off] if car.drop_off else None,
+            drop_off_point=car.drop_off_point,
+            pick_up_facility=facilities[car.pick_up] if car.pick_up else None,
+            pick_up_point=car.pick_up_point,
+            arrival_item=titled[car.arrival] if car.arrival else None,
+            departure_item=titled[car.departure] if car.departure else None,
+        )
+    for entry in party.passes:
+        pass_create(
+            delegation_id=delegation.pk,
+            kind=entry.kind,
+            number=entry.number,
+            status=entry.status,
+            person=people[entry.person] if entry.person else None,
+            vehicle=cars[entry.plate] if entry.plate else None,
+            notes=entry.notes,
+        )
+    return delegation
 
 
 def _bookings(event: Event, spec: EventSpec, items: list[ProgrammeItem], context: _Context) -> None:

@@ -8,10 +8,10 @@ assumed.
 import datetime as dt
 
 from scheduling.models import Event, ProgrammeItem, ProgrammeRole
-from visitors.models import Attendance
+from visitors.models import Attendance, Pass
 
 from . import world as w
-from .specs import AttendeeSpec, EventSpec, ItemSpec, hk
+from .specs import AttendeeSpec, DelegationSpec, EventSpec, ItemSpec, PassSpec, VehicleSpec, hk
 
 Kind, Part, Role = ProgrammeItem.Kind, ProgrammeRole.Part, Attendance.Role
 STAFF_ONLY = ProgrammeItem.Visibility.INTERNAL
@@ -136,6 +136,31 @@ def _innopark(day: dt.date = INNOPARK_DAY) -> EventSpec:
             ),
             AttendeeSpec("carmen-ho", Role.STAFF, call_time=t("12:30")),
             AttendeeSpec("joyce-tam", Role.STAFF, call_time=t("13:30"), notes="Media liaison."),
+        ),
+        delegations=(
+            DelegationSpec(
+                "Secretary for Innovation and Technology and party",
+                "創新及科技局局長一行",
+                lead="alfred-sit",
+                notes="The Secretary leaves after the fireside chats; the media session is "
+                "HKSTP's.",
+                vehicles=(
+                    VehicleSpec(
+                        "AM 6",
+                        "Lexus ES",
+                        "black",
+                        "Mr Wong Siu-ming",
+                        "9345 6712",
+                        ("alfred-sit",),
+                        car_call=130,  # 16:40, as the second fireside chat winds up
+                        drop_off_point="MARS Centre drop-off",
+                        pick_up_point="MARS Centre drop-off",
+                    ),
+                ),
+                passes=(
+                    PassSpec(Pass.Kind.VEHICLE, "TP-VP-0412", Pass.Status.RETURNED, plate="AM 6"),
+                ),
+            ),
         ),
     )
 

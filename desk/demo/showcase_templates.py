@@ -3,20 +3,25 @@
 A minister's inspection with three tenant stops (as at the MARS Centre in 2022), an activation
 ceremony with remarks, an announcement and fireside chats (INNOPARK, 2021), a forum with two
 keynotes and a panel (Crafting Tomorrow, 2023) and openings (the HSITP, 2025), with the smaller
-briefings and press events that fill a protocol office's week. When each happens is set by
-``showcase.SHOWCASE``; people, organisations and facilities are the keys of ``world``.
+briefings and press events that fill a protocol office's week. The minister's inspection has
+his party (a delegation) in two cars with their permits, linked to its arrival and departure.
+When each happens is set by ``showcase.SHOWCASE``; people, organisations and facilities are the
+keys of ``world``.
 """
 
 from scheduling.models import Event, ProgrammeItem, ProgrammeRole
-from visitors.models import Attendance
+from visitors.models import Attendance, Pass
 
 from . import world as w
-from .specs import EventTemplate
+from .specs import DelegationSpec, EventTemplate, PassSpec, VehicleSpec
 from .specs import ItemTemplate as I  # noqa: N817 - one letter keeps the programmes readable
 
 Kind, Part, Role, Status = ProgrammeItem.Kind, ProgrammeRole.Part, Attendance.Role, Event.Status
 STAFF_ONLY = ProgrammeItem.Visibility.INTERNAL
 PUBLIC, PARTNERS = Event.Visibility.PUBLIC, Event.Visibility.PARTNERS
+
+# The Secretary's cars drop off and pick up at these two items (VehicleSpec names them).
+ARRIVE_MARS, LEAVE_MARS = "Arrival at the MARS Centre", "Departure from the MARS Centre"
 
 MINISTER_INSPECTS_MARS = EventTemplate(
     "Secretary for Innovation, Technology and Industry inspects MARS Centre tenants",
@@ -27,7 +32,9 @@ MINISTER_INSPECTS_MARS = EventTemplate(
     description="Three tenants show their production lines, as on the 2022 inspection.",
     internal_notes="Unannounced until the Bureau's press release; no media on the stops.",
     items=(
-        I(0, 20, "Briefing by HKSTP", Kind.REMARKS, w.MARS_VIP, (("sunny-chai", Part.SPEAKER),)),
+        I(0, 5, ARRIVE_MARS, Kind.ARRIVAL, w.MARS_VIP,
+          cue_notes="The Chairman receives the Secretary as car 1 pulls up."),
+        I(5, 15, "Briefing by HKSTP", Kind.REMARKS, w.MARS_VIP, (("sunny-chai", Part.SPEAKER),)),
         I(20, 10, "Transfer to Time Medical Systems", Kind.TRANSFER),
         I(30, 25, "Tour stop: Time Medical Systems", Kind.TOUR_STOP, w.MARS_TIME_MEDICAL,
           (("simon-yeung", Part.HOST),), host="time-medical"),
@@ -38,16 +45,47 @@ MINISTER_INSPECTS_MARS = EventTemplate(
         I(90, 25, "Tour stop: Shan Ho Asia Pacific", Kind.TOUR_STOP, w.MARS_SHAN_HO,
           (("ryan-lee", Part.HOST),), host="shan-ho"),
         I(115, 5, "Return to the VIP Room", Kind.TRANSFER),
-        I(120, 15, "Closing remarks", Kind.REMARKS, w.MARS_VIP, (("sun-dong", Part.SPEAKER),)),
+        I(120, 10, "Closing remarks", Kind.REMARKS, w.MARS_VIP, (("sun-dong", Part.SPEAKER),)),
+        I(130, 5, LEAVE_MARS, Kind.DEPARTURE, w.MARS_VIP,
+          cue_notes="Cars 1 and 2 are called at the start of the closing remarks."),
     ),
     attendees=(
         ("sun-dong", Role.GUEST_OF_HONOUR),
+        ("rebecca-pun", Role.GUEST),
         ("sunny-chai", Role.HOST),
         ("simon-yeung", Role.HOST),
         ("edmond-yau", Role.HOST),
         ("ryan-lee", Role.HOST),
         ("winnie-lai", Role.ESCORT),
         ("carmen-ho", Role.STAFF),
+    ),
+    delegations=(
+        DelegationSpec(
+            "Secretary for Innovation, Technology and Industry and party",
+            "創新科技及工業局局長一行",
+            lead="sun-dong",
+            vehicles=(
+                VehicleSpec(
+                    "AM 1", "Toyota Alphard", "black", "Mr Chan Tai-man", "9123 4567",
+                    ("sun-dong", "winnie-lai"),
+                    contact="Ms Winnie Lai (escort), +852 5550 0201",
+                    car_call=120, drop_off=w.MARS_VIP, pick_up=w.MARS_VIP,
+                    arrival=ARRIVE_MARS, departure=LEAVE_MARS,
+                ),
+                VehicleSpec(
+                    "AM 2388", "Toyota Noah", "silver", "Mr Lee Ka-ho", "6234 5178",
+                    ("rebecca-pun",),
+                    car_call=120, drop_off=w.MARS_VIP, pick_up=w.MARS_VIP,
+                    arrival=ARRIVE_MARS, departure=LEAVE_MARS,
+                ),
+            ),
+            passes=(
+                PassSpec(Pass.Kind.VEHICLE, "VP-0311", Pass.Status.ISSUED, plate="AM 1"),
+                PassSpec(Pass.Kind.VEHICLE, "VP-0312", Pass.Status.ISSUED, plate="AM 2388"),
+                PassSpec(Pass.Kind.CLEANROOM, "CR-0027", Pass.Status.ISSUED, person="sun-dong",
+                         notes="Gowning corridor of Production Line 3, if time allows."),
+            ),
+        ),
     ),
 )  # fmt: skip
 

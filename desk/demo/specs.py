@@ -89,6 +89,49 @@ class AttendeeSpec:
 
 
 @dataclass(frozen=True)
+class VehicleSpec:
+    """One car of a delegation. Times are minutes from the event's start, so a template's car
+    and the event made from it say the same; places are a facility of the event's site or a
+    point named for the day, and the programme items are named by their titles."""
+
+    plate: str
+    make: str
+    colour: str
+    driver: str
+    driver_phone: str
+    passengers: tuple[str, ...]  # person keys
+    contact: str = ""
+    car_call: int | None = None  # minutes after the event starts
+    drop_off: str | None = None  # facility name at the event's site
+    drop_off_point: str = ""
+    pick_up: str | None = None
+    pick_up_point: str = ""
+    arrival: str | None = None  # title of the event's arrival item
+    departure: str | None = None  # title of the event's departure item
+
+
+@dataclass(frozen=True)
+class PassSpec:
+    kind: str
+    number: str = ""
+    status: str = "requested"
+    person: str | None = None  # person key, or
+    plate: str | None = None  # the plate of one of the delegation's cars
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class DelegationSpec:
+    name: str
+    name_zh: str = ""
+    lead: str | None = None  # person key
+    members: tuple[str, ...] = ()  # besides the lead and the passengers, who are members anyway
+    vehicles: tuple[VehicleSpec, ...] = ()
+    passes: tuple[PassSpec, ...] = ()
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class EventSpec:
     reference: str
     title: str
@@ -106,6 +149,7 @@ class EventSpec:
     attendees: tuple[AttendeeSpec, ...] = ()
     # (primary facility, rain-plan facility): the second is held as a backup of the first.
     backups: tuple[tuple[str, str], ...] = ()
+    delegations: tuple[DelegationSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +178,7 @@ class EventTemplate:
     description: str = ""
     internal_notes: str = ""
     backups: tuple[tuple[str, str], ...] = ()
+    delegations: tuple[DelegationSpec, ...] = ()
 
     @property
     def minutes(self) -> int:

@@ -71,6 +71,7 @@ def instantiate(
         items=items,
         attendees=attendees,
         backups=template.backups,
+        delegations=template.delegations,
     )
 
 

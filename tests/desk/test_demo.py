@@ -10,13 +10,20 @@ from django.utils import timezone
 
 from desk.demo import demo_load
 from desk.demo.build import COUNTED
+from desk.demo.seed_events import SEED_EVENTS
 from desk.demo.showcase import SHOWCASE
-from desk.demo.specs import Buffers, EventSpec, ItemSpec, booking_plans
+from desk.demo.specs import AttendeeSpec, Buffers, EventSpec, ItemSpec, booking_plans
 from desk.demo.upcoming import next_public_holiday, plan_events
 from desk.demo.upcoming_templates import TEMPLATES
+from desk.warnings import (
+    CAR_CALL_AFTER_DEPARTURE,
+    PASSENGER_TWO_VEHICLES,
+    VEHICLE_WITHOUT_DRIVER,
+    event_warnings,
+)
 from scheduling.models import Booking, Closure, Event, Facility, ProgrammeItem, Site, TravelTime
 from tests.factories import hk
-from visitors.models import Attendance, Organisation, Person
+from visitors.models import Attendance, Delegation, Organisation, Pass, Person, Vehicle
 
 HK = zoneinfo.ZoneInfo("Asia/Hong_Kong")
 
@@ -34,6 +41,7 @@ def test_load_demo_reports_rows_added_per_model(world):
 
     assert lines["Sites"][1:3] == ["5", "added"]
     assert lines["Events"][1] == str(4 + len(SHOWCASE) + len(TEMPLATES))
+    assert [lines[label][1] for label in ("Delegations", "Vehicles", "Passes")] == ["2", "3", "4"]
     assert world.strip().endswith("rows added.")
 
 
@@ -144,6 +152,84 @@ def test_load_demo_inspection_visits_three_enterprises_in_turn(world):
     assert [r.person.name for r in stops[0].roles.filter(part="host")] == ["Simon Yeung"]
     names = [a.person.name for a in event.attendances.in_precedence_order()][:3]
     assert names == ["Alfred Sit", "Rebecca Pun", "Sunny Chai"]
+
+
+def test_load_demo_mars_inspection_has_the_secretarys_party_in_two_cars(world):
+    event = Event.objects.get(
+        reference__startswith="DEMO-WK-", kind="ministerial_visit", site__slug="tai-po-innopark"
+    )
+    items = list(event.programme.all())
+
+    party = event.delegations.get()
+    cars = list(party.vehicles.select_related("drop_off_facility", "pick_up_facility"))
+
+    assert party.lead.name == "Sun Dong"
+    assert (items[0].kind, items[-1].kind) == ("arrival", "departure")
+    assert [(car.plate, car.make, car.colour) for car in cars] == [
+        ("AM 1", "Toyota Alphard", "black"),
+        ("AM 2388", "Toyota Noah", "silver"),
+    ]
+    assert [sorted(p.name for p in car.passengers.all()) for car in cars] == [
+        ["Sun Dong", "Winnie Lai"],
+        ["Rebecca Pun"],
+    ]
+    for car in cars:
+        assert car.driver and len(car.driver_phone.replace(" ", "")) == 8
+        assert (car.arrival_item, car.departure_item) == (items[0], items[-1])
+        assert car.car_call_at == event.end - dt.timedelta(minutes=15)
+        assert car.drop_off == car.pick_up == "MARS Centre – VIP Room"
+    members = set(party.members.values_list("pk", flat=True))
+    assert members <= set(event.attendances.values_list("person_id", flat=True))
+    assert sorted((p.kind, p.holder, p.status) for p in party.passes.all()) == [
+        ("cleanroom", str(party.lead), "issued"),
+        ("vehicle", str(cars[0]), "issued"),
+        ("vehicle", str(cars[1]), "issued"),
+    ]
+
+
+def test_load_demo_innopark_secretary_comes_in_one_car_to_the_mars_centre_drop_off(world):
+    event = _event("DEMO-2021-INNOPARK")
+
+    car = Vehicle.objects.get(delegation__event=event)
+
+    assert [p.name for p in car.passengers.all()] == ["Alfred Sit"]
+    assert car.drop_off == car.pick_up == "MARS Centre drop-off"
+    assert "MARS Centre drop-off" in event.programme.first().cue_notes
+    assert event.start < car.car_call_at < event.end
+    assert [(p.kind, p.status) for p in car.passes.all()] == [("vehicle", "returned")]
+
+
+def test_load_demo_delegations_raise_no_car_warnings(world):
+    car_codes = {PASSENGER_TWO_VEHICLES, VEHICLE_WITHOUT_DRIVER, CAR_CALL_AFTER_DEPARTURE}
+    events = Event.objects.filter(delegations__isnull=False).distinct()
+
+    found = [
+        w.message for e in events for w in event_warnings(event_id=e.pk) if w.code in car_codes
+    ]
+
+    assert events.count() == 2
+    assert found == []
+
+
+def test_load_demo_second_run_adds_no_delegation_car_nor_pass(world):
+    before = [model.objects.count() for model in (Delegation, Vehicle, Pass)]
+
+    counts = demo_load(today=timezone.localdate() + dt.timedelta(days=2))
+
+    assert [model.objects.count() for model in (Delegation, Vehicle, Pass)] == before
+    assert [counts[label][0] for label in ("delegations", "vehicles", "passes")] == [0, 0, 0]
+
+
+def test_demo_delegations_seat_only_people_on_the_attendee_list():
+    specs = [*SEED_EVENTS, *(template for *_slot, template in SHOWCASE)]
+
+    for spec in specs:
+        invited = {a.person if isinstance(a, AttendeeSpec) else a[0] for a in spec.attendees}
+        for party in spec.delegations:
+            seated = {key for car in party.vehicles for key in car.passengers}
+            holders = {entry.person for entry in party.passes if entry.person}
+            assert {party.lead, *party.members, *seated, *holders} <= invited, party.name
+    assert sum(len(spec.delegations) for spec in specs) == 2
 
 
 def test_load_demo_forum_has_two_keynotes_then_a_panel(world):
