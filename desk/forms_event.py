@@ -290,6 +290,12 @@ class AttendeeImportForm(forms.Form):
         return upload
 
 
+class AttendeeImportConfirmForm(forms.Form):
+    """The import of a preview: the media on an event under embargo only as staff confirm."""
+
+    confirmed_embargo = forms.BooleanField(label=EMBARGO_CONFIRM, required=False)
+
+
 class BookingForm(EventPartForm):
     """A facility of the event's site, from and to (in the event's zone)."""
 

@@ -166,6 +166,15 @@ def programme_item_filter(audience: Audience, prefix: str = "") -> Q:
     return visible
 
 
+def sees_stop_consent(audience: Audience, item) -> bool:
+    """A tour stop's host's consent (asked, confirmed, declined, another time) and when it was
+    given: staff, and the organisation hosting that stop; not the other stops' hosts, who see
+    the stop itself."""
+    return audience.is_staff or (
+        audience.is_partner and item.host_organisation_id == audience.organisation_id
+    )
+
+
 def sees_staff_details(audience: Audience, _obj=None) -> bool:
     """Notes, cues, phones, dietary and accessibility needs, capacity override reasons, and the
     person id behind a programme role: staff only."""

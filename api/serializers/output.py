@@ -22,9 +22,11 @@ From the declarations:
   number or a boolean already is its JSON (DRF's ``str(value)``... changes nothing);
 - a ``DateTimeField``: ``api.fields.rfc3339`` in the zone ``zone_of`` names for the object (the
   event's for an event and its parts, the site's for availability);
-- a field declared with ``shown_to=rule`` (``RestrictedCharField``, ``RestrictedIntegerField``):
-  null unless ``rule(audience, obj)``; the rules are scheduling.visibility's;
-- a nested serializer: its own plan. A list of them reads the rows a view prefetched into
+- a field declared with ``shown_to=rule`` (``RestrictedCharField``, ``RestrictedIntegerField``,
+  or a nested serializer): null unless ``rule(audience, obj)``; the rules are
+  scheduling.visibility's;
+- a nested serializer: its own plan (null where there is no related row, a reverse one-to-one
+  with none, as DRF answers). A list of them reads the rows a view prefetched into
   ``prefetched(name)`` (a plain list, no related manager per object), else the related
   manager, and leaves out the rows the child class's ``listed_for`` rule hides;
 - anything else (a property, a dotted source, a wall-clock time): the field's own
@@ -38,6 +40,7 @@ import operator
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.utils import timezone
 from rest_framework import serializers
@@ -128,7 +131,10 @@ def _step(field: serializers.Field) -> Step:
         get = operator.attrgetter(field.source)
 
         def step(obj, context, zone):
-            value = get(obj)
+            try:
+                value = get(obj)
+            except ObjectDoesNotExist:  # a reverse one-to-one without its row
+                return None
             return None if value is None else render(value, context)
 
         return step
@@ -164,11 +170,17 @@ class Output:
     # ``zone_of(obj, context)`` names the zone its times are written in; ``listed_for``, when
     # set (with ``staticmethod``), is the rule that leaves an object out of a nested list for
     # audiences that may not see it. The context carries the ``audience`` (the view's
-    # get_serializer_context). No docstring: drf-spectacular would show it as the description
-    # of every serializer that has none of its own.
+    # get_serializer_context). Nested as a field, ``shown_to=rule`` makes it null unless
+    # ``rule(audience, parent)``, as RestrictedMixin does for a field. No docstring:
+    # drf-spectacular would show it as the description of every serializer that has none of
+    # its own.
 
     listed_for: Rule | None = None
     _plan: Callable[[Any, dict], dict] | None = None
+
+    def __init__(self, *args, shown_to: Rule | None = None, **kwargs):
+        self.shown_to = shown_to
+        super().__init__(*args, **kwargs)
 
     @classmethod
     def zone_of(cls, obj: Any, context: dict):

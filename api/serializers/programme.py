@@ -2,8 +2,13 @@
 
 from rest_framework import serializers
 
-from scheduling.models import ProgrammeItem, ProgrammeRole
-from scheduling.visibility import Audience, sees_programme_item, sees_staff_details
+from scheduling.models import ProgrammeItem, ProgrammeRole, StopConsent
+from scheduling.visibility import (
+    Audience,
+    sees_programme_item,
+    sees_staff_details,
+    sees_stop_consent,
+)
 from visitors.models import Person
 
 from ..fields import AwareDateTimeField, IdRelatedField, WholeNumberField
@@ -34,6 +39,30 @@ class ProgrammeRoleSerializer(Output, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StopConsentSerializer(Output, serializers.ModelSerializer):
+    """The stop's host's consent to receive the visit then and there: asked, confirmed,
+    declined, or another time asked for; asked again (back to requested) when the stop moves."""
+
+    status = serializers.ChoiceField(
+        source="answer",
+        choices=StopConsent.Answer.choices,
+        read_only=True,
+        help_text="requested until the host answers, and again once the stop moves.",
+    )
+    answered_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the host answered; null until then."
+    )
+
+    class Meta:
+        model = StopConsent
+        fields = ["status", "answered_at"]
+        read_only_fields = fields
+
+    @classmethod
+    def zone_of(cls, consent: StopConsent, context: dict):
+        return consent.item.event.zone
+
+
 class ProgrammeItemSerializer(Output, serializers.ModelSerializer):
     """An item of a run-of-show; in an event's programme, only the items the key may see."""
 
@@ -51,6 +80,13 @@ class ProgrammeItemSerializer(Output, serializers.ModelSerializer):
     )
     expected_end = serializers.DateTimeField(
         source="expected_or_planned_end", read_only=True, allow_null=True
+    )
+    consent = StopConsentSerializer(
+        read_only=True,
+        allow_null=True,
+        shown_to=sees_stop_consent,
+        help_text="The host's consent to this stop: staff keys and the organisation hosting "
+        "the stop only (null for others, and for a stop whose host was not asked).",
     )
 
     class Meta:
@@ -75,6 +111,7 @@ class ProgrammeItemSerializer(Output, serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "skipped",
+            "consent",
         ]
         read_only_fields = fields
 

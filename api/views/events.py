@@ -152,6 +152,7 @@ class EventViewSet(SyncedListMixin, ConditionalRetrieveMixin, ApiViewSet):
                 "programme",
                 # Only the items this key may see: internal ones are not even read for others.
                 queryset=ProgrammeItem.objects.filter(programme_item_filter(self.audience))
+                .select_related("consent")  # a stop's host's consent, in the same query
                 .order_by("start", "position", "id")
                 .prefetch_related(roles),
                 to_attr=prefetched("programme"),

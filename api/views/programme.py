@@ -102,7 +102,7 @@ class ProgrammeItemViewSet(EventPartMixin, SyncedListMixin, ConditionalRetrieveM
     def get_queryset(self):
         return (
             self.visible_queryset()
-            .select_related("event")
+            .select_related("event", "consent")
             .prefetch_related(
                 Prefetch(
                     "roles",

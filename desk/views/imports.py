@@ -20,7 +20,7 @@ from visitors.imports.columns import COLUMNS, template_sheet
 from visitors.imports.rows import CONFIRM, NEW, ON_FILE, SKIPPED, ImportRow
 from visitors.models import ImportBatch
 
-from ..forms_event import AttendeeImportForm
+from ..forms_event import AttendeeImportConfirmForm, AttendeeImportForm
 from .common import (
     VIEW_EVENT,
     add_service_error,
@@ -72,7 +72,8 @@ def _upload_page(request: HttpRequest, event: Event, form: AttendeeImportForm) -
 
 @staff_required(ADD_ATTENDANCE, ADD_PERSON)
 def attendees_import_preview(request: HttpRequest, pk: int, batch_pk: int) -> HttpResponse:
-    """The preview (GET) and its confirmation (POST: the matches by name ticked)."""
+    """The preview (GET) and its confirmation (POST: the matches by name ticked, and on an event
+    under embargo whether staff confirm the media; a refusal keeps the preview)."""
     event = get_object_or_404(event_queryset(), pk=pk)
     batch = _batch(request, event, batch_pk)
     if batch is None:
@@ -87,6 +88,8 @@ def attendees_import_preview(request: HttpRequest, pk: int, batch_pk: int) -> Ht
         "groups": groups,
         "counts": {status: len(found) for status, found in groups.items()},
         "to_save": len(rows) - len(groups[SKIPPED]),
+        "media": sorted(services.media_rows(event=event, rows=rows)),
+        "confirm_form": AttendeeImportConfirmForm(),
         "zone_label": zone_label(event.timezone, event.start),
     }
     with timezone.override(event.zone):
@@ -114,10 +117,15 @@ def _confirm(request: HttpRequest, event: Event, batch: ImportBatch) -> HttpResp
         confirmed = posted_ids(request, "match", refusal=_("Tick rows of the preview only."))
     except ValidationError as error:
         return bad_request(request, error, back=preview)
+    form = AttendeeImportConfirmForm(request.POST)
+    form.is_valid()  # a checkbox: always valid
     before = outbox_mark(event.pk)
     try:
         result = services.attendee_import_confirm(
-            batch_id=batch.pk, by=request.user, confirmed=set(confirmed)
+            batch_id=batch.pk,
+            by=request.user,
+            confirmed=set(confirmed),
+            confirmed_embargo=form.cleaned_data["confirmed_embargo"],
         )
     except ValidationError as error:
         messages.error(request, refusal_text(error))

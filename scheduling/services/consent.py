@@ -5,6 +5,9 @@ confirm, decline or ask for another time, through a signed link sent by e-mail (
 and sends it on ``scheduling.signals.consent_requested``). Each request raises the consent's
 version, so the links of earlier requests stop working.
 
+The API shows a stop's consent on its programme item (to staff and the stop's host): asking
+and answering log the item in the change log, last, so that caches and syncs hear of it.
+
 A consent is for a time and a place: when a stop's start, end or facility changes (an edit, a
 swap with its neighbour, the whole event rescheduled) an answer given or awaited no longer
 holds, and the host is asked again at once with a new link; the answer goes back to
@@ -27,6 +30,7 @@ from core.audit import stamp
 from ..models import Event, ProgrammeItem, ProgrammeRole, StopConsent
 from ..signals import consent_requested
 from ..timezones import require_aware
+from . import changes as change_log
 
 Answer = StopConsent.Answer
 ANSWERS = (Answer.CONFIRMED, Answer.DECLINED, Answer.ANOTHER_TIME)
@@ -45,7 +49,9 @@ def stop_consent_request(*, item_id: int, by: AbstractBaseUser | None = None) ->
     event.refuse_if_final(closed=CONSENT_CLOSED)
     item = ProgrammeItem.objects.get(pk=item_id)
     item.event = event
-    return _ask(item, host=_host_person(item), by=by)
+    consent = _ask(item, host=_host_person(item), by=by)
+    change_log.programme_item_changed(item=item)  # last: the log's lock
+    return consent
 
 
 @transaction.atomic
@@ -63,6 +69,8 @@ def stop_consents_request(
         host = _host_person(item, required=False)
         if host is not None:
             asked.append(_ask(item, host=host, by=by))
+    for consent in asked:  # last: the log's lock
+        change_log.programme_item_changed(item=consent.item)
     return asked
 
 
@@ -109,6 +117,7 @@ def stop_consent_answer(
     consent.full_clean(exclude=["item", "person"])
     stamp(consent, by=None, reason=pgettext_lazy("history reason", "Answered by the host"))
     consent.save()
+    change_log.programme_item_changed(item=consent.item)  # last: the log's lock
     return consent
 
 

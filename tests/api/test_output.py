@@ -19,9 +19,13 @@ from api.serializers.people import (
     PersonSerializer,
 )
 from api.serializers.places import FacilitySerializer, SiteSerializer
-from api.serializers.programme import ProgrammeItemSerializer, ProgrammeRoleSerializer
+from api.serializers.programme import (
+    ProgrammeItemSerializer,
+    ProgrammeRoleSerializer,
+    StopConsentSerializer,
+)
 from scheduling import services
-from scheduling.models import Booking, ProgrammeItem, ProgrammeRole
+from scheduling.models import Booking, ProgrammeItem, ProgrammeRole, StopConsent
 from scheduling.visibility import STAFF
 from tests.factories import FacilityFactory, PersonFactory
 from visitors import services as visitor_services
@@ -35,16 +39,22 @@ WINDOW = {"start": "2030-03-04T00:00:00+08:00", "end": "2030-03-05T00:00:00+08:0
 @pytest.fixture
 def full(world):
     """The restricted event with everything its JSON can hold: a public item with a speaker,
-    an internal item, a booking serving the internal item, an attendee of the host's."""
+    hosted at the host's premises, whose host confirmed; an internal item, a booking serving
+    the internal item, an attendee of the host's."""
     event = world["events"]["restricted"]
     speaker = PersonFactory(organisation=world["host"])
-    services.programme_item_create(
+    remarks = services.programme_item_create(
         event_id=event.pk,
         title="Remarks",
         start=event.start,
         end=event.end,
-        roles=[(speaker, "speaker")],
+        host_organisation=world["host"],
+        roles=[(speaker, "speaker"), (PersonFactory(organisation=world["host"]), "host")],
         cue_notes="Lectern mic live.",
+    )
+    asked = services.stop_consent_request(item_id=remarks.pk)
+    consent = services.stop_consent_answer(
+        consent_id=asked.pk, version=asked.version, answer="confirmed"
     )
     internal = services.programme_item_create(
         event_id=event.pk, title="Transfer", start=event.start, end=event.end, visibility="internal"
@@ -57,7 +67,13 @@ def full(world):
         programme_item_id=internal.pk,
     )
     attendance = visitor_services.attendance_add(event_id=event.pk, person_id=speaker.pk)
-    return {**world, "event": event, "booking": booking, "attendance": attendance}
+    return {
+        **world,
+        "event": event,
+        "booking": booking,
+        "attendance": attendance,
+        "consent": consent,
+    }
 
 
 # (path in the schema, its values, query) of every kind of answer that renders objects.
@@ -135,6 +151,8 @@ def test_every_answer_has_exactly_the_fields_its_schema_documents(who, full, sta
     # The nested objects were reached, not only the envelopes.
     for nested in (
         "/api/v1/events/{id}/.programme[].roles[]",
+        "/api/v1/events/{id}/.programme[].consent",
+        "/api/v1/events/{event_pk}/programme/.results[].consent",
         "/api/v1/events/{id}/.bookings[]",
         "/api/v1/events/{event_pk}/attendees/.results[].person",
         "/api/v1/sites/{id}/availability/.facilities[].busy[].occupants[]",
@@ -177,6 +195,9 @@ def test_the_plan_reads_every_field_as_drf_would(full):
         EventSerializer: event,
         ProgrammeItemSerializer: item,
         ProgrammeRoleSerializer: ProgrammeRole.objects.filter(item=item).first(),
+        StopConsentSerializer: StopConsent.objects.select_related("item__event").get(
+            pk=full["consent"].pk
+        ),
         BookingSerializer: with_item_visibility(Booking.objects).get(pk=full["booking"].pk),
         AttendanceSerializer: Attendance.objects.get(pk=attendance.pk),
         AttendeePersonSerializer: attendance.person,

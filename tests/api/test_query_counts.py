@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from scheduling import services
-from scheduling.models import ProgrammeRole
+from scheduling.models import ProgrammeRole, StopConsent
 from tests.factories import (
     AttendanceFactory,
     BookingFactory,
@@ -30,10 +30,20 @@ def _grow(world, n: int) -> None:
         start = hk(2030, 7, 1, 9) + dt.timedelta(days=len(world["made"]))
         event = EventFactory(visibility="partners", start=start, site=world["site"])
         world["made"].append(event)
-        item = ProgrammeItemFactory(event=event)
+        # Stops hosted by the partner's organisation, every other one asked for consent.
+        item = ProgrammeItemFactory(event=event, host_organisation=world["org"])
         ProgrammeRole.objects.create(item=item, person=PersonFactory())
         BookingFactory(event=event, facility=world["hall"])
-        ProgrammeItemFactory(event=anchor, start=anchor.start + dt.timedelta(minutes=i % 50))
+        stop = ProgrammeItemFactory(
+            event=anchor,
+            start=anchor.start + dt.timedelta(minutes=i % 50),
+            host_organisation=world["org"],
+        )
+        if i % 2:
+            for asked in (item, stop):
+                StopConsent.objects.create(
+                    item=asked, person=PersonFactory(), requested_at=anchor.start
+                )
         # Every part of the order of precedence in play: places (some shared), the head roles.
         AttendanceFactory(
             event=anchor,
@@ -71,7 +81,13 @@ def test_every_list_costs_the_same_queries_for_10_and_100_items(who, staff_api, 
     site = SiteFactory()
     anchor = EventFactory(visibility="partners", host_organisation=org, site=site)
     anchor.end = anchor.start + dt.timedelta(hours=2)
-    world = {"site": site, "hall": FacilityFactory(site=site), "anchor": anchor, "made": []}
+    world = {
+        "org": org,
+        "site": site,
+        "hall": FacilityFactory(site=site),
+        "anchor": anchor,
+        "made": [],
+    }
     api = staff_api if who == "staff" else api_for(organisation=org)
     paths = [p.format(anchor=anchor.pk) for p in LISTS]
     if who == "partner":

@@ -4,14 +4,20 @@ are refused, and nobody else is asked anything (issue 16)."""
 import datetime as dt
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from desk.forms_event import EMBARGO_CONFIRM
 from scheduling import services
 from tests.factories import OrganisationFactory, PersonFactory, event_created
+from tests.spreadsheets import csv_bytes
 from visitors import services as visitor_services
-from visitors.models import Attendance
+from visitors.imports import services as import_services
+from visitors.imports.rows import ImportRow
+from visitors.models import Attendance, ImportBatch, Person
 
 pytestmark = pytest.mark.django_db
 
@@ -132,3 +138,111 @@ def test_the_staff_page_asks_for_the_confirmation_beside_the_form(client, office
     assert Attendance.objects.get(event=visit).person == reporter
     embargo = client.get(reverse("staff:event", args=[visit.pk])).content.decode()
     assert 'id="event-embargo"' in embargo
+
+
+PRESS_LIST = [
+    ["Name", "Organisation", "E-mail", "Role"],
+    ["Ming Pao reporter", "Ming Pao", "reporter@mingpao.example", "Guest"],  # on file: the media
+    ["Freelance Writer", "", "writer@example.org", "Media"],  # new, in the role of the media
+    ["Desk Editor", "Ming Pao", "editor@mingpao.example", "Guest"],  # new, of a media organisation
+    ["A Guest", "", "guest@example.org", "Guest"],
+]
+
+
+@pytest.fixture
+def ming_pao(reporter):
+    reporter.organisation.name = "Ming Pao"
+    reporter.organisation.save()
+    reporter.email = "reporter@mingpao.example"
+    reporter.save()
+    return reporter.organisation
+
+
+def _import_preview(client, event) -> str:
+    upload = SimpleUploadedFile("press.csv", csv_bytes(PRESS_LIST), "text/csv")
+    uploaded = client.post(reverse("staff:attendees-import", args=[event.pk]), {"file": upload})
+    assert uploaded.status_code == 302
+    return uploaded["Location"]
+
+
+def _said(answer) -> list[str]:
+    return [str(message) for message in get_messages(answer.wsgi_request)]
+
+
+def test_an_import_preview_marks_the_media_and_asks_staff_to_confirm(
+    client, officer, visit, ming_pao
+):
+    client.force_login(officer)
+
+    page = client.get(_import_preview(client, visit)).content.decode()
+
+    batch = ImportBatch.objects.get()
+    rows = [ImportRow.from_json(row) for row in batch.rows]
+    assert import_services.media_rows(event=visit, rows=rows) == {2, 3, 4}
+    assert page.count("media-under-embargo") == 3
+    assert 'id="import-embargo"' in page
+    assert "Rows 2, 3, 4 put the media on the list" in page
+    assert 'name="confirmed_embargo"' in page
+    assert str(EMBARGO_CONFIRM) in page
+
+
+def test_an_import_of_the_media_confirmed_is_saved_with_the_confirmation_recorded(
+    client, officer, visit, ming_pao
+):
+    client.force_login(officer)
+    preview = _import_preview(client, visit)
+
+    confirmed = client.post(preview, {"confirmed_embargo": "on"})
+
+    assert confirmed.status_code == 302 and confirmed["Location"].endswith("#attendees-heading")
+    assert _said(confirmed)[0] == "4 people added to the list (3 new on file)."
+    confirmed_reason = "Imported from: press.csv; Media before the embargo ends, confirmed"
+    reasons = {
+        a.person.email: a.history.get().history_change_reason
+        for a in Attendance.objects.filter(event=visit)
+    }
+    assert reasons == {
+        "reporter@mingpao.example": confirmed_reason,
+        "writer@example.org": confirmed_reason,
+        "editor@mingpao.example": confirmed_reason,
+        "guest@example.org": "Imported from: press.csv",
+    }
+    assert {a.history.get().history_user for a in Attendance.objects.all()} == {officer}
+    assert not ImportBatch.objects.exists()
+
+
+def test_an_import_of_the_media_unconfirmed_is_refused_and_the_preview_kept(
+    client, officer, visit, ming_pao
+):
+    client.force_login(officer)
+    preview = _import_preview(client, visit)
+
+    refused = client.post(preview)
+    again = client.get(preview)
+    confirmed = client.post(preview, {"confirmed_embargo": "on"})
+
+    assert refused.status_code == 302 and refused["Location"] == preview
+    assert _said(refused) == [
+        "“The Secretary's visit” is under embargo until its release: confirm that the media "
+        "(Desk Editor, Freelance Writer, Ms Ming Pao reporter) may be told of it before then."
+    ]
+    assert again.status_code == 200 and 'name="confirmed_embargo"' in again.content.decode()
+    assert confirmed.status_code == 302
+    assert visit.attendances.count() == 4
+    assert Person.objects.filter(email="writer@example.org").count() == 1  # once, when confirmed
+
+
+def test_an_import_to_an_event_not_under_embargo_asks_nothing(client, officer, ming_pao):
+    event = event_created(title="Open day", host_organisation=OrganisationFactory())
+    client.force_login(officer)
+    preview = _import_preview(client, event)
+
+    rows = [ImportRow.from_json(row) for row in ImportBatch.objects.get().rows]
+    page = client.get(preview).content.decode()
+    imported = client.post(preview)
+
+    assert import_services.media_rows(event=event, rows=rows) == set()
+    assert "media-under-embargo" not in page and 'name="confirmed_embargo"' not in page
+    assert imported.status_code == 302
+    reasons = {a.history.get().history_change_reason for a in event.attendances.all()}
+    assert (event.attendances.count(), reasons) == (4, {"Imported from: press.csv"})

@@ -7,7 +7,9 @@ preview as an ImportBatch of the uploader's (the staff pages' two steps);
 ``attendee_import_discard`` deletes it unsaved. ``attendee_import_save`` is the saving itself,
 for rows read a moment ago (the import_attendees command): new people and the whole list in a
 few bulk inserts through visitors.bulk, after checking again, under the event's lock, what may
-have changed since the rows were read.
+have changed since the rows were read. On an event under embargo the rows that are the media
+(``media_rows``) are saved only as staff confirm it, as when they are added one by one
+(visitors.embargo).
 """
 
 from collections import Counter
@@ -26,8 +28,8 @@ from core.audit import reason_with
 from core.spreadsheets import read_rows
 from scheduling.models import Event
 
-from .. import bulk
-from ..models import Organisation
+from .. import bulk, embargo
+from ..models import Attendance, Organisation
 from .columns import expected_headings, read_headings
 from .matching import match_rows, people_by_email, skip_listed_and_twice
 from .models import ImportBatch
@@ -139,10 +141,15 @@ def import_batch_of(*, batch_id: int, by: AbstractBaseUser) -> ImportBatch:
 
 
 def attendee_import_confirm(
-    *, batch_id: int, by: AbstractBaseUser, confirmed: Collection[int] = ()
+    *,
+    batch_id: int,
+    by: AbstractBaseUser,
+    confirmed: Collection[int] = (),
+    confirmed_embargo: bool = False,
 ) -> ImportResult:
     """Save a preview as staff accepted it (``confirmed``: the numbers of the rows whose match
-    by name they ticked) and delete it; a preview is saved once."""
+    by name they ticked; ``confirmed_embargo``: that the media may be told of an event under
+    embargo) and delete it; a preview is saved once, and one refused is kept to confirm again."""
     batch = import_batch_of(batch_id=batch_id, by=by)  # outside: an expired one goes for good
     with transaction.atomic():
         Event.objects.locked(batch.event_id)  # the event first, as every change to its list
@@ -156,6 +163,7 @@ def attendee_import_confirm(
             confirmed=confirmed,
             by=by,
             source=batch.filename,
+            confirmed_embargo=confirmed_embargo,
         )
         batch.delete()
     return result
@@ -175,11 +183,14 @@ def attendee_import_save(
     confirmed: Collection[int] = (),
     by: AbstractBaseUser | None = None,
     source: str = "",
+    confirmed_embargo: bool = False,
 ) -> ImportResult:
     """Save rows read by attendee_import_read: a match by name only where its row number is in
-    ``confirmed`` (the other such rows are new people); skipped rows stay skipped. Under the
-    event's lock it checks again what may have changed since they were read: an address put on
-    file meanwhile is that person, someone put on the list meanwhile is skipped."""
+    ``confirmed`` (the other such rows are new people); skipped rows stay skipped; the media on
+    an event under embargo only with ``confirmed_embargo`` (visitors.embargo), all or none.
+    Under the event's lock it checks again what may have changed since they were read: an
+    address put on file meanwhile is that person, someone put on the list meanwhile is
+    skipped."""
     event = Event.objects.locked(event_id)
     event.refuse_if_final(closed="its list is closed")
     before = {row.row: (row.status, row.person_id) for row in rows}
@@ -203,6 +214,7 @@ def attendee_import_save(
             entries=[_new_attendance(row) for row in saved],
             by=by,
             reason=reason,
+            confirmed_embargo=confirmed_embargo,
         )
     changed = [
         row
@@ -216,6 +228,33 @@ def attendee_import_save(
         skipped=[row for row in rows if row.status == SKIPPED],
         changed=changed,
     )
+
+
+def media_rows(*, event: Event, rows: list[ImportRow]) -> set[int]:
+    """The numbers of the rows that put the media on an event under embargo, which staff
+    confirm before the import (visitors.embargo); none, and no query, for any other event."""
+    if not event.under_embargo:
+        return set()
+    saved = [row for row in rows if row.status != SKIPPED]
+    on_file = embargo.media_among(
+        event=event,
+        entries=[(row.person_id, row.values["role"]) for row in saved if row.person_id],
+    )
+    # Someone new is not on file yet: their organisation's kind is what media_among will read.
+    # (A match by name left unticked is new at the same organisation as the person on file.)
+    organisations = {row.values["organisation_id"] for row in saved if row.status == NEW}
+    media_organisations = set(
+        Organisation.objects.filter(
+            pk__in=organisations - {None}, kind=Organisation.Kind.MEDIA
+        ).values_list("pk", flat=True)
+    )
+    return {
+        row.row
+        for row in saved
+        if row.values["role"] == Attendance.Role.MEDIA
+        or row.person_id in on_file
+        or (row.status == NEW and row.values["organisation_id"] in media_organisations)
+    }
 
 
 def _recheck(rows: list[ImportRow], *, event_id: int) -> None:
@@ -292,5 +331,6 @@ __all__ = [
     "attendee_import_save",
     "counts",
     "import_batch_of",
+    "media_rows",
     "result_message",
 ]
