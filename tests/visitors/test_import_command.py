@@ -1,11 +1,13 @@
 """manage.py import_attendees: the preview printed, saved only with --confirm."""
 
+import datetime as dt
 import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from tests.factories import EventFactory, OrganisationFactory, PersonFactory
+from tests.factories import EventFactory, OrganisationFactory, PersonFactory, event_created
 from tests.spreadsheets import csv_bytes, xlsx_bytes
 from visitors.models import ImportBatch, Person
 
@@ -79,3 +81,31 @@ def test_the_command_refuses_what_it_cannot_read(tmp_path):
         _run(999999, bad)
     with pytest.raises(CommandError, match="cannot read"):
         _run(event.pk, tmp_path / "missing.xlsx")
+
+
+def test_the_media_on_an_event_under_embargo_need_confirm_embargo(tmp_path, officer):
+    OrganisationFactory(name="Ming Pao", kind="media")
+    event = event_created(
+        visibility="restricted",
+        host_organisation=OrganisationFactory(),
+        release_at=timezone.now() + dt.timedelta(days=1),
+        release_visibility="public",
+    )
+    path = tmp_path / "press.csv"
+    path.write_bytes(
+        csv_bytes(
+            [["Name", "Organisation", "E-mail"], ["Reporter", "Ming Pao", "r@mingpao.example"]]
+        )
+    )
+
+    said = _run(event.pk, path)
+    assert "row 2: new person: Reporter [media, under embargo: needs --confirm-embargo]" in said
+    with pytest.raises(CommandError):
+        _run(event.pk, path, "--confirm", "--user", "officer")
+    assert event.attendances.count() == 0
+
+    said = _run(event.pk, path, "--confirm", "--confirm-embargo", "--user", "officer")
+
+    assert "Imported: 1 added to the list (1 new on file)" in said
+    history = event.attendances.get().history.get()
+    assert history.history_user == officer and "confirmed" in history.history_change_reason

@@ -23,7 +23,8 @@ class Command(BaseCommand):
         "e-mail, a match by name and organisation to confirm, or skipped and why) and saves "
         "nothing unless --confirm is given. Matches by name are taken only for the rows named "
         "with --accept-match (or all of them with --accept-all-matches); the others become new "
-        "people."
+        "people. The media on an event under embargo are imported only with --confirm-embargo, "
+        "which the history records as the user's confirmation."
     )
 
     def add_arguments(self, parser):
@@ -40,6 +41,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--accept-all-matches", action="store_true", help="take every match by name"
+        )
+        parser.add_argument(
+            "--confirm-embargo",
+            action="store_true",
+            help="the media may be told of this event before its embargo ends (recorded)",
         )
         parser.add_argument("--user", help="the staff user the history names (a username)")
 
@@ -59,6 +65,7 @@ class Command(BaseCommand):
             rows = services.attendee_import_read(event_id=event_id, data=data)
         except ValidationError as error:
             raise CommandError(f"{file}: {' '.join(error.messages)}") from None
+        media = services.media_rows(event=Event.objects.get(pk=event_id), rows=rows)
         for row in rows:
             shown = row.shown
             who = " ".join(part for part in (shown["name"], shown["name_zh"]) if part)
@@ -67,6 +74,8 @@ class Command(BaseCommand):
                 line += f" → {row.person}"
             if row.reason or row.note:
                 line += f" ({row.reason or row.note})"
+            if row.row in media:
+                line += " [media, under embargo: needs --confirm-embargo]"
             self.stdout.write(line)
         counts = services.counts(rows)
         self.stdout.write(", ".join(f"{counts[status]} {WORDS[status]}" for status in WORDS) + ".")
@@ -78,7 +87,12 @@ class Command(BaseCommand):
             accepted &= set(options["accept_match"])
         try:
             result = services.attendee_import_save(
-                event_id=event_id, rows=rows, confirmed=accepted, by=by, source=file.name
+                event_id=event_id,
+                rows=rows,
+                confirmed=accepted,
+                by=by,
+                source=file.name,
+                confirmed_embargo=options["confirm_embargo"],
             )
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
