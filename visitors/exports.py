@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core import spreadsheets
 from core.spreadsheets import Sheet
 from scheduling.models import Event, ProgrammeRole
 
@@ -24,7 +25,7 @@ ATTENDEES, RUN_OF_SHOW, CATERING = "attendees", "run-of-show", "catering"
 
 def _local(moment, event: Event):
     """A moment as the event's clock shows it, without a zone (spreadsheets have none)."""
-    return moment.astimezone(event.zone).replace(tzinfo=None) if moment else None
+    return spreadsheets.on_clock(moment, event.zone)
 
 
 def _attendances(event: Event):
