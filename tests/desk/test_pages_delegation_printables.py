@@ -102,6 +102,20 @@ def test_the_manifest_lists_each_party_its_members_in_precedence_order_and_its_c
     assert "Partner Labs" in page[page.index('id="delegation-2"') :]
 
 
+def test_the_manifest_reads_in_chinese(client, viewer, world):
+    client.force_login(viewer)
+    _chinese(client)
+
+    page = _print(client, world.event, "manifest")
+
+    text = _text(page)
+    assert "代表團名冊: Secretary visits the MARS Centre 局長參觀先進製造業中心" in text
+    assert "團長： Prof Sun Dong (孫東)" in text
+    assert "成員" in text and "2號車" in text and "司機及聯絡人" in text
+    assert "召車： 11:35" in text and "原定 10:00" in text
+    assert "落車點： Main Lobby 大堂" in text
+
+
 # --- The gate's vehicle list ---------------------------------------------------------------------
 
 
@@ -130,6 +144,19 @@ def test_the_gate_list_has_every_car_in_the_order_expected_as_the_day_moved_it(
     assert "V-11" not in page  # a cancelled permit is not shown to the gate
     assert rows[0].endswith(" 1 — — requested")
     assert '<td class="plate">AM 1</td>' in page
+
+
+def test_the_gate_list_reads_in_chinese(client, viewer, world):
+    client.force_login(viewer)
+    _chinese(client)
+
+    page = _print(client, world.event, "gate")
+
+    text = _text(page)
+    assert "閘口車輛名單: Secretary visits the MARS Centre" in text
+    for heading in ("預計抵達時間", "車牌", "車款及顏色", "代表團", "司機", "乘客", "召車時間"):
+        assert f'<th scope="col">{heading}</th>' in page, heading
+    assert "10:20 原定 10:00 AM 1" in text and "已申請" in text
 
 
 def test_printed_times_are_on_the_events_clock(client, viewer):
@@ -167,6 +194,18 @@ def test_the_pass_list_has_every_pass_by_kind_then_number(client, viewer, world)
     assert "S-2 Issued Prof Sun Dong (孫東)" in text
 
 
+def test_the_pass_list_reads_in_chinese(client, viewer, world):
+    client.force_login(viewer)
+    _chinese(client)
+
+    text = _text(_print(client, world.event, "passes"))
+
+    assert "通行證名單: Secretary visits the MARS Centre" in text
+    assert "園區通行證 (2)" in text and "車輛通行證 (4)" in text
+    assert "V-11 已取消 1號車，AM 1" in text
+    assert "S-2 已發出 Prof Sun Dong (孫東)" in text
+
+
 # --- PDFs ---------------------------------------------------------------------------------------
 
 
@@ -201,6 +240,17 @@ def test_the_gate_list_pdf_is_landscape_and_the_others_portrait(client, viewer, 
     assert sizes["passes"] == pytest.approx(A4, abs=0.5)
 
 
+def test_the_pdfs_read_in_chinese(client, viewer, world):
+    client.force_login(viewer)
+    _chinese(client)
+
+    manifest = _pdf_text(_pdf(client, world.event, "manifest"))
+    gate = _pdf_text(_pdf(client, world.event, "gate"))
+
+    assert "代表團名冊" in manifest and "成員" in manifest
+    assert "閘口車輛名單" in gate and "車牌" in gate and "AM1" in gate
+
+
 # --- Spreadsheets from the staff pages ----------------------------------------------------------
 
 
@@ -224,6 +274,18 @@ def test_each_delegation_list_downloads_as_csv_too(client, viewer, world, table)
     assert answer.status_code == 200
     assert "AM 1" in answer.content.decode("utf-8-sig") or table == "passes"
     assert len(csv_rows(answer.content)) > 2
+
+
+def test_a_workbook_downloaded_in_chinese_has_chinese_headings(client, viewer, world):
+    client.force_login(viewer)
+    _chinese(client)
+
+    sheets = xlsx_sheets(_export(client, world.event, "passes").content)
+
+    [(title, rows)] = sheets.items()
+    assert title == "通行證"
+    assert list(rows[0]) == ["類別", "編號", "狀態", "持有人", "代表團", "備註"]
+    assert rows[1][:3] == ("園區通行證", "S-2", "已發出")
 
 
 # --- Who may print them, and where the event page offers them ------------------------------------

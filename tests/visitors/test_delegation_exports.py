@@ -4,6 +4,7 @@ and cars, the gate's vehicle list and the pass list, written as XLSX and read ba
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from core import spreadsheets
 from tests.delegation_world import visit
@@ -122,6 +123,18 @@ def test_times_are_on_the_events_clock_without_a_zone():
 
     assert rows[2][0] == dt.datetime(2030, 3, 4, 2, 20)  # 10:20 in Hong Kong
     assert rows[2][9] == dt.datetime(2030, 3, 4, 3, 35)
+
+
+def test_headings_and_kinds_follow_the_active_language(world):
+    with translation.override("zh-hant"):
+        sheets = exports.manifest_sheets(world.event) + exports.pass_sheets(world.event)
+
+    workbook = _workbook(sheets)
+
+    assert list(workbook) == ["成員", "車輛", "通行證"]
+    assert workbook["車輛"][0][:4] == ("代表團", "代表團（中文）", "車輛", "車牌")
+    assert workbook["通行證"][1][:3] == ("園區通行證", "S-2", "已發出")
+    assert workbook["成員"][1][8] == "是"
 
 
 def test_the_lists_write_as_csv_too(world):
