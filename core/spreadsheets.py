@@ -163,6 +163,11 @@ def _unquoted(value: Cell) -> Cell:
 # --- Writing -----------------------------------------------------------------------------------
 
 
+def on_clock(moment: dt.datetime | None, zone: dt.tzinfo) -> dt.datetime | None:
+    """A moment as a clock in the zone shows it, without the zone (spreadsheets have none)."""
+    return moment.astimezone(zone).replace(tzinfo=None) if moment else None
+
+
 def neutralised(value: Cell) -> Cell:
     """Text a spreadsheet would read as a formula, made plain text with a leading apostrophe."""
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):

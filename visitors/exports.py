@@ -1,5 +1,6 @@
 """An event's lists for people who work in spreadsheets: the attendee list in the order of
-precedence, the run-of-show, and the caterers' summary. Each is a list of Sheets
+precedence, the run-of-show, the caterers' summary, and the delegation's lists (kept in
+visitors.delegations.exports). Each is a list of Sheets
 (core.spreadsheets) that the staff pages and the API write as XLSX or CSV. Times are on the
 event's clock; the attendee list's columns are the import's, so an exported list reads back in.
 
@@ -13,9 +14,11 @@ from django.db.models import Prefetch
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from core import spreadsheets
 from core.spreadsheets import Sheet
 from scheduling.models import Event, ProgrammeRole
 
+from .delegations import exports as delegation_exports
 from .models import Attendance
 from .names import sorted_attendances
 
@@ -24,7 +27,7 @@ ATTENDEES, RUN_OF_SHOW, CATERING = "attendees", "run-of-show", "catering"
 
 def _local(moment, event: Event):
     """A moment as the event's clock shows it, without a zone (spreadsheets have none)."""
-    return moment.astimezone(event.zone).replace(tzinfo=None) if moment else None
+    return spreadsheets.on_clock(moment, event.zone)
 
 
 def _attendances(event: Event):
@@ -192,6 +195,7 @@ EXPORTS: dict[str, Callable[[Event], list[Sheet]]] = {
     ATTENDEES: attendee_sheets,
     RUN_OF_SHOW: run_of_show_sheets,
     CATERING: catering_sheets,
+    **delegation_exports.SHEETS,  # the manifest, the gate's vehicle list, the pass list
 }
 
 

@@ -29,6 +29,7 @@ ADD_BOOKING = "scheduling.add_booking"
 CHANGE_BOOKING = "scheduling.change_booking"
 VIEW_ATTENDANCE = "visitors.view_attendance"
 CHANGE_ATTENDANCE = "visitors.change_attendance"
+VIEW_DELEGATION = "visitors.view_delegation"
 
 
 def staff_required(*perms: str) -> Callable:

@@ -22,6 +22,7 @@ from ..forms import CancelForm, RescheduleForm, StatusForm
 from ..warnings import event_warnings
 from .common import (
     CHANGE_EVENT,
+    VIEW_DELEGATION,
     VIEW_EVENT,
     add_service_error,
     staff_required,
@@ -83,6 +84,9 @@ def event_page(
         "status_form": status_form or StatusForm(),
         "programme": programme,
         "hosted_stops": any(item.host_organisation_id for item in programme),
+        # The delegation's printables and lists, for staff who may read them.
+        "delegation_printables": request.user.has_perm(VIEW_DELEGATION)
+        and event.delegations.exists(),
         "attendances": attendances,
         "expected": sum(a.headcount for a in attendances if a.rsvp != Attendance.RSVP.DECLINED),
         "bookings": bookings,

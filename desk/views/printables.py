@@ -1,6 +1,8 @@
-"""Printables for A4: run-of-show, itinerary, attendee list in precedence order, name cards;
-each as a page to print from the browser and as a PDF made from the same template."""
+"""Printables for A4: run-of-show, itinerary, attendee list in precedence order, name cards,
+and the delegation's manifest, gate vehicle list and pass list; each as a page to print from the
+browser and as a PDF made from the same template."""
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -9,11 +11,13 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header, urlencode
 
 from scheduling.models import Event, ProgrammeItem, ProgrammeRole
+from visitors.delegations import exports as delegation_exports
+from visitors.delegations import lists
 from visitors.models import Attendance
 from visitors.names import SORTS, sorted_attendances
 
 from .. import printing
-from .common import VIEW_EVENT, staff_required, zone_label
+from .common import VIEW_DELEGATION, VIEW_EVENT, staff_required, zone_label
 from .events import event_queryset
 
 SORTED = ("attendees", "name-cards")  # the printables that list people and can be re-sorted
@@ -22,6 +26,17 @@ TEMPLATES = {
     "itinerary": "staff/print/itinerary.html",
     "attendees": "staff/print/attendees.html",
     "name-cards": "staff/print/name_cards.html",
+    "manifest": "staff/print/manifest.html",
+    "gate": "staff/print/gate.html",
+    "passes": "staff/print/passes.html",
+}
+# The delegation's printables: the list each reads (visitors.delegations.lists), under the name
+# its template knows it by, and the spreadsheet of the same list (staff:event-export). They
+# need the delegation view permission besides the event's: drivers' phones, seats, permits.
+DELEGATION_LISTS = {
+    "manifest": ("parties", lists.manifest, delegation_exports.MANIFEST),
+    "gate": ("cars", lists.gate_cars, delegation_exports.VEHICLES),
+    "passes": ("passes", lists.passes, delegation_exports.PASSES),
 }
 
 
@@ -53,6 +68,8 @@ def printable_pdf(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def _printable(request: HttpRequest, pk: int, kind: str) -> tuple[Event, dict]:
     if kind not in TEMPLATES:
         raise Http404("No such printable.")
+    if kind in DELEGATION_LISTS and not request.user.has_perm(VIEW_DELEGATION):
+        raise PermissionDenied
     event = get_object_or_404(event_queryset(), pk=pk)
     attendances = event.attendances.in_precedence_order().select_related("person__organisation")
     if kind == "name-cards":
@@ -88,5 +105,17 @@ def _printable(request: HttpRequest, pk: int, kind: str) -> tuple[Event, dict]:
         ),
         "printed_at": timezone.now(),
         "transfer": ProgrammeItem.Kind.TRANSFER,
+        **_delegation_context(request, event, kind),
     }
     return event, context
+
+
+def _delegation_context(request: HttpRequest, event: Event, kind: str) -> dict:
+    """The delegation's list the printable shows, if it is one of theirs; and whether the
+    navigation offers the delegation's printables (to staff who may read them, for an event
+    that has a delegation)."""
+    if kind in DELEGATION_LISTS:
+        name, read, table = DELEGATION_LISTS[kind]
+        return {name: read(event), "export_table": table, "delegation_printables": True}
+    offered = request.user.has_perm(VIEW_DELEGATION) and event.delegations.exists()
+    return {"delegation_printables": offered}
