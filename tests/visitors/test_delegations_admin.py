@@ -197,3 +197,15 @@ def test_a_viewer_reads_delegations_but_changes_nothing(client, viewer, party):
 
     assert list(listing.context["cl"].result_list) == [party]
     assert adding.status_code == 403
+
+
+def test_a_delegations_history_page_lists_the_back_office_changes(client, officer, party):
+    client.force_login(officer)
+    data = _form(client, party)
+    data["notes"] = "Arrives from Central"
+    client.post(_change(party), data)
+
+    response = client.get(reverse("admin:visitors_delegation_history", args=[party.pk]))
+
+    assert response.status_code == 200
+    assert "Changed Notes." in response.content.decode()
