@@ -1,7 +1,7 @@
 """The delegations page of an event: parties with their lead and members (typed or taken from
 the attendee list), cars with passengers and a car call in the event's zone, passes, and the
 arrival and departure put on the run-of-show; refusals beside the field with what was typed
-kept; who may do what."""
+kept; who may do what; and the event page's short "Delegation" section and warnings."""
 
 import datetime as dt
 import html
@@ -660,3 +660,64 @@ def test_the_page_costs_the_same_queries_with_many_cars(client, officer, event, 
     assert page.count('<tr id="car-') == 13
     assert "is a passenger in" in page and "is after the departure" in page
     assert len(many) == len(few)
+
+
+# --- The event page ------------------------------------------------------------------------------
+
+
+def test_the_event_page_sums_up_each_delegation_and_links_to_the_page(
+    client, officer, event, party
+):
+    vehicle_create(delegation_id=party.pk, plate="AM 1")
+    vehicle_create(delegation_id=party.pk, plate="AM 2")
+    client.force_login(officer)
+
+    page = client.get(_url("event", event.pk)).content.decode()
+
+    listed = re.search(r'<ul class="delegations" id="event-delegations">(.*?)</ul>', page, re.S)[1]
+    assert f'href="{_url("delegations", event.pk)}#delegation-{party.pk}">ITIB</a>' in listed
+    assert "led by Ms Sun Dong (孫東) · 2 members · 2 cars" in " ".join(listed.split())
+    assert 'id="delegations-link"' in page
+
+
+def test_the_event_page_offers_to_add_a_delegation_when_there_is_none(
+    client, officer, viewer, event
+):
+    client.force_login(officer)
+    page = client.get(_url("event", event.pk)).content.decode()
+    client.force_login(viewer)
+    read_only = client.get(_url("event", event.pk)).content.decode()
+
+    assert "No delegation yet." in page
+    assert f'href="{_url("delegations", event.pk)}#delegation-add"' in page
+    assert "No delegation yet." in read_only and 'id="delegation-add-link"' not in read_only
+
+
+def test_the_event_page_shows_the_delegation_warnings(client, officer, event, party):
+    minister = _person(event, "Sun Dong")
+    departure = ProgrammeItemFactory(
+        event=event,
+        kind=ProgrammeItem.Kind.DEPARTURE,
+        title="Departure",
+        start=dt.datetime(2030, 3, 4, 11, 30, tzinfo=LONDON),
+        end=dt.datetime(2030, 3, 4, 11, 40, tzinfo=LONDON),
+    )
+    vehicle_create(
+        delegation_id=party.pk,
+        plate="AM 1",
+        driver="Mr Lee",
+        passengers=[minister],
+        departure_item=departure,
+        car_call_at=dt.datetime(2030, 3, 4, 11, 45, tzinfo=LONDON),
+    )
+    vehicle_create(delegation_id=party.pk, plate="AM 2", passengers=[minister])
+    client.force_login(officer)
+
+    page = client.get(_url("event", event.pk)).content.decode()
+
+    listed = re.search(r'<ul class="warnings" id="event-warnings">(.*?)</ul>', page, re.S)[1]
+    assert [html.unescape(text) for text in re.findall(r"<li>(.*?)</li>", listed)] == [
+        "The car call for car 1 (AM 1) of ITIB (11:45) is after the departure “Departure” (11:30).",
+        "No driver is named for car 2 (AM 2) of ITIB.",
+        "Ms Sun Dong (孫東) is a passenger in car 1 (AM 1) of ITIB and car 2 (AM 2) of ITIB.",
+    ]

@@ -29,8 +29,9 @@ from visitors.models import Attendance, Delivery
 pytestmark = pytest.mark.django_db
 
 # The page's own queries, and desk.warnings' (tests/desk/test_warnings.py counts those); two
-# of them for the workbench's forms (the site's facilities, tenants and organisations).
-PAGE_QUERIES = 25
+# of them for the workbench's forms (the site's facilities, tenants and organisations), one for
+# the delegations in short (their leads, members and cars counted).
+PAGE_QUERIES = 26
 
 
 @pytest.fixture
