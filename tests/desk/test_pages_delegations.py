@@ -662,6 +662,17 @@ def test_the_page_costs_the_same_queries_with_many_cars(client, officer, event, 
     assert len(many) == len(few)
 
 
+def test_the_page_reads_in_chinese(client, officer, event, party):
+    vehicle_create(delegation_id=party.pk, plate="AM 1")
+    client.force_login(officer)
+    client.post(reverse("staff:language"), {"language": "zh-hant"})
+
+    page = _page(client, event)
+
+    assert "日曆" in page
+    assert re.search(r"[\u4e00-\u9fff]", page[page.index("<h1") : page.index("</h1>")])
+
+
 # --- The event page ------------------------------------------------------------------------------
 
 
