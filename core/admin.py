@@ -145,8 +145,9 @@ def save_rows(
             raise refusal_for_row(label(row), error) from error
 
 
-class ServiceAdmin(SimpleHistoryAdmin):
-    """Saves through services; a refused save re-renders the form with the reason, nothing saved."""
+class ServiceSavesAdmin(admin.ModelAdmin):
+    """Saves through services; a refused save re-renders the form with the reason, nothing saved.
+    For models without history; those with it take ``ServiceAdmin``."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -178,6 +179,11 @@ class ServiceAdmin(SimpleHistoryAdmin):
         actions = super().get_actions(request)
         actions.pop("delete_selected", None)
         return actions
+
+
+class ServiceAdmin(ServiceSavesAdmin, SimpleHistoryAdmin):
+    """Saves through services (``ServiceSavesAdmin``), with the model's History page and no
+    revert: reverting writes an old version straight to the row."""
 
     def revert_disabled(self, request, obj=None) -> bool:
         return True

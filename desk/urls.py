@@ -12,6 +12,8 @@ from .views import (
     calendar_actions,
     calendar_data,
     checkin,
+    delegation_parts,
+    delegations,
     events,
     exports,
     imports,
@@ -122,6 +124,53 @@ urlpatterns = [
         "events/<int:pk>/attendees/<int:attendance_pk>/order/",
         attendees.attendance_order,
         name="attendance-order",
+    ),
+    path("events/<int:pk>/delegations/", delegations.delegations, name="delegations"),
+    path("events/<int:pk>/delegations/add/", delegations.delegation_add, name="delegation-add"),
+    path(
+        "events/<int:pk>/delegations/<int:delegation_pk>/",
+        delegations.delegation_edit,
+        name="delegation-edit",
+    ),
+    path(
+        "events/<int:pk>/delegations/<int:delegation_pk>/delete/",
+        delegations.delegation_delete,
+        name="delegation-delete",
+    ),
+    path(
+        "events/<int:pk>/delegations/<int:delegation_pk>/movements/",
+        delegations.delegation_movements,
+        name="delegation-movements",
+    ),
+    path(
+        "events/<int:pk>/delegations/<int:delegation_pk>/cars/add/",
+        delegation_parts.vehicle_add,
+        name="vehicle-add",
+    ),
+    path(
+        "events/<int:pk>/delegations/cars/<int:vehicle_pk>/",
+        delegation_parts.vehicle_edit,
+        name="vehicle-edit",
+    ),
+    path(
+        "events/<int:pk>/delegations/cars/<int:vehicle_pk>/delete/",
+        delegation_parts.vehicle_delete,
+        name="vehicle-delete",
+    ),
+    path(
+        "events/<int:pk>/delegations/<int:delegation_pk>/passes/add/",
+        delegation_parts.pass_add,
+        name="pass-add",
+    ),
+    path(
+        "events/<int:pk>/delegations/passes/<int:pass_pk>/",
+        delegation_parts.pass_edit,
+        name="pass-edit",
+    ),
+    path(
+        "events/<int:pk>/delegations/passes/<int:pass_pk>/delete/",
+        delegation_parts.pass_delete,
+        name="pass-delete",
     ),
     path("events/<int:pk>/bookings/add/", bookings.booking_add, name="booking-add"),
     path(

@@ -25,6 +25,7 @@ from scheduling.wording import lines_for
 
 from . import approvals, invitations, replies, sending, services
 from .arrivals import services as arrivals
+from .delegations import admin as delegations_admin  # noqa: F401 (registers its admins)
 from .forms import AttendanceAdminForm
 from .models import Attendance, Delivery, InboundReply, Organisation, Person
 

@@ -1,10 +1,11 @@
-"""The event page: summary, status actions, reschedule, run-of-show, attendees and bookings."""
+"""The event page: summary, status actions, reschedule, run-of-show, attendees, delegations in
+short and bookings."""
 
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -77,6 +78,7 @@ def event_page(
         suggestions = event_move_suggestions(
             event, start=reschedule.cleaned_data["start"], end=reschedule.cleaned_data["end"]
         )
+    delegations = delegations_in_short(event)
     context = {
         "event": event,
         "zone_label": zone_label(event.timezone, event.start),
@@ -85,11 +87,11 @@ def event_page(
         "programme": programme,
         "hosted_stops": any(item.host_organisation_id for item in programme),
         # The delegation's printables and lists, for staff who may read them.
-        "delegation_printables": request.user.has_perm(VIEW_DELEGATION)
-        and event.delegations.exists(),
+        "delegation_printables": request.user.has_perm(VIEW_DELEGATION) and bool(delegations),
         "attendances": attendances,
         "expected": sum(a.headcount for a in attendances if a.rsvp != Attendance.RSVP.DECLINED),
         "bookings": bookings,
+        "delegations": delegations,
         "has_held": any(b.status == Booking.Status.HELD for b in bookings),
         "event_warnings": [w for w in warnings if w.booking_id is None],
         "reschedule": reschedule,
@@ -108,6 +110,16 @@ def event_page(
         )
     with timezone.override(event.zone):
         return render(request, "staff/event.html", context, status=status)
+
+
+def delegations_in_short(event: Event) -> list:
+    """The event's parties with their lead and how many members and cars (one query)."""
+    return list(
+        event.delegations.select_related("lead").annotate(
+            member_count=Count("members", distinct=True),
+            car_count=Count("vehicles", distinct=True),
+        )
+    )
 
 
 def bench_refused(

@@ -1,6 +1,7 @@
 """The back office in a real browser: axe-core finds no critical or serious violation on the pages
 staff use most (an event with its programme, bookings and attendee list filled in, a booking, a
-person, a facility, the lists of events and bookings, the login and the index).
+person, a facility, a delegation with its cars and passes, the lists of events and bookings, the
+login and the index).
 
 Failures list each violation with the elements it was found on (tests/browser/axe.py).
 """
@@ -18,6 +19,7 @@ from tests.factories import (
     ProgrammeItemFactory,
     hk,
 )
+from visitors.delegations.services import delegation_create, pass_create, vehicle_create
 from visitors.models import Attendance
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -35,12 +37,22 @@ def filled_event():
     booking = BookingFactory(event=event, facility=hall)
     for role in (Attendance.Role.GUEST_OF_HONOUR, Attendance.Role.HOST, Attendance.Role.GUEST):
         AttendanceFactory(event=event, role=role, call_time=hk(2030, 3, 4, 9, 30))
+    lead = event.attendances.first().person
+    party = delegation_create(event_id=event.pk, name="ITIB", lead=lead)
+    car = vehicle_create(delegation_id=party.pk, plate="AM 1", passengers=[lead])
+    pass_create(delegation_id=party.pk, kind="vehicle", vehicle=car)
     return event, booking
 
 
 # (name, the page's URL from the filled event and its booking); extend with the pages you add.
 ADMIN_PAGES = [
     ("index", lambda event, booking: reverse("admin:index")),
+    (
+        "delegation",
+        lambda event, booking: reverse(
+            "admin:visitors_delegation_change", args=[event.delegations.get().pk]
+        ),
+    ),
     ("event", lambda event, booking: reverse("admin:scheduling_event_change", args=[event.pk])),
     ("event-add", lambda event, booking: reverse("admin:scheduling_event_add")),
     ("events", lambda event, booking: reverse("admin:scheduling_event_changelist")),

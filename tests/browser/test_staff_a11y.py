@@ -142,6 +142,34 @@ def _import_preview(event, attendances) -> str:
     return f"/staff/events/{event.pk}/attendees/import/{batch.pk}/"
 
 
+def _delegations(event, attendances) -> str:
+    """The delegations page of a party with long names, two cars (one without a driver: a
+    warning) and a pass for each member."""
+    from visitors.delegations.services import delegation_create, pass_create, vehicle_create
+
+    people = [attendance.person for attendance in attendances[:3]]
+    party = delegation_create(
+        event_id=event.pk,
+        name="Innovation, Technology and Industry Bureau delegation",
+        name_zh="創新科技及工業局代表團",
+        lead=people[0],
+        members=people,
+    )
+    vehicle_create(
+        delegation_id=party.pk,
+        plate="AM 1",
+        make="Toyota Alphard Executive Lounge",
+        driver="Mr Lee Siu-ming",
+        driver_phone="+852 9123 4567",
+        passengers=people[:2],
+        car_call_at=event.end,
+    )
+    vehicle_create(delegation_id=party.pk, plate="AM 2", passengers=people[2:])
+    for number, person in enumerate(people):
+        pass_create(delegation_id=party.pk, person=person, number=f"SP-{number}", status="issued")
+    return f"/staff/events/{event.pk}/delegations/"
+
+
 # (name, path from the world); the lead adds the other staff pages here.
 STAFF_PAGES = [
     ("attendees-import", lambda event, attendances: f"/staff/events/{event.pk}/attendees/import/"),
@@ -163,6 +191,7 @@ STAFF_PAGES = [
         ),
     ),
     ("planner", lambda event, attendances: "/staff/visits/new/"),
+    ("delegations", _delegations),
     (
         "agenda",
         lambda event, attendances: (

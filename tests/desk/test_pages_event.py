@@ -30,7 +30,8 @@ pytestmark = pytest.mark.django_db
 
 # The page's own queries, and desk.warnings' (tests/desk/test_warnings.py counts those); two
 # of them for the workbench's forms (the site's facilities, tenants and organisations), one for
-# whether the event has a delegation (the links to its printables and lists).
+# the delegations in short (their leads, members and cars counted; the links to their
+# printables show when there is one).
 PAGE_QUERIES = 26
 
 

@@ -32,6 +32,7 @@ from tests.factories import (
     SiteFactory,
     hk,
 )
+from visitors.delegations.services import delegation_create, pass_create, vehicle_create
 from visitors.imports.services import attendee_import_preview
 from visitors.models import Delivery
 
@@ -115,7 +116,12 @@ def world(officer):
     batch = attendee_import_preview(
         event_id=event.pk, data=listed.encode(), filename="guests.csv", by=officer
     )
+    party = delegation_create(event_id=event.pk, name="ITIB", lead=attendance.person)
+    car = vehicle_create(delegation_id=party.pk, plate="AM 1", passengers=[attendance.person])
     return {
+        "party": party,
+        "car": car,
+        "pass": pass_create(delegation_id=party.pk, person=attendance.person),
         "officer": officer,
         "batch": batch,
         "site": site,
@@ -183,7 +189,64 @@ def _pages(w) -> dict[str, tuple[str, st.SearchStrategy, st.SearchStrategy]]:
         "end": "2030-03-04T11:00",
         "capacity_override_reason": "",
     }
+    party, car, entry = w["party"].pk, w["car"].pk, w["pass"].pk
+    of_party = st.tuples(_ids(event), _ids(party)).map(lambda ids: ids[0] + ids[1])
+    of_car = st.tuples(_ids(event), _ids(car)).map(lambda ids: ids[0] + ids[1])
+    of_pass = st.tuples(_ids(event), _ids(entry)).map(lambda ids: ids[0] + ids[1])
+    member = w["attendance"].person_id
+    delegation = {
+        "name": "ITIB",
+        "lead": f"Host [#{w['host'].pk}]",
+        "members": f"{w['visitor'].email}\n",
+        "from_list": [member],
+    }
+    vehicle = {
+        "plate": "AM 2",
+        "driver": "Mr Lee",
+        "passengers": [member],
+        "car_call_at": "2030-03-04T09:40",
+        "drop_off_facility": w["hall"].pk,
+        "pick_up_point": "East gate",
+        "departure_item": w["item"].pk,
+    }
+    holders = st.sampled_from([f"person-{member}", f"car-{car}", "person-x", "car-", "-", "x"])
+
+    def form(prefix: str, fields: dict, odd_ones: dict) -> st.SearchStrategy:
+        """A form of the delegations page, its names prefixed as the page writes them."""
+        return requests(
+            {f"{prefix}-{name}": value for name, value in fields.items()},
+            {f"{prefix}-{name}": value for name, value in odd_ones.items()},
+        )
+
+    choices = {"from_list": st.lists(numbers, max_size=3), "lead": text}
+    car_choices = {
+        "car_call_at": moments,
+        "passengers": st.lists(numbers, max_size=3),
+        "drop_off_facility": numbers,
+        "departure_item": numbers,
+    }
+    pass_fields = {"kind": "site", "number": "S1", "status": "issued", "holder": f"person-{member}"}
+    moves = {"arrive_at": "2030-03-04T10:00", "depart_at": "2030-03-04T11:50", "minutes": 10}
     return {
+        "delegations": ("get", of_event, requests({})),
+        "delegation-add": ("post", of_event, form("new", delegation, choices)),
+        "delegation-edit": ("post", of_party, form(f"d{party}", delegation, choices)),
+        "delegation-delete": ("post", of_party, requests({})),
+        "delegation-movements": (
+            "post",
+            of_party,
+            form(
+                f"d{party}-moves",
+                moves,
+                {"arrive_at": moments, "depart_at": moments, "minutes": numbers},
+            ),
+        ),
+        "vehicle-add": ("post", of_party, form(f"d{party}-car", vehicle, car_choices)),
+        "vehicle-edit": ("post", of_car, form(f"car{car}", vehicle, car_choices)),
+        "vehicle-delete": ("post", of_car, requests({})),
+        "pass-add": ("post", of_party, form(f"d{party}-pass", pass_fields, {"holder": holders})),
+        "pass-edit": ("post", of_pass, form(f"pass{entry}", pass_fields, {"holder": holders})),
+        "pass-delete": ("post", of_pass, requests({})),
         "login": ("post", none, requests({"username": "officer", "password": "pw", "next": "/"})),
         "logout": ("post", none, requests({"next": "/staff/calendar/"})),
         "language": (

@@ -64,3 +64,24 @@ def test_staff_groups_sync_is_idempotent_and_repairs_permissions(db):
 
     assert Group.objects.filter(name__in=[PROTOCOL_OFFICERS, VIEWERS]).count() == 2
     assert codenames(Group.objects.get(name=PROTOCOL_OFFICERS)) == before
+
+
+def test_officers_plan_delegations_cars_and_passes_and_viewers_read_them(officer, viewer):
+    models = ("delegation", "vehicle", "pass")
+    actions = ("add", "change", "delete", "view")
+
+    officers_may = {
+        f"{action}_{model}"
+        for model in models
+        for action in actions
+        if officer.has_perm(f"visitors.{action}_{model}")
+    }
+    viewers_may = {
+        f"{action}_{model}"
+        for model in models
+        for action in actions
+        if viewer.has_perm(f"visitors.{action}_{model}")
+    }
+
+    assert officers_may == {f"{action}_{model}" for model in models for action in actions}
+    assert viewers_may == {f"view_{model}" for model in models}

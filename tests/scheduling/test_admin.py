@@ -34,6 +34,7 @@ from tests.factories import (
     SiteFactory,
     hk,
 )
+from visitors.delegations.services import delegation_create, pass_create, vehicle_create
 from visitors.models import Attendance, Delivery, InboundReply
 
 ADMIN_MODELS = [
@@ -53,6 +54,7 @@ ADMIN_MODELS = [
     "visitors.historicalattendance",
     "visitors.delivery",
     "visitors.inboundreply",
+    "visitors.delegation",
 ]
 SCRIPT = "<script>alert('x')</script>"
 
@@ -131,6 +133,16 @@ def world(db):
         code="sender",
         reason=SCRIPT,
     )
+    party = delegation_create(event_id=event.pk, name=f"代表團 {SCRIPT}", lead=person)
+    car = vehicle_create(
+        delegation_id=party.pk,
+        plate="AM 1",
+        driver=SCRIPT,
+        passengers=[person],
+        car_call_at=item.start,
+    )
+    pass_create(delegation_id=party.pk, person=person, number=SCRIPT, status="issued")
+    pass_create(delegation_id=party.pk, kind="vehicle", vehicle=car, notes=SCRIPT)
     # A second version of everything with history, so change lists have a change to show.
     services.event_reschedule(event_id=event.pk, start=hk(2030, 3, 4, 11), end=hk(2030, 3, 4, 13))
     return event
