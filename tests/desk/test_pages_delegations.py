@@ -322,7 +322,7 @@ def test_a_plate_the_party_has_already_is_refused_and_the_form_keeps_what_was_ty
 
     page = response.content.decode()
     assert response.status_code == 400
-    assert "Vehicle with this Delegation and Plate already exists." in page
+    assert "This delegation already has a car with this plate." in page
     assert f'<details class="workbench no-print" id="delegation-{party.pk}-car-add" open>' in page
     assert 'value="am  1"' in page and 'value="Mr Chan"' in page
     assert 'value="2030-03-04T11:45"' in page

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from scheduling.models import ProgrammeItem
+from scheduling.models import Event, ProgrammeItem
 from tests.factories import EventFactory, FacilityFactory, PersonFactory, ProgrammeItemFactory, hk
 from visitors.delegations.services import (
     delegation_create,
@@ -42,6 +42,15 @@ def party(event):
 
 def _members(delegation: Delegation) -> set[str]:
     return {person.name for person in delegation.members.all()}
+
+
+def _code(error: pytest.ExceptionInfo) -> str:
+    refusal = error.value
+    return (
+        refusal.error_list[0].code
+        if not hasattr(refusal, "error_dict")
+        else next(iter(refusal.error_dict.values()))[0].code
+    )
 
 
 def _refusal(error: pytest.ExceptionInfo) -> dict[str, list[str]]:
@@ -332,3 +341,48 @@ def test_a_party_gone_meanwhile_is_a_refusal_not_an_error():
         vehicle_create(delegation_id=987654, plate="AM 1")
 
     assert refused.value.messages == ["No such delegation."]
+
+
+def test_a_duplicate_plate_or_pass_number_is_refused_in_words(party):
+    aide = party.members.get(name="Winnie Lai")
+    vehicle_create(delegation_id=party.pk, plate="AM 1234")
+    pass_create(delegation_id=party.pk, person=aide, number="SP-1", status=Pass.Status.ISSUED)
+
+    with pytest.raises(ValidationError) as plate:
+        vehicle_create(delegation_id=party.pk, plate="am 1234")
+    with pytest.raises(ValidationError) as number:
+        pass_create(delegation_id=party.pk, person=party.lead, number="SP-1")
+
+    assert plate.value.messages == ["This delegation already has a car with this plate."]
+    assert number.value.messages == ["This delegation already has a pass of this kind and number."]
+
+
+def test_the_movements_plan_twice_is_refused_and_adds_nothing(party, event):
+    vehicle_create(delegation_id=party.pk, plate="AM 1")
+    when = {"arrive_at": hk(2030, 3, 4, 10), "depart_at": hk(2030, 3, 4, 11, 45)}
+    delegation_movements_plan(delegation_id=party.pk, **when)
+
+    with pytest.raises(ValidationError) as refused:
+        delegation_movements_plan(delegation_id=party.pk, **when)
+
+    assert _code(refused) == "already_planned"
+    assert event.programme.count() == 2
+
+
+@pytest.mark.parametrize("status", ["cancelled", "completed"])
+def test_a_final_events_delegations_are_closed(party, event, status):
+    car = vehicle_create(delegation_id=party.pk, plate="AM 1")
+    Event.objects.filter(pk=event.pk).update(status=status)
+
+    for write in (
+        lambda: delegation_create(event_id=event.pk, name="Press"),
+        lambda: delegation_update(delegation_id=party.pk, name="Renamed"),
+        lambda: vehicle_update(vehicle_id=car.pk, driver="Chan"),
+        lambda: pass_create(delegation_id=party.pk, person=party.lead),
+        lambda: vehicle_delete(vehicle_id=car.pk),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            write()
+        assert refused.value.messages == [f"The event is {status}; its delegations are closed."]
+    party.refresh_from_db()
+    assert party.name == "ITIB" and Vehicle.objects.filter(pk=car.pk).exists()

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.unset import UNSET, given
 from scheduling.models import Event, Facility, ProgrammeItem
@@ -22,6 +23,7 @@ from scheduling.services import programme_item_create
 from ..models import Person
 from .models import Delegation, Pass, Vehicle
 
+CLOSED = gettext_lazy("its delegations are closed")
 ITEM_KINDS = {
     "arrival_item": ProgrammeItem.Kind.ARRIVAL,
     "departure_item": ProgrammeItem.Kind.DEPARTURE,
@@ -35,6 +37,7 @@ def _locked(delegation_id: int) -> Delegation:
     except Delegation.DoesNotExist:
         raise ValidationError(_("No such delegation."), code="not_found") from None
     event = Event.objects.locked(event_id)
+    event.refuse_if_final(closed=CLOSED)
     delegation = Delegation.objects.get(pk=delegation_id)
     delegation.event = event
     return delegation
@@ -61,6 +64,7 @@ def delegation_create(
 ) -> Delegation:
     """A visiting party of the event; its lead is one of its members."""
     event = Event.objects.locked(event_id)
+    event.refuse_if_final(closed=CLOSED)
     delegation = Delegation(
         event=event, name=name.strip(), name_zh=name_zh.strip(), lead=lead, notes=notes
     )
@@ -134,6 +138,12 @@ def delegation_movements_plan(
     off and picks up, if at a facility) and link every car that has none to them."""
     delegation = _locked(delegation_id)
     vehicles = list(delegation.vehicles.select_related("drop_off_facility", "pick_up_facility"))
+    if vehicles and all(car.arrival_item_id and car.departure_item_id for car in vehicles):
+        raise ValidationError(
+            _("Every car of %(party)s already has its arrival and departure items.")
+            % {"party": delegation.name},
+            code="already_planned",
+        )
     first = vehicles[0] if vehicles else None
     length = dt.timedelta(minutes=minutes)
     with translation.override("en"):  # the English title; the Chinese one beside it
@@ -184,6 +194,16 @@ def _check_items(vehicle: Vehicle, event_id: int) -> None:
             )
 
 
+def _check_plate(vehicle: Vehicle, delegation: Delegation) -> None:
+    """Said beside the plate (the unique constraint alone would speak of "Delegation and
+    Plate")."""
+    vehicle.plate = " ".join(vehicle.plate.upper().split())
+    if delegation.vehicles.filter(plate=vehicle.plate).exclude(pk=vehicle.pk).exists():
+        raise ValidationError(
+            {"plate": _("This delegation already has a car with this plate.")}, code="unique"
+        )
+
+
 def _seat(vehicle: Vehicle, delegation: Delegation, passengers: Iterable[Person]) -> None:
     """The passengers, who become members of the party if they were not."""
     passengers = list(passengers)
@@ -232,6 +252,7 @@ def vehicle_create(
         departure_item=departure_item,
     )
     _check_items(vehicle, delegation.event_id)
+    _check_plate(vehicle, delegation)
     _save(vehicle)
     _seat(vehicle, delegation, passengers)
     return vehicle
@@ -278,6 +299,7 @@ def vehicle_update(
     for field, value in changes.items():
         setattr(vehicle, field, value.strip() if isinstance(value, str) else value)
     _check_items(vehicle, delegation.event_id)
+    _check_plate(vehicle, delegation)
     _save(vehicle)
     if passengers is not UNSET:
         _seat(vehicle, delegation, passengers)
@@ -312,6 +334,13 @@ def _check_holder(entry: Pass, delegation: Delegation) -> None:
         )
     if entry.vehicle_id and entry.vehicle.delegation_id != delegation.pk:
         raise ValidationError({"vehicle": _("That car is of another delegation.")}, code="invalid")
+    number = entry.number.strip()
+    twin = delegation.passes.filter(kind=entry.kind, number=number).exclude(pk=entry.pk)
+    if number and twin.exists():
+        raise ValidationError(
+            {"number": _("This delegation already has a pass of this kind and number.")},
+            code="unique",
+        )
 
 
 @transaction.atomic
