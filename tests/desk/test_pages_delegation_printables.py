@@ -73,7 +73,8 @@ def test_the_manifest_lists_each_party_its_members_in_precedence_order_and_its_c
 
     page = _print(client, world.event, "manifest")
 
-    bureau = page[page.index('id="delegation-1"') : page.index('id="delegation-2"')]
+    bureau, partner = (f'id="delegation-{party.pk}"' for party in (world.bureau, world.partner))
+    bureau = page[page.index(bureau) : page.index(partner)]
     assert "Innovation Bureau" in bureau and "創新科技及工業局代表團" in bureau
     assert "Lead: Prof Sun Dong" in _text(bureau)
     members = re.findall(r"<td>\d+</td>\s*<td>(.*?)</td>\s*<td>(.*?)</td>", bureau, re.S)
@@ -88,7 +89,7 @@ def test_the_manifest_lists_each_party_its_members_in_precedence_order_and_its_c
     assert _text(members[0][1]) == (
         "Secretary for Innovation, Technology and Industry Innovation Bureau 創新科技及工業局"
     )
-    first = _text(re.search(r'<tr id="car-1">.*?</tr>', bureau, re.S)[0])
+    first = _text(re.search(rf'<tr id="car-{world.first.pk}">.*?</tr>', bureau, re.S)[0])
     assert first.startswith("Car 1 AM 1 Black, Toyota Alphard Chan Tai Man 9123 4567")
     assert "Contact: Amy Aide, 9876 5432" in first
     assert "Prof Sun Dong (孫東) Ms Amy Aide" in first  # the passengers in precedence order
@@ -99,7 +100,7 @@ def test_the_manifest_lists_each_party_its_members_in_precedence_order_and_its_c
         in (first)
     )
     assert "Departure: 11:45 Departure of Innovation Bureau" in first
-    assert "Partner Labs" in page[page.index('id="delegation-2"') :]
+    assert "Partner Labs" in page[page.index(f'id="delegation-{world.partner.pk}"') :]
 
 
 def test_the_manifest_reads_in_chinese(client, viewer, world):
