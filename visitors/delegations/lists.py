@@ -27,9 +27,7 @@ GATE_STATUSES = (Pass.Status.REQUESTED, Pass.Status.ISSUED)
 
 def expected_time(item: ProgrammeItem | None) -> dt.datetime | None:
     """When the item now starts: as the day has moved it, else as planned; None for no item."""
-    if item is None:
-        return None
-    return item.expected_start or item.start
+    return item.expected_or_planned_start if item is not None else None
 
 
 def _moved(item: ProgrammeItem | None) -> bool:

@@ -147,7 +147,7 @@ class Vehicle(models.Model):
         return " ".join(part for part in (self.plate, self.colour, self.make) if part)
 
     def clean(self) -> None:
-        self.plate = " ".join(self.plate.upper().split())
+        self.plate = self.written_plate(self.plate)
         errors = {}
         if not self.plate:
             errors["plate"] = _("Give the car's plate.")
@@ -157,6 +157,11 @@ class Vehicle(models.Model):
             errors["pick_up_point"] = _("Give a facility or a named point, not both.")
         if errors:
             raise ValidationError(errors)
+
+    @staticmethod
+    def written_plate(plate: str) -> str:
+        """'am  1234 ' is written 'AM 1234': capitals, single spaces."""
+        return " ".join(plate.upper().split())
 
     @property
     def drop_off(self) -> str:

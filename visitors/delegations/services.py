@@ -197,7 +197,7 @@ def _check_items(vehicle: Vehicle, event_id: int) -> None:
 def _check_plate(vehicle: Vehicle, delegation: Delegation) -> None:
     """Said beside the plate (the unique constraint alone would speak of "Delegation and
     Plate")."""
-    vehicle.plate = " ".join(vehicle.plate.upper().split())
+    vehicle.plate = Vehicle.written_plate(vehicle.plate)
     if delegation.vehicles.filter(plate=vehicle.plate).exclude(pk=vehicle.pk).exists():
         raise ValidationError(
             {"plate": _("This delegation already has a car with this plate.")}, code="unique"
