@@ -55,8 +55,8 @@ def _vehicle_warnings(events: dict[int, Event], vehicles: list[Vehicle]):
             )
         departure = vehicle.departure_item
         if vehicle.car_call_at and departure is not None:
-            leaves = departure.expected_or_planned_start  # None: skipped, nobody leaves by it
-            if leaves is not None and vehicle.car_call_at > leaves:
+            leaves = departure.expected_start or departure.start
+            if vehicle.car_call_at > leaves:
                 yield EventWarning(
                     code=CAR_CALL_AFTER_DEPARTURE,
                     message=_(

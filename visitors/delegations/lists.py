@@ -27,7 +27,9 @@ GATE_STATUSES = (Pass.Status.REQUESTED, Pass.Status.ISSUED)
 
 def expected_time(item: ProgrammeItem | None) -> dt.datetime | None:
     """When the item now starts: as the day has moved it, else as planned; None for no item."""
-    return item.expected_or_planned_start if item is not None else None
+    if item is None:
+        return None
+    return item.expected_start or item.start
 
 
 def _moved(item: ProgrammeItem | None) -> bool:
